@@ -1,0 +1,30 @@
+//! The feeds function: S3 events for `posts/` keep the post index current.
+//! Wiring only; the handler is `lambdapress::feeds::Feeds`.
+
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use lambdapress::adapters::{DynamoPostIndex, S3Content};
+use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
+use lambdapress::feeds::Feeds;
+use serde_json::Value;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .without_time()
+        .with_target(false)
+        .init();
+    let bucket = required_env("CONTENT_BUCKET")?;
+    let table = required_env("TABLE_NAME")?;
+    let config = load_sdk_config().await;
+    let feeds = Arc::new(Feeds {
+        content: Arc::new(S3Content::new(s3_client(&config), bucket)),
+        index: Arc::new(DynamoPostIndex::new(dynamodb_client(&config), table)),
+    });
+    run(service_fn(move |event: LambdaEvent<Value>| {
+        let feeds = feeds.clone();
+        async move { feeds.handle(event.payload).await.map_err(Error::from) }
+    }))
+    .await
+}

@@ -1,0 +1,78 @@
+//! `lambdapress`: run the site locally, and operator commands.
+//!
+//!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
+//!   lambdapress check      parse every post and site.toml; report problems by file and field
+//!   lambdapress reindex    rebuild the local post index from the content folder
+
+use anyhow::bail;
+use lambdapress::domain::{Post, SiteSettings};
+use lambdapress::indexer::reindex_all;
+use lambdapress::ports::{ContentKey, ContentStore, Fetched};
+use lambdapress_infra::local::{serve, LocalConfig, LocalStores};
+
+const USAGE: &str = "usage: lambdapress [serve | check | reindex]
+  serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
+  check     parse site.toml and every post, reporting problems by file and field
+  reindex   rebuild the local post index from the content folder";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .init();
+    let config = LocalConfig::from_env()?;
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    match command.as_str() {
+        "serve" => serve(config).await,
+        "check" => check(&config).await,
+        "reindex" => {
+            let stores = LocalStores::open(&config)?;
+            let outcomes = reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?;
+            println!("re-indexed {} posts", outcomes.len());
+            Ok(())
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+}
+
+async fn check(config: &LocalConfig) -> anyhow::Result<()> {
+    let stores = LocalStores::open(config)?;
+    let mut problems = 0;
+    match stores
+        .content
+        .get(&ContentKey::site_settings(), None)
+        .await?
+    {
+        Fetched::Found(o) => {
+            if let Err(e) = SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
+                println!("{e}");
+                problems += 1;
+            }
+        }
+        _ => {
+            println!("site.toml: missing");
+            problems += 1;
+        }
+    }
+    let slugs = stores.content.list_post_slugs().await?;
+    for slug in &slugs {
+        if let Fetched::Found(o) = stores.content.get(&ContentKey::post(slug), None).await? {
+            if let Err(e) = Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                println!("{e}");
+                problems += 1;
+            }
+        }
+    }
+    if problems > 0 {
+        bail!("{problems} problem(s) in {}", config.content_dir.display());
+    }
+    println!("{} posts and site.toml are fine", slugs.len());
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! The local site: every function's routes in one process, with the embedded adapters
+//! (a content folder, a SQLite file), re-indexing posts as their files change.
+
+use anyhow::Context;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use lambdapress::adapters::{FsContent, SqlitePostIndex};
+use lambdapress::http::client_addr::PeerAddr;
+use lambdapress::indexer::{reindex_all, sync_post, IndexOutcome};
+use lambdapress::ports::{ContentStore, PostIndex};
+use lambdapress::site::{Site, SiteOptions};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::net::TcpListener;
+
+/// Where the local site keeps its content and data.
+pub struct LocalConfig {
+    pub addr: SocketAddr,
+    pub content_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl LocalConfig {
+    /// From `LAMBDAPRESS_ADDR`, `LAMBDAPRESS_CONTENT_DIR`, `LAMBDAPRESS_DATA_DIR`, with
+    /// defaults of 127.0.0.1:3000, the sample content, and `.lambdapress/` here.
+    pub fn from_env() -> anyhow::Result<LocalConfig> {
+        let addr = std::env::var("LAMBDAPRESS_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+        let addr = addr.parse().with_context(|| {
+            format!("LAMBDAPRESS_ADDR={addr} is not an address like 127.0.0.1:3000")
+        })?;
+        let content_dir = std::env::var_os("LAMBDAPRESS_CONTENT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-content"));
+        let data_dir = std::env::var_os("LAMBDAPRESS_DATA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".lambdapress"));
+        Ok(LocalConfig {
+            addr,
+            content_dir,
+            data_dir,
+        })
+    }
+}
+
+pub struct LocalStores {
+    pub content: Arc<FsContent>,
+    pub index: Arc<SqlitePostIndex>,
+}
+
+impl LocalStores {
+    pub fn open(config: &LocalConfig) -> anyhow::Result<LocalStores> {
+        let content = Arc::new(FsContent::new(
+            &config.content_dir,
+            config.data_dir.join("generated"),
+        ));
+        let index = Arc::new(SqlitePostIndex::open(
+            &config.data_dir.join("lambdapress.sqlite"),
+        )?);
+        Ok(LocalStores { content, index })
+    }
+}
+
+pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
+    let stores = LocalStores::open(&config)?;
+    report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
+    let listener = TcpListener::bind(config.addr).await.with_context(|| {
+        format!(
+            "cannot listen on {} (set LAMBDAPRESS_ADDR to use another address)",
+            config.addr
+        )
+    })?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let site = Arc::new(Site::new(
+        stores.content.clone(),
+        stores.index.clone(),
+        SiteOptions {
+            base_url: Some(base_url.clone()),
+            settings_ttl: Duration::ZERO,
+        },
+    ));
+    tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
+    println!(
+        "lambdapress: serving {} on {base_url}",
+        config.content_dir.display()
+    );
+    println!("lambdapress: try {base_url}/posts/what-are-muscle-knots");
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let site = site.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let site = site.clone();
+                async move { Ok::<_, Infallible>(dispatch(&site, req, peer).await) }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+}
+
+/// Turns a hyper request into the request a Lambda receives, and routes it.
+async fn dispatch(
+    site: &Site,
+    req: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
+    let (mut parts, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    parts.extensions.insert(PeerAddr(peer.ip()));
+    let request = lambda_http::Request::from_parts(parts, lambda_http::Body::from(body.to_vec()));
+    let started = std::time::Instant::now();
+    let response = site.handle(&request).await;
+    tracing::info!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        lambda_http::Body::Empty => Bytes::new(),
+        lambda_http::Body::Text(t) => Bytes::from(t),
+        lambda_http::Body::Binary(b) => Bytes::from(b),
+        _ => Bytes::new(),
+    };
+    hyper::Response::from_parts(parts, Full::new(bytes))
+}
+
+fn report(outcomes: &[(lambdapress::domain::Slug, IndexOutcome)]) {
+    for (slug, outcome) in outcomes {
+        match outcome {
+            IndexOutcome::Indexed => println!("  indexed  posts/{slug}.md"),
+            IndexOutcome::Draft => println!("  draft    posts/{slug}.md (not published)"),
+            IndexOutcome::Removed => println!("  removed  posts/{slug}.md"),
+            IndexOutcome::Rejected(e) => println!("  REJECTED {e}"),
+        }
+    }
+}
+
+/// Polls `posts/` once a second and re-indexes what changed, through the same code
+/// path the S3 event takes in AWS.
+async fn watch_posts(content: Arc<FsContent>, index: Arc<SqlitePostIndex>) {
+    let dir = content.root().join("posts");
+    let mut seen = snapshot(&dir);
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = snapshot(&dir);
+        let changed: Vec<_> = now
+            .iter()
+            .filter(|(slug, stamp)| seen.get(*slug) != Some(stamp))
+            .map(|(slug, _)| slug.clone())
+            .chain(seen.keys().filter(|slug| !now.contains_key(*slug)).cloned())
+            .collect();
+        for slug in changed {
+            match sync_post(
+                content.as_ref() as &dyn ContentStore,
+                index.as_ref() as &dyn PostIndex,
+                &slug,
+            )
+            .await
+            {
+                Ok(outcome) => report(&[(slug, outcome)]),
+                Err(e) => eprintln!("lambdapress: re-indexing {slug} failed: {e}"),
+            }
+        }
+        seen = now;
+    }
+}
+
+fn snapshot(dir: &Path) -> HashMap<lambdapress::domain::Slug, (SystemTime, u64)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let slug = lambdapress::domain::Slug::parse(name.strip_suffix(".md")?).ok()?;
+            let meta = e.metadata().ok()?;
+            Some((slug, (meta.modified().ok()?, meta.len())))
+        })
+        .collect()
+}

@@ -1,0 +1,268 @@
+//! AWS post index: DynamoDB items in the layout of `aws::table`.
+
+use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
+use crate::domain::time_fmt;
+use crate::domain::{PostMeta, Slug, Tag};
+use crate::ports::{PostIndex, PostPage, StoreError};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+type Item = HashMap<String, AttributeValue>;
+
+const META_SK: &str = "META";
+const PUBLISHED: &str = "PUBLISHED";
+
+#[derive(Clone)]
+pub struct DynamoPostIndex {
+    client: Client,
+    table: String,
+}
+
+impl DynamoPostIndex {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoPostIndex {
+        DynamoPostIndex {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Every item under a post's partition: its entry and its tag items.
+    async fn post_items(&self, slug: &Slug) -> Result<Vec<Item>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", s(post_pk(slug)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        Ok(out.items().to_vec())
+    }
+
+    /// Newest-first listing of one `gsi1` partition, paging until `offset + limit + 1`
+    /// items are seen (the `+ 1` tells whether another page exists).
+    async fn newest_in(
+        &self,
+        partition: String,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        let wanted = offset + limit + 1;
+        let mut items: Vec<Item> = Vec::with_capacity(wanted.min(256));
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#p = :p AND #s < :upper")
+                .expression_attribute_names("#p", GSI1_PK)
+                .expression_attribute_names("#s", GSI1_SK)
+                .expression_attribute_values(":p", s(partition.clone()))
+                .expression_attribute_values(":upper", s(format!("{}#~", time_fmt::sort_key(now))))
+                .scan_index_forward(false)
+                .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("Query", e))?;
+            items.extend(out.items().iter().cloned());
+            match out.last_evaluated_key() {
+                Some(key) if items.len() < wanted => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        let has_more = items.len() > offset + limit;
+        let posts = items
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(decode)
+            .collect::<Result<_, _>>()?;
+        Ok(PostPage { posts, has_more })
+    }
+}
+
+fn unavailable(what: &str, e: impl std::error::Error) -> StoreError {
+    StoreError::new(format!("DynamoDB {what}: {}", DisplayErrorContext(e)))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn post_pk(slug: &Slug) -> String {
+    format!("POST#{slug}")
+}
+
+fn encode(meta: &PostMeta, sk: String, gsi1pk: String) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), s(post_pk(&meta.slug)));
+    item.insert(SK.into(), s(sk));
+    item.insert(GSI1_PK.into(), s(gsi1pk));
+    item.insert(GSI1_SK.into(), s(meta.sort_key()));
+    item.insert("slug".into(), s(meta.slug.as_str()));
+    item.insert("title".into(), s(&meta.title));
+    item.insert("summary".into(), s(&meta.summary));
+    item.insert("date".into(), s(time_fmt::rfc3339(meta.date)));
+    if let Some(updated) = meta.updated {
+        item.insert("updated".into(), s(time_fmt::rfc3339(updated)));
+    }
+    item.insert(
+        "tags".into(),
+        AttributeValue::L(meta.tags.iter().map(|t| s(&t.name)).collect()),
+    );
+    item.insert(
+        "comments_open".into(),
+        AttributeValue::Bool(meta.comments_open),
+    );
+    item
+}
+
+fn decode(item: &Item) -> Result<PostMeta, StoreError> {
+    let corrupt =
+        |field: &str| StoreError::new(format!("DynamoDB post index item has a bad `{field}`"));
+    let text = |field: &str| {
+        item.get(field)
+            .and_then(|v| v.as_s().ok())
+            .ok_or_else(|| corrupt(field))
+    };
+    let date = |field: &str| text(field).ok().and_then(|v| time_fmt::parse_rfc3339(v));
+    Ok(PostMeta {
+        slug: Slug::parse(text("slug")?).map_err(|_| corrupt("slug"))?,
+        title: text("title")?.clone(),
+        summary: text("summary")?.clone(),
+        date: date("date").ok_or_else(|| corrupt("date"))?,
+        updated: date("updated"),
+        tags: item
+            .get("tags")
+            .and_then(|v| v.as_l().ok())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_s().ok())
+                    .filter_map(|n| Tag::parse(n).ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        comments_open: item
+            .get("comments_open")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(true),
+    })
+}
+
+fn key_of(item: &Item) -> Item {
+    item.iter()
+        .filter(|(k, _)| *k == PK || *k == SK)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[async_trait]
+impl PostIndex for DynamoPostIndex {
+    async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
+        let existing = self.post_items(&meta.slug).await?;
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::new(e);
+        let mut writes = vec![encode(meta, META_SK.into(), PUBLISHED.into())];
+        writes.extend(
+            meta.tags
+                .iter()
+                .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
+        );
+        let kept: Vec<&AttributeValue> = writes.iter().filter_map(|w| w.get(SK)).collect();
+        let mut actions = Vec::with_capacity(writes.len() + existing.len());
+        for item in existing
+            .iter()
+            .filter(|i| i.get(SK).is_some_and(|sk| !kept.contains(&sk)))
+        {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_of(item)))
+                .build()
+                .map_err(build)?;
+            actions.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        for item in writes {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(build)?;
+            actions.push(TransactWriteItem::builder().put(put).build());
+        }
+        // One transaction: a listing never sees a post without its tags or with stale ones.
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(|e| unavailable("TransactWriteItems", e))?;
+        Ok(())
+    }
+
+    async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {
+        let existing = self.post_items(slug).await?;
+        if existing.is_empty() {
+            return Ok(());
+        }
+        let mut actions = Vec::with_capacity(existing.len());
+        for item in &existing {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key_of(item)))
+                .build()
+                .map_err(StoreError::new)?;
+            actions.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(|e| unavailable("TransactWriteItems", e))?;
+        Ok(())
+    }
+
+    async fn get(&self, slug: &Slug) -> Result<Option<PostMeta>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(post_pk(slug)))
+            .key(SK, s(META_SK))
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        out.item().map(decode).transpose()
+    }
+
+    async fn newest(
+        &self,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        self.newest_in(PUBLISHED.into(), now, offset, limit).await
+    }
+
+    async fn newest_tagged(
+        &self,
+        tag: &Slug,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        self.newest_in(format!("TAG#{tag}"), now, offset, limit)
+            .await
+    }
+}

@@ -1,0 +1,137 @@
+//! Embedded content store: a folder laid out like the content bucket. Generated objects
+//! are written to a separate overlay folder so the author's folder stays as they left it.
+
+use crate::domain::Slug;
+use crate::http::etag::strong_etag;
+use crate::ports::{ContentKey, ContentStore, Fetched, StoreError, StoredObject};
+use async_trait::async_trait;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+pub struct FsContent {
+    root: PathBuf,
+    generated: PathBuf,
+}
+
+impl FsContent {
+    /// `root` holds `site.toml` and `posts/`; `generated` receives written objects.
+    pub fn new(root: impl Into<PathBuf>, generated: impl Into<PathBuf>) -> FsContent {
+        FsContent {
+            root: root.into(),
+            generated: generated.into(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a post's source file lives (the local runner watches these).
+    pub fn post_path(&self, slug: &Slug) -> PathBuf {
+        self.root.join(ContentKey::post(slug).as_str())
+    }
+
+    async fn read(path: &Path) -> Result<Option<(Vec<u8>, Option<OffsetDateTime>)>, StoreError> {
+        match tokio::fs::read(path).await {
+            Ok(bytes) => {
+                let modified = tokio::fs::metadata(path)
+                    .await
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .map(OffsetDateTime::from);
+                Ok(Some((bytes, modified)))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::new(format!("reading {}: {e}", path.display()))),
+        }
+    }
+}
+
+#[async_trait]
+impl ContentStore for FsContent {
+    async fn get(
+        &self,
+        key: &ContentKey,
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched<StoredObject>, StoreError> {
+        let mut found = Self::read(&self.generated.join(key.as_str())).await?;
+        if found.is_none() {
+            found = Self::read(&self.root.join(key.as_str())).await?;
+        }
+        let Some((bytes, last_modified)) = found else {
+            return Ok(Fetched::Missing);
+        };
+        let etag = strong_etag(&bytes);
+        if if_none_match == Some(etag.as_str()) {
+            return Ok(Fetched::NotModified);
+        }
+        let content_type =
+            tokio::fs::read_to_string(self.generated.join(format!("{key}.content-type")))
+                .await
+                .ok();
+        Ok(Fetched::Found(StoredObject {
+            bytes,
+            etag,
+            last_modified,
+            content_type,
+        }))
+    }
+
+    async fn put(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        _cache_control: &str,
+    ) -> Result<(), StoreError> {
+        let path = self.generated.join(key.as_str());
+        let fail = |e: std::io::Error| StoreError::new(format!("writing {}: {e}", path.display()));
+        if let Some(dir) = path.parent() {
+            tokio::fs::create_dir_all(dir).await.map_err(fail)?;
+        }
+        // Write then rename, so a reader never sees half an object.
+        let tmp = path.with_extension("tmp-write");
+        tokio::fs::write(&tmp, &bytes).await.map_err(fail)?;
+        tokio::fs::write(
+            self.generated.join(format!("{key}.content-type")),
+            content_type,
+        )
+        .await
+        .map_err(fail)?;
+        tokio::fs::rename(&tmp, &path).await.map_err(fail)
+    }
+
+    async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
+        for path in [
+            self.generated.join(key.as_str()),
+            self.generated.join(format!("{key}.content-type")),
+        ] {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(StoreError::new(format!("deleting {}: {e}", path.display()))),
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        let dir = self.root.join("posts");
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::new(format!("listing {}: {e}", dir.display()))),
+        };
+        let mut slugs = Vec::new();
+        while let Some(entry) = entries.next_entry().await.map_err(StoreError::new)? {
+            let name = entry.file_name();
+            let key = format!("posts/{}", name.to_string_lossy());
+            if let Some(slug) = ContentKey::generated(&key).and_then(|k| k.post_slug()) {
+                slugs.push(slug);
+            }
+        }
+        slugs.sort();
+        Ok(slugs)
+    }
+}

@@ -1,0 +1,133 @@
+//! AWS content store: the content bucket through aws-sdk-s3.
+
+use crate::domain::Slug;
+use crate::ports::{ContentKey, ContentStore, Fetched, StoreError, StoredObject};
+use async_trait::async_trait;
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::Client;
+use time::OffsetDateTime;
+
+#[derive(Clone)]
+pub struct S3Content {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Content {
+    pub fn new(client: Client, bucket: impl Into<String>) -> S3Content {
+        S3Content {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+}
+
+fn unavailable(what: &str, key: &str, e: impl std::error::Error) -> StoreError {
+    StoreError::new(format!("S3 {what} {key}: {}", DisplayErrorContext(e)))
+}
+
+#[async_trait]
+impl ContentStore for S3Content {
+    async fn get(
+        &self,
+        key: &ContentKey,
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched<StoredObject>, StoreError> {
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .set_if_none_match(if_none_match.map(str::to_owned))
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                // A 304 arrives as an unmodelled service error: read the raw status.
+                let status = e.raw_response().map(|r| r.status().as_u16());
+                if status == Some(304) {
+                    return Ok(Fetched::NotModified);
+                }
+                if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                    return Ok(Fetched::Missing);
+                }
+                return Err(unavailable("GetObject", key.as_str(), e));
+            }
+        };
+        let etag = out.e_tag().unwrap_or_default().to_owned();
+        let last_modified = out
+            .last_modified()
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs()).ok());
+        let content_type = out.content_type().map(str::to_owned);
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| unavailable("reading body of", key.as_str(), e))?
+            .into_bytes()
+            .to_vec();
+        Ok(Fetched::Found(StoredObject {
+            bytes,
+            etag,
+            last_modified,
+            content_type,
+        }))
+    }
+
+    async fn put(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .body(ByteStream::from(bytes))
+            .content_type(content_type)
+            .cache_control(cache_control)
+            .send()
+            .await
+            .map_err(|e| unavailable("PutObject", key.as_str(), e))?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(|e| unavailable("DeleteObject", key.as_str(), e))?;
+        Ok(())
+    }
+
+    async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(ContentKey::POSTS_PREFIX)
+            .into_paginator()
+            .send();
+        let mut slugs = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| unavailable("ListObjectsV2", ContentKey::POSTS_PREFIX, e))?;
+            for object in page.contents() {
+                let slug = object
+                    .key()
+                    .and_then(ContentKey::generated)
+                    .and_then(|k| k.post_slug());
+                slugs.extend(slug);
+            }
+        }
+        slugs.sort();
+        Ok(slugs)
+    }
+}

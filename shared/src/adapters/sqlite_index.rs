@@ -1,0 +1,187 @@
+//! Embedded post index: a SQLite file, one row per post and one per (tag, post).
+
+use crate::domain::{PostMeta, Slug};
+use crate::ports::{PostIndex, PostPage, StoreError};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+
+#[derive(Clone)]
+pub struct SqlitePostIndex {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS posts (
+    slug TEXT PRIMARY KEY,
+    sort_key TEXT NOT NULL,
+    meta TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_by_date ON posts (sort_key);
+CREATE TABLE IF NOT EXISTS post_tags (
+    tag TEXT NOT NULL,
+    slug TEXT NOT NULL REFERENCES posts (slug) ON DELETE CASCADE,
+    sort_key TEXT NOT NULL,
+    PRIMARY KEY (tag, slug)
+);
+CREATE INDEX IF NOT EXISTS post_tags_by_date ON post_tags (tag, sort_key);
+";
+
+impl SqlitePostIndex {
+    pub fn open(path: &Path) -> Result<SqlitePostIndex, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::new(format!("creating {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::new(format!("opening {}: {e}", path.display())))?;
+        Self::with_connection(conn)
+    }
+
+    pub fn in_memory() -> Result<SqlitePostIndex, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(StoreError::new)?)
+    }
+
+    fn with_connection(conn: Connection) -> Result<SqlitePostIndex, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
+        Ok(SqlitePostIndex {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(StoreError::new)?
+        .map_err(StoreError::new)
+    }
+}
+
+fn decode(meta: String) -> rusqlite::Result<PostMeta> {
+    serde_json::from_str(&meta).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn page(rows: Vec<String>, limit: usize) -> rusqlite::Result<PostPage> {
+    let has_more = rows.len() > limit;
+    let posts = rows
+        .into_iter()
+        .take(limit)
+        .map(decode)
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(PostPage { posts, has_more })
+}
+
+/// Everything at or before `now` sorts below this bound (see `PostMeta::sort_key`).
+fn upper_bound(now: OffsetDateTime) -> String {
+    format!("{}#~", crate::domain::time_fmt::sort_key(now))
+}
+
+#[async_trait]
+impl PostIndex for SqlitePostIndex {
+    async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
+        let meta = meta.clone();
+        let json = serde_json::to_string(&meta).map_err(StoreError::new)?;
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let sort_key = meta.sort_key();
+            tx.execute(
+                "INSERT INTO posts (slug, sort_key, meta) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (slug) DO UPDATE SET sort_key = excluded.sort_key, meta = excluded.meta",
+                params![meta.slug.as_str(), sort_key, json],
+            )?;
+            tx.execute("DELETE FROM post_tags WHERE slug = ?1", params![meta.slug.as_str()])?;
+            for tag in &meta.tags {
+                tx.execute(
+                    "INSERT INTO post_tags (tag, slug, sort_key) VALUES (?1, ?2, ?3)",
+                    params![tag.slug.as_str(), meta.slug.as_str(), sort_key],
+                )?;
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {
+        let slug = slug.clone();
+        self.run(move |conn| {
+            conn.execute("DELETE FROM posts WHERE slug = ?1", params![slug.as_str()])
+                .map(drop)
+        })
+        .await
+    }
+
+    async fn get(&self, slug: &Slug) -> Result<Option<PostMeta>, StoreError> {
+        let slug = slug.clone();
+        self.run(move |conn| {
+            conn.query_row(
+                "SELECT meta FROM posts WHERE slug = ?1",
+                params![slug.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .map(decode)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn newest(
+        &self,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT meta FROM posts WHERE sort_key < ?1 ORDER BY sort_key DESC LIMIT ?2 OFFSET ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![upper_bound(now), limit as i64 + 1, offset as i64], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            page(rows, limit)
+        })
+        .await
+    }
+
+    async fn newest_tagged(
+        &self,
+        tag: &Slug,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        let tag = tag.clone();
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT p.meta FROM post_tags t JOIN posts p ON p.slug = t.slug
+                 WHERE t.tag = ?1 AND t.sort_key < ?2 ORDER BY t.sort_key DESC LIMIT ?3 OFFSET ?4",
+            )?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        tag.as_str(),
+                        upper_bound(now),
+                        limit as i64 + 1,
+                        offset as i64
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            page(rows, limit)
+        })
+        .await
+    }
+}

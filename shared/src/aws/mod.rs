@@ -1,0 +1,31 @@
+//! AWS wiring shared by every function: one `SdkConfig`, clients built from it, and the
+//! table layout the DynamoDB adapters (and `template.yaml`) agree on.
+
+pub mod table;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+/// Loads the SDK configuration once per process (region, credentials, endpoint).
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::load_defaults(BehaviorVersion::latest()).await
+}
+
+/// An S3 client. Against an emulator (an endpoint is configured) it uses path-style
+/// addressing, which no environment variable can turn on.
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let custom_endpoint =
+        config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let s3_config = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(custom_endpoint)
+        .build();
+    aws_sdk_s3::Client::from_conf(s3_config)
+}
+
+pub fn dynamodb_client(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(config)
+}
+
+/// Reads a required environment variable, naming it in the error.
+pub fn required_env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
+}

@@ -1,0 +1,118 @@
+//! `site.toml`: the site's settings, kept at the root of the content bucket.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default = "default_posts_per_page")]
+    pub posts_per_page: u16,
+    pub owner: Owner,
+    pub address: Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    pub name: String,
+    #[serde(default)]
+    pub credentials: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub street: String,
+    pub locality: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("site.toml: {0}")]
+pub struct SettingsError(pub String);
+
+fn default_language() -> String {
+    "en".into()
+}
+
+fn default_posts_per_page() -> u16 {
+    10
+}
+
+impl SiteSettings {
+    pub const MAX_POSTS_PER_PAGE: u16 = 100;
+
+    pub fn parse(source: &str) -> Result<SiteSettings, SettingsError> {
+        let mut s: SiteSettings =
+            toml::from_str(source).map_err(|e| SettingsError(e.to_string()))?;
+        if !(s.base_url.starts_with("https://") || s.base_url.starts_with("http://")) {
+            return Err(SettingsError(
+                "base_url must start with https:// or http://".into(),
+            ));
+        }
+        s.base_url = s.base_url.trim_end_matches('/').to_owned();
+        if s.posts_per_page == 0 || s.posts_per_page > Self::MAX_POSTS_PER_PAGE {
+            return Err(SettingsError(format!(
+                "posts_per_page must be 1..={}",
+                Self::MAX_POSTS_PER_PAGE
+            )));
+        }
+        Ok(s)
+    }
+
+    /// An absolute URL on this site for a path that starts with `/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// "2016 Hillhurst Ave, Los Angeles CA 90027", as the reference page's header shows it.
+    pub fn address_line(&self) -> String {
+        let a = &self.address;
+        let mut tail = a.locality.clone();
+        for part in [&a.region, &a.postal_code] {
+            if !part.is_empty() {
+                tail.push(' ');
+                tail.push_str(part);
+            }
+        }
+        format!("{}, {}", a.street, tail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "title = \"T\"\nbase_url = \"https://example.com/\"\n[owner]\nname = \"N\"\n[address]\nstreet = \"1 Main St\"\nlocality = \"Town\"\nregion = \"CA\"\npostal_code = \"90027\"\n";
+
+    #[test]
+    fn settings_parse_with_defaults() {
+        let s = SiteSettings::parse(MINIMAL).unwrap();
+        assert_eq!(s.base_url, "https://example.com");
+        assert_eq!(s.posts_per_page, 10);
+        assert_eq!(s.address_line(), "1 Main St, Town CA 90027");
+        assert_eq!(s.url("/posts/a"), "https://example.com/posts/a");
+    }
+
+    #[test]
+    fn bad_settings_say_what_is_wrong() {
+        let e = SiteSettings::parse(&MINIMAL.replace("https://example.com/", "example.com"))
+            .unwrap_err();
+        assert!(e.to_string().contains("base_url"), "{e}");
+        let e = SiteSettings::parse(&format!("colour = \"red\"\n{MINIMAL}")).unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+}

@@ -1,0 +1,31 @@
+//! Response builders: every response the handlers send is made here.
+
+use lambda_http::{Body, Response};
+
+pub const CACHE_PAGE: &str = "public, max-age=60, stale-while-revalidate=600";
+pub const CACHE_NOT_FOUND: &str = "public, max-age=60";
+pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const CACHE_ASSET: &str = "public, max-age=300";
+pub const CACHE_NONE: &str = "no-store";
+
+pub const HTML: &str = "text/html; charset=utf-8";
+
+/// Builds a response; header values here are always valid, so building cannot fail.
+pub fn build(status: u16, headers: &[(&str, &str)], body: Body) -> Response<Body> {
+    let mut builder = Response::builder().status(status);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    builder
+        .header("x-content-type-options", "nosniff")
+        .body(body)
+        .expect("static header names and checked values always build")
+}
+
+pub fn redirect(status: u16, location: &str) -> Response<Body> {
+    build(
+        status,
+        &[("location", location), ("cache-control", CACHE_NOT_FOUND)],
+        Body::Empty,
+    )
+}

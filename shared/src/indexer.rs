@@ -1,0 +1,82 @@
+//! Keeps the post index in step with the content store. The feeds function (on S3
+//! events) and the local runner (on file changes) both call `sync_post`.
+
+use crate::domain::{Post, PostError, Slug};
+use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexOutcome {
+    /// The post's entry was written (future-dated posts too: listings filter by date).
+    Indexed,
+    /// A draft: kept out of the index.
+    Draft,
+    /// The object is gone: so is its entry.
+    Removed,
+    /// Bad front matter: the entry is removed and the error says which file and field.
+    Rejected(PostError),
+}
+
+/// Brings one post's index entry in line with what the store holds now. Reading the
+/// current object (rather than trusting the event) makes out-of-order and repeated
+/// events harmless.
+pub async fn sync_post(
+    content: &dyn ContentStore,
+    index: &dyn PostIndex,
+    slug: &Slug,
+) -> Result<IndexOutcome, StoreError> {
+    let object = match content.get(&ContentKey::post(slug), None).await? {
+        Fetched::Found(object) => object,
+        Fetched::Missing | Fetched::NotModified => {
+            index.remove(slug).await?;
+            return Ok(IndexOutcome::Removed);
+        }
+    };
+    match Post::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+        Ok(post) if post.front.draft => {
+            index.remove(slug).await?;
+            Ok(IndexOutcome::Draft)
+        }
+        Ok(post) => {
+            index.upsert(&post.meta()).await?;
+            Ok(IndexOutcome::Indexed)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "post rejected by the indexer");
+            index.remove(slug).await?;
+            Ok(IndexOutcome::Rejected(e))
+        }
+    }
+}
+
+/// Every slug the index holds, paging through it. For a full re-index only.
+pub async fn indexed_slugs(index: &dyn PostIndex) -> Result<Vec<Slug>, StoreError> {
+    let far_future = OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
+    let mut slugs = Vec::new();
+    loop {
+        let page = index.newest(far_future, slugs.len(), 100).await?;
+        slugs.extend(page.posts.into_iter().map(|p| p.slug));
+        if !page.has_more {
+            return Ok(slugs);
+        }
+    }
+}
+
+/// Re-indexes every post in the store and drops entries whose post is gone.
+pub async fn reindex_all(
+    content: &dyn ContentStore,
+    index: &dyn PostIndex,
+) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
+    let present = content.list_post_slugs().await?;
+    let mut outcomes = Vec::with_capacity(present.len());
+    for slug in &present {
+        outcomes.push((slug.clone(), sync_post(content, index, slug).await?));
+    }
+    for slug in indexed_slugs(index).await? {
+        if !present.contains(&slug) {
+            index.remove(&slug).await?;
+            outcomes.push((slug, IndexOutcome::Removed));
+        }
+    }
+    Ok(outcomes)
+}

@@ -1,0 +1,187 @@
+//! Markdown to HTML with pulldown-cmark: headings get ids, tables, footnotes, and a
+//! paragraph holding only an image becomes a `<figure>` whose caption is the image title.
+
+use super::escape;
+use crate::domain::Slug;
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMarkdown {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    pub word_count: usize,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut text = String::new();
+    for e in events {
+        if let Event::Text(t) | Event::Code(t) = e {
+            text.push_str(t);
+        }
+    }
+    text
+}
+
+fn index_of_end(events: &[Event<'_>], from: usize, end: &TagEnd) -> Option<usize> {
+    events[from..]
+        .iter()
+        .position(|e| matches!(e, Event::End(x) if x == end))
+        .map(|p| from + p)
+}
+
+pub fn render_markdown(source: &str) -> RenderedMarkdown {
+    let events: Vec<Event<'_>> = Parser::new_ext(source, options()).collect();
+    let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut headings = Vec::new();
+    let mut used_ids = HashSet::new();
+    let mut word_count = 0;
+    let mut i = 0;
+    while i < events.len() {
+        match &events[i] {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let end =
+                    index_of_end(&events, i, &TagEnd::Heading(*level)).unwrap_or(events.len());
+                let text = plain_text(&events[i + 1..end]);
+                let base = match id {
+                    Some(id) => id.to_string(),
+                    None => Slug::from_text(&text)
+                        .map(String::from)
+                        .unwrap_or_else(|_| "section".into()),
+                };
+                let mut unique = base.clone();
+                let mut n = 2;
+                while !used_ids.insert(unique.clone()) {
+                    unique = format!("{base}-{n}");
+                    n += 1;
+                }
+                headings.push(Heading {
+                    level: *level as u8,
+                    id: unique.clone(),
+                    text,
+                });
+                out.push(Event::Start(Tag::Heading {
+                    level: *level,
+                    id: Some(CowStr::from(unique)),
+                    classes: classes.clone(),
+                    attrs: attrs.clone(),
+                }));
+                i += 1;
+            }
+            Event::Start(Tag::Paragraph) => {
+                if let Some((figure, next)) = lone_image_figure(&events, i) {
+                    out.push(Event::Html(CowStr::from(figure)));
+                    i = next;
+                } else {
+                    out.push(events[i].clone());
+                    i += 1;
+                }
+            }
+            e => {
+                if let Event::Text(t) = e {
+                    word_count += t.split_whitespace().count();
+                }
+                out.push(e.clone());
+                i += 1;
+            }
+        }
+    }
+    let mut html_out = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut html_out, out.into_iter());
+    RenderedMarkdown {
+        html: html_out,
+        headings,
+        word_count,
+    }
+}
+
+/// `<p><img></p>` becomes `<figure>`: returns its HTML and the index after the paragraph.
+fn lone_image_figure(events: &[Event<'_>], start: usize) -> Option<(String, usize)> {
+    let Some(Event::Start(Tag::Image {
+        dest_url, title, ..
+    })) = events.get(start + 1)
+    else {
+        return None;
+    };
+    let image_end = index_of_end(events, start + 2, &TagEnd::Image)?;
+    if !matches!(
+        events.get(image_end + 1),
+        Some(Event::End(TagEnd::Paragraph))
+    ) {
+        return None;
+    }
+    let alt = plain_text(&events[start + 2..image_end]);
+    let mut figure = format!(
+        "<figure><img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
+        escape::safe_url(dest_url),
+        escape::html(&alt)
+    );
+    if !title.is_empty() {
+        figure.push_str(&format!("<figcaption>{}</figcaption>", escape::html(title)));
+    }
+    figure.push_str("</figure>\n");
+    Some((figure, image_end + 2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let r = render_markdown("## Weight Training\n\n## Weight Training\n\n## Custom {#mine}\n");
+        assert!(
+            r.html
+                .contains(r#"<h2 id="weight-training">Weight Training</h2>"#),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"<h2 id="weight-training-2">"#));
+        assert!(r.html.contains(r#"<h2 id="mine">"#));
+        assert_eq!(r.headings.len(), 3);
+    }
+
+    #[test]
+    fn a_lone_image_becomes_a_captioned_figure() {
+        let r = render_markdown("![Woman's back](/media/b.jpg \"Back <Tension>\")\n");
+        assert_eq!(
+            r.html,
+            "<figure><img src=\"/media/b.jpg\" alt=\"Woman&#39;s back\" loading=\"lazy\"><figcaption>Back &lt;Tension&gt;</figcaption></figure>\n"
+        );
+        let inline = render_markdown("see ![x](/a.png) here");
+        assert!(inline.html.starts_with("<p>see <img"), "{}", inline.html);
+    }
+
+    #[test]
+    fn tables_and_footnotes_render() {
+        let r = render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^1].\n\n[^1]: Note.\n");
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("footnote-definition"), "{}", r.html);
+    }
+
+    #[test]
+    fn javascript_image_urls_are_neutralised() {
+        let r = render_markdown("![x](javascript:alert(1))\n");
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+    }
+}

@@ -1,0 +1,8 @@
+//! Rendering: Markdown to HTML, askama page templates, JSON-LD.
+
+pub mod escape;
+pub mod json_ld;
+pub mod markdown;
+pub mod pages;
+
+pub use markdown::{render_markdown, RenderedMarkdown};

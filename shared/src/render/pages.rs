@@ -1,0 +1,263 @@
+//! The site's pages as askama templates, and the view data each one is built from.
+
+use super::json_ld;
+use super::markdown::RenderedMarkdown;
+use crate::domain::time_fmt::{human_date, rfc3339};
+use crate::domain::{Image, Post, PostMeta, SiteSettings, Tag};
+use askama::Template;
+use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+
+/// The stylesheet, built into the binary and served at a content-hashed URL.
+pub const STYLESHEET: &str = include_str!("../../static/style.css");
+
+/// `/static/style.css?v=<hash>`: changes whenever the stylesheet does.
+pub fn stylesheet_href() -> &'static str {
+    static HREF: OnceLock<String> = OnceLock::new();
+    HREF.get_or_init(|| format!("/static/style.css?v={}", stylesheet_version()))
+}
+
+pub fn stylesheet_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| hex::encode(&Sha256::digest(STYLESHEET.as_bytes())[..6]))
+}
+
+/// What goes in `<head>` besides the site-wide parts.
+pub struct Head {
+    pub lang: String,
+    pub title: String,
+    pub og_title: String,
+    pub description: String,
+    /// The request path, e.g. `/posts/what-are-muscle-knots` (the subscribe form's source).
+    pub path: String,
+    pub canonical: String,
+    pub og_type: &'static str,
+    pub og_locale: String,
+    pub og_image: Option<String>,
+    pub json_ld: String,
+    pub post_comments_feed: Option<String>,
+    pub noindex: bool,
+}
+
+/// The site header and footer.
+pub struct Chrome<'a> {
+    pub site: &'a SiteSettings,
+    pub address_line: String,
+    pub phone_href: String,
+    pub stylesheet: &'static str,
+}
+
+impl<'a> Chrome<'a> {
+    pub fn new(site: &'a SiteSettings) -> Chrome<'a> {
+        let phone_href = site
+            .address
+            .phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        Chrome {
+            site,
+            address_line: site.address_line(),
+            phone_href,
+            stylesheet: stylesheet_href(),
+        }
+    }
+}
+
+fn head(site: &SiteSettings, path: &str, title: String, description: String) -> Head {
+    Head {
+        lang: site.language.clone(),
+        og_title: title.clone(),
+        title,
+        description,
+        path: path.to_owned(),
+        canonical: site.url(path),
+        og_type: "website",
+        og_locale: site.language.replace('-', "_"),
+        og_image: None,
+        json_ld: String::new(),
+        post_comments_feed: None,
+        noindex: false,
+    }
+}
+
+pub struct PostView<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub date_iso: String,
+    pub date_human: String,
+    pub updated: Option<(String, String)>,
+    pub reading_minutes: usize,
+    pub tags: &'a [Tag],
+    pub image: Option<&'a Image>,
+    pub body_html: &'a str,
+    pub comments_open: bool,
+    pub comment_count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "post.html")]
+pub struct PostPage<'a> {
+    pub head: Head,
+    pub chrome: Chrome<'a>,
+    pub post: PostView<'a>,
+}
+
+impl<'a> PostPage<'a> {
+    pub fn new(
+        site: &'a SiteSettings,
+        post: &'a Post,
+        body: &'a RenderedMarkdown,
+        comments_open: bool,
+    ) -> Self {
+        let f = &post.front;
+        let path = format!("/posts/{}", post.slug);
+        let description = if f.summary.is_empty() {
+            f.title.clone()
+        } else {
+            f.summary.clone()
+        };
+        let mut head = head(
+            site,
+            &path,
+            format!("{} – {}", f.title, site.title),
+            description,
+        );
+        head.og_title = f.title.clone();
+        head.og_type = "article";
+        head.og_image = f.image.as_ref().map(|i| absolute(site, &i.src));
+        head.json_ld = json_ld::blog_posting(site, post, &head.canonical, head.og_image.as_deref());
+        head.post_comments_feed = Some(site.url(&format!("{path}/comments.xml")));
+        PostPage {
+            head,
+            chrome: Chrome::new(site),
+            post: PostView {
+                slug: post.slug.as_str(),
+                title: &f.title,
+                date_iso: rfc3339(f.date),
+                date_human: human_date(f.date),
+                updated: f
+                    .updated
+                    .filter(|u| *u > f.date)
+                    .map(|u| (rfc3339(u), human_date(u))),
+                reading_minutes: body.word_count.div_ceil(200).max(1),
+                tags: &f.tags,
+                image: f.image.as_ref(),
+                body_html: &body.html,
+                comments_open,
+                comment_count: 0,
+            },
+        }
+    }
+}
+
+fn absolute(site: &SiteSettings, src: &str) -> String {
+    if src.starts_with('/') {
+        site.url(src)
+    } else {
+        src.to_owned()
+    }
+}
+
+pub struct PostCard<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub date_iso: String,
+    pub date_human: String,
+    pub tags: &'a [Tag],
+}
+
+impl<'a> From<&'a PostMeta> for PostCard<'a> {
+    fn from(m: &'a PostMeta) -> Self {
+        PostCard {
+            slug: m.slug.as_str(),
+            title: &m.title,
+            summary: &m.summary,
+            date_iso: rfc3339(m.date),
+            date_human: human_date(m.date),
+            tags: &m.tags,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage<'a> {
+    pub head: Head,
+    pub chrome: Chrome<'a>,
+    pub heading: String,
+    pub posts: Vec<PostCard<'a>>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+/// Which listing a page belongs to: the home page or one tag's page.
+pub enum Listing<'a> {
+    Home,
+    Tag(&'a Tag),
+}
+
+impl<'a> ListPage<'a> {
+    /// `page` is 1-based; `newer`/`older` are the neighbouring pages' paths.
+    pub fn new(
+        site: &'a SiteSettings,
+        listing: Listing<'_>,
+        page: u32,
+        posts: &'a [PostMeta],
+        has_more: bool,
+    ) -> Self {
+        let (base, heading, title, description) = match listing {
+            Listing::Home => (
+                String::new(),
+                "Latest posts".to_owned(),
+                site.title.clone(),
+                if site.description.is_empty() {
+                    site.title.clone()
+                } else {
+                    site.description.clone()
+                },
+            ),
+            Listing::Tag(tag) => (
+                format!("/tags/{}", tag.slug),
+                format!("Posts tagged “{}”", tag.name),
+                format!("{} – {}", tag.name, site.title),
+                format!("Posts about {} from {}", tag.name, site.title),
+            ),
+        };
+        let page_path = |n: u32| match (n, base.is_empty()) {
+            (1, true) => "/".to_owned(),
+            (1, false) => base.clone(),
+            (n, _) => format!("{base}/page/{n}"),
+        };
+        let path = page_path(page);
+        let title = if page > 1 {
+            format!("{title} – Page {page}")
+        } else {
+            title
+        };
+        let mut head = head(site, &path, title, description);
+        head.json_ld = json_ld::website(site, &head.canonical);
+        ListPage {
+            head,
+            chrome: Chrome::new(site),
+            heading: if page > 1 {
+                format!("{heading} – page {page}")
+            } else {
+                heading
+            },
+            posts: posts.iter().map(PostCard::from).collect(),
+            newer: (page > 1).then(|| page_path(page - 1)),
+            older: has_more.then(|| page_path(page + 1)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub heading: &'a str,
+    pub message: &'a str,
+    pub site_title: Option<&'a str>,
+    pub stylesheet: &'static str,
+}

@@ -1,0 +1,44 @@
+//! Everything that can go wrong serving a page, mapped to one status and page each.
+
+use crate::domain::SettingsError;
+use crate::ports::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error(transparent)]
+    Unavailable(#[from] StoreError),
+    #[error("site settings: {0}")]
+    Settings(#[from] SettingsError),
+}
+
+impl SiteError {
+    pub fn status(&self) -> u16 {
+        match self {
+            SiteError::NotFound => 404,
+            SiteError::MethodNotAllowed => 405,
+            SiteError::Unavailable(_) | SiteError::Settings(_) => 503,
+        }
+    }
+
+    /// The heading and sentence a visitor reads; never the internal detail.
+    pub fn public_text(&self) -> (&'static str, &'static str) {
+        match self {
+            SiteError::NotFound => (
+                "Page not found",
+                "There is no page at this address. It may have moved, or the link may be mistyped.",
+            ),
+            SiteError::MethodNotAllowed => (
+                "Method not allowed",
+                "This address only answers GET and HEAD requests.",
+            ),
+            SiteError::Unavailable(_) | SiteError::Settings(_) => (
+                "Temporarily unavailable",
+                "The site cannot load this page right now. Please try again in a minute.",
+            ),
+        }
+    }
+}

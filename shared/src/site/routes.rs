@@ -1,0 +1,169 @@
+//! The site's URL space: every path a visitor can ask for, parsed into a `Route`.
+
+use crate::domain::Slug;
+use crate::ports::ContentKey;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/` (page 1) and `/page/<n>` (n ≥ 2).
+    Home {
+        page: u32,
+    },
+    /// `/posts/<slug>`.
+    Post(Slug),
+    /// `/tags/<tag>` and `/tags/<tag>/page/<n>`.
+    Tag {
+        tag: Slug,
+        page: u32,
+    },
+    /// `/static/style.css`.
+    Stylesheet,
+    /// Generated or uploaded objects served from the content bucket as they are:
+    /// feeds, sitemap, robots.txt, `/media/*`.
+    Stored(ContentKey),
+    /// A path with one canonical spelling elsewhere (`/page/1` → `/`, trailing slash).
+    Redirect(String),
+    NotFound,
+}
+
+/// Pages beyond this are refused before any storage read.
+pub const MAX_PAGE: u32 = 10_000;
+
+const STORED_AT_ROOT: &[&str] = &[
+    "feed.xml",
+    "atom.xml",
+    "feed.json",
+    "sitemap.xml",
+    "robots.txt",
+];
+
+fn page_number(s: &str) -> Option<u32> {
+    if s.is_empty() || s.starts_with('0') || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n))
+}
+
+impl Route {
+    /// Parses the raw (still percent-encoded) path. Anything that is not exactly one of
+    /// the site's shapes is `NotFound`: an encoded `/` or `..` never becomes a key.
+    pub fn parse(path: &str) -> Route {
+        if path.len() > 512 {
+            return Route::NotFound;
+        }
+        if path.len() > 1 && path.ends_with('/') {
+            let trimmed = path.trim_end_matches('/');
+            return match Route::parse(if trimmed.is_empty() { "/" } else { trimmed }) {
+                Route::NotFound => Route::NotFound,
+                _ => Route::Redirect(if trimmed.is_empty() {
+                    "/".into()
+                } else {
+                    trimmed.into()
+                }),
+            };
+        }
+        let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+        match segments.as_slice() {
+            [""] => Route::Home { page: 1 },
+            ["page", "1"] => Route::Redirect("/".into()),
+            ["page", n] => page_number(n).map_or(Route::NotFound, |page| Route::Home { page }),
+            ["posts", slug] => Slug::parse(slug).map_or(Route::NotFound, Route::Post),
+            ["posts", slug, "comments.xml"] => match Slug::parse(slug) {
+                Ok(slug) => stored(&format!("posts/{slug}/comments.xml")),
+                Err(_) => Route::NotFound,
+            },
+            ["tags", tag] => {
+                Slug::parse(tag).map_or(Route::NotFound, |tag| Route::Tag { tag, page: 1 })
+            }
+            ["tags", tag, "page", "1"] if Slug::parse(tag).is_ok() => {
+                Route::Redirect(format!("/tags/{tag}"))
+            }
+            ["tags", tag, "page", n] => match (Slug::parse(tag), page_number(n)) {
+                (Ok(tag), Some(page)) => Route::Tag { tag, page },
+                _ => Route::NotFound,
+            },
+            ["static", "style.css"] => Route::Stylesheet,
+            ["comments", "feed.xml"] => stored("comments/feed.xml"),
+            ["media", name] => stored(&format!("media/{name}")),
+            [name] if STORED_AT_ROOT.contains(name) => stored(name),
+            _ => Route::NotFound,
+        }
+    }
+}
+
+fn stored(key: &str) -> Route {
+    ContentKey::generated(key).map_or(Route::NotFound, Route::Stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slug(s: &str) -> Slug {
+        Slug::parse(s).unwrap()
+    }
+
+    #[test]
+    fn site_paths_parse() {
+        assert_eq!(Route::parse("/"), Route::Home { page: 1 });
+        assert_eq!(Route::parse("/page/3"), Route::Home { page: 3 });
+        assert_eq!(
+            Route::parse("/posts/what-are-muscle-knots"),
+            Route::Post(slug("what-are-muscle-knots"))
+        );
+        assert_eq!(
+            Route::parse("/tags/acupuncture/page/2"),
+            Route::Tag {
+                tag: slug("acupuncture"),
+                page: 2
+            }
+        );
+        assert_eq!(Route::parse("/static/style.css"), Route::Stylesheet);
+        assert!(matches!(Route::parse("/feed.xml"), Route::Stored(k) if k.as_str() == "feed.xml"));
+        assert!(
+            matches!(Route::parse("/posts/a/comments.xml"), Route::Stored(k) if k.as_str() == "posts/a/comments.xml")
+        );
+    }
+
+    #[test]
+    fn canonical_spellings_redirect() {
+        assert_eq!(Route::parse("/page/1"), Route::Redirect("/".into()));
+        assert_eq!(
+            Route::parse("/posts/a/"),
+            Route::Redirect("/posts/a".into())
+        );
+        assert_eq!(
+            Route::parse("/tags/a/page/1"),
+            Route::Redirect("/tags/a".into())
+        );
+    }
+
+    #[test]
+    fn malicious_or_malformed_paths_are_not_found() {
+        for path in [
+            "/posts/..",
+            "/posts/../site.toml",
+            "/posts/a%2Fb",
+            "/posts/a%2e%2e",
+            "/posts/A",
+            "/page/0",
+            "/page/01",
+            "/page/99999",
+            "/page/-1",
+            "/tags/x y",
+            "/media/..",
+            "/media/.env",
+            "/site.toml",
+            "/posts/a/b",
+            "/static/other.css",
+            "//",
+            "/posts//",
+        ] {
+            assert_eq!(Route::parse(path), Route::NotFound, "{path}");
+        }
+        assert_eq!(
+            Route::parse(&format!("/posts/{}", "a".repeat(101))),
+            Route::NotFound
+        );
+    }
+}
