@@ -117,21 +117,22 @@ impl ContentStore for FsContent {
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        let dir = self.root.join("posts");
-        let mut entries = match tokio::fs::read_dir(&dir).await {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::new(format!("listing {}: {e}", dir.display()))),
-        };
         let mut slugs = Vec::new();
-        while let Some(entry) = entries.next_entry().await.map_err(StoreError::new)? {
-            let name = entry.file_name();
-            let key = format!("posts/{}", name.to_string_lossy());
-            if let Some(slug) = ContentKey::generated(&key).and_then(|k| k.post_slug()) {
-                slugs.push(slug);
+        for dir in [self.root.join("posts"), self.generated.join("posts")] {
+            let mut entries = match tokio::fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(StoreError::new(format!("listing {}: {e}", dir.display()))),
+            };
+            while let Some(entry) = entries.next_entry().await.map_err(StoreError::new)? {
+                let key = format!("posts/{}", entry.file_name().to_string_lossy());
+                if let Some(slug) = ContentKey::generated(&key).and_then(|k| k.post_slug()) {
+                    slugs.push(slug);
+                }
             }
         }
         slugs.sort();
+        slugs.dedup();
         Ok(slugs)
     }
 }

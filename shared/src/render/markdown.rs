@@ -166,7 +166,7 @@ mod tests {
         let r = render_markdown("![Woman's back](/media/b.jpg \"Back <Tension>\")\n");
         assert_eq!(
             r.html,
-            "<figure><img src=\"/media/b.jpg\" alt=\"Woman&#39;s back\" loading=\"lazy\"><figcaption>Back &lt;Tension&gt;</figcaption></figure>\n"
+            "<figure><img src=\"/media/b.jpg\" alt=\"Woman’s back\" loading=\"lazy\"><figcaption>Back &lt;Tension&gt;</figcaption></figure>\n"
         );
         let inline = render_markdown("see ![x](/a.png) here");
         assert!(inline.html.starts_with("<p>see <img"), "{}", inline.html);

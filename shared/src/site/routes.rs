@@ -156,8 +156,8 @@ mod tests {
             "/site.toml",
             "/posts/a/b",
             "/static/other.css",
-            "//",
             "/posts//",
+            "//evil.example/",
         ] {
             assert_eq!(Route::parse(path), Route::NotFound, "{path}");
         }

@@ -1,0 +1,229 @@
+//! Contract suites: what every adapter of a port must do, whatever it is built on.
+//! Each runs against the embedded adapter and against the AWS adapter on moto.
+
+use lambdapress::domain::{PostMeta, Slug, Tag};
+use lambdapress::ports::{ContentKey, ContentStore, Fetched, PostIndex};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+/// Reads, conditional reads, writes, deletes and listing of the content store.
+pub async fn content_store(store: &dyn ContentStore) {
+    let key = ContentKey::generated("feed.xml").unwrap();
+    assert_eq!(
+        store.get(&key, None).await.unwrap(),
+        Fetched::Missing,
+        "absent objects are Missing"
+    );
+
+    store
+        .put(
+            &key,
+            b"<rss>one & two</rss>".to_vec(),
+            "application/rss+xml; charset=utf-8",
+            "public, max-age=300",
+        )
+        .await
+        .unwrap();
+    let Fetched::Found(first) = store.get(&key, None).await.unwrap() else {
+        panic!("a written object reads back")
+    };
+    assert_eq!(first.bytes, b"<rss>one & two</rss>");
+    assert!(
+        first.etag.starts_with('"') && first.etag.ends_with('"') && first.etag.len() > 2,
+        "quoted etag {}",
+        first.etag
+    );
+    assert_eq!(
+        first.content_type.as_deref(),
+        Some("application/rss+xml; charset=utf-8")
+    );
+
+    assert_eq!(
+        store.get(&key, Some(&first.etag)).await.unwrap(),
+        Fetched::NotModified,
+        "a matching ETag is NotModified"
+    );
+    assert!(matches!(
+        store.get(&key, Some("\"someone-else\"")).await.unwrap(),
+        Fetched::Found(_)
+    ));
+
+    store
+        .put(
+            &key,
+            b"<rss>three</rss>".to_vec(),
+            "application/rss+xml; charset=utf-8",
+            "public, max-age=300",
+        )
+        .await
+        .unwrap();
+    let Fetched::Found(second) = store.get(&key, Some(&first.etag)).await.unwrap() else {
+        panic!("changed bytes are Found despite the old ETag")
+    };
+    assert_eq!(second.bytes, b"<rss>three</rss>");
+    assert_ne!(second.etag, first.etag, "new bytes, new ETag");
+
+    let post = ContentKey::post(&slug("contract-post"));
+    store
+        .put(&post, b"+++\n".to_vec(), "text/markdown", "no-cache")
+        .await
+        .unwrap();
+    let comments = ContentKey::generated("posts/contract-post/comments.xml").unwrap();
+    store
+        .put(
+            &comments,
+            b"<rss/>".to_vec(),
+            "application/rss+xml",
+            "no-cache",
+        )
+        .await
+        .unwrap();
+    let slugs = store.list_post_slugs().await.unwrap();
+    assert!(slugs.contains(&slug("contract-post")), "{slugs:?}");
+    assert_eq!(
+        slugs
+            .iter()
+            .filter(|s| s.as_str() == "contract-post")
+            .count(),
+        1
+    );
+    assert!(
+        slugs.iter().all(|s| s.as_str() != "comments"),
+        "only posts/<slug>.md keys are posts"
+    );
+
+    store.delete(&key).await.unwrap();
+    assert_eq!(
+        store.get(&key, None).await.unwrap(),
+        Fetched::Missing,
+        "deleted objects are Missing"
+    );
+    store.delete(&key).await.unwrap();
+}
+
+fn meta(s: &str, date: OffsetDateTime, tags: &[&str]) -> PostMeta {
+    PostMeta {
+        slug: slug(s),
+        title: format!("Title of {s} & “quotes” <b>"),
+        summary: format!("Summary of {s}, déjà vu"),
+        date,
+        updated: None,
+        tags: tags.iter().map(|t| Tag::parse(t).unwrap()).collect(),
+        comments_open: true,
+    }
+}
+
+fn slugs(page: &lambdapress::ports::PostPage) -> Vec<&str> {
+    page.posts.iter().map(|p| p.slug.as_str()).collect()
+}
+
+/// Upserts, removal, newest-first paging and tag listings of the post index.
+pub async fn post_index(index: &dyn PostIndex) {
+    let now = datetime!(2024-06-01 12:00 UTC);
+    let oldest = meta("oldest", datetime!(2024-01-01 09:00 UTC), &["Acupuncture"]);
+    let mut middle = meta(
+        "middle",
+        datetime!(2024-03-12 09:00 UTC),
+        &["Acupuncture", "Muscle Pain"],
+    );
+    middle.updated = Some(datetime!(2024-04-01 08:30 UTC));
+    let newest = meta("newest", datetime!(2024-06-01 12:00 UTC), &["Sleep"]);
+    let future = meta("future", datetime!(2030-01-01 00:00 UTC), &["Acupuncture"]);
+    for m in [&middle, &future, &oldest, &newest] {
+        index.upsert(m).await.unwrap();
+    }
+
+    assert_eq!(
+        index.get(&middle.slug).await.unwrap().as_ref(),
+        Some(&middle),
+        "entries read back whole"
+    );
+    assert_eq!(index.get(&slug("absent")).await.unwrap(), None);
+
+    let all = index.newest(now, 0, 10).await.unwrap();
+    assert_eq!(
+        slugs(&all),
+        ["newest", "middle", "oldest"],
+        "newest first; future posts (after now) left out"
+    );
+    assert!(!all.has_more);
+
+    let first = index.newest(now, 0, 2).await.unwrap();
+    assert_eq!(slugs(&first), ["newest", "middle"]);
+    assert!(first.has_more);
+    let second = index.newest(now, 2, 2).await.unwrap();
+    assert_eq!(slugs(&second), ["oldest"]);
+    assert!(!second.has_more);
+    assert!(index.newest(now, 3, 2).await.unwrap().posts.is_empty());
+
+    let acupuncture = slug("acupuncture");
+    assert_eq!(
+        slugs(&index.newest_tagged(&acupuncture, now, 0, 10).await.unwrap()),
+        ["middle", "oldest"]
+    );
+    let later = datetime!(2031-01-01 00:00 UTC);
+    assert_eq!(
+        slugs(
+            &index
+                .newest_tagged(&acupuncture, later, 0, 10)
+                .await
+                .unwrap()
+        ),
+        ["future", "middle", "oldest"]
+    );
+    let page = index.newest_tagged(&acupuncture, now, 0, 1).await.unwrap();
+    assert_eq!((slugs(&page), page.has_more), (vec!["middle"], true));
+
+    // Re-tagging replaces the old tags: no stale tag listing keeps the post.
+    let mut retagged = middle.clone();
+    retagged.tags = vec![Tag::parse("Sleep").unwrap()];
+    retagged.title = "Retitled".into();
+    index.upsert(&retagged).await.unwrap();
+    assert_eq!(
+        slugs(&index.newest_tagged(&acupuncture, now, 0, 10).await.unwrap()),
+        ["oldest"]
+    );
+    assert!(index
+        .newest_tagged(&slug("muscle-pain"), now, 0, 10)
+        .await
+        .unwrap()
+        .posts
+        .is_empty());
+    assert_eq!(
+        slugs(
+            &index
+                .newest_tagged(&slug("sleep"), now, 0, 10)
+                .await
+                .unwrap()
+        ),
+        ["newest", "middle"]
+    );
+    assert_eq!(
+        index.get(&middle.slug).await.unwrap().unwrap().title,
+        "Retitled"
+    );
+    assert_eq!(
+        index.newest(now, 0, 10).await.unwrap().posts.len(),
+        3,
+        "an upsert never duplicates"
+    );
+
+    index.remove(&retagged.slug).await.unwrap();
+    assert_eq!(index.get(&retagged.slug).await.unwrap(), None);
+    assert_eq!(
+        slugs(&index.newest(now, 0, 10).await.unwrap()),
+        ["newest", "oldest"]
+    );
+    assert!(index
+        .newest_tagged(&slug("sleep"), now, 0, 10)
+        .await
+        .unwrap()
+        .posts
+        .iter()
+        .all(|p| p.slug.as_str() != "middle"));
+    index.remove(&retagged.slug).await.unwrap();
+}

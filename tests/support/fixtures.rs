@@ -1,0 +1,83 @@
+//! Real API Gateway (HTTP API v2, REST v1) and S3 event JSON from `tests/fixtures/`,
+//! adjusted per test and parsed the way the Lambda runtime parses them.
+
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+pub fn path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+pub fn load(name: &str) -> Value {
+    let text =
+        std::fs::read_to_string(path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// An HTTP API (payload v2) request for `method path` with extra headers.
+pub fn http_api(method: &str, raw_path: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
+    let mut event = load("apigw-v2-http-api-get.json");
+    let (path, query) = raw_path.split_once('?').unwrap_or((raw_path, ""));
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["routeKey"] = json!("$default");
+    event["requestContext"]["routeKey"] = json!("$default");
+    event["pathParameters"] = json!({});
+    for (name, value) in headers {
+        event["headers"][name.to_ascii_lowercase()] = json!(value);
+    }
+    parse(&event)
+}
+
+/// A REST API (payload v1) request on stage `prod`.
+pub fn rest_api(method: &str, path: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
+    let mut event = load("apigw-v1-rest-get.json");
+    event["path"] = json!(path);
+    event["httpMethod"] = json!(method);
+    event["requestContext"]["httpMethod"] = json!(method);
+    event["requestContext"]["path"] = json!(format!("/prod{path}"));
+    for (name, value) in headers {
+        event["headers"][*name] = json!(value);
+        event["multiValueHeaders"][*name] = json!([value]);
+    }
+    parse(&event)
+}
+
+fn parse(event: &Value) -> lambda_http::Request {
+    lambda_http::request::from_str(&event.to_string())
+        .expect("fixture parses as an API Gateway event")
+}
+
+/// An S3 notification from a fixture with its records' keys replaced.
+pub fn s3_event(name: &str, keys: &[&str]) -> Value {
+    let mut event = load(name);
+    let template = event["Records"][0].clone();
+    event["Records"] = keys
+        .iter()
+        .map(|key| {
+            let mut record = template.clone();
+            record["s3"]["object"]["key"] = json!(key);
+            record
+        })
+        .collect();
+    event
+}
+
+pub fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
+    match response.body() {
+        lambda_http::Body::Text(t) => t.clone(),
+        lambda_http::Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+pub fn header<'a>(
+    response: &'a lambda_http::Response<lambda_http::Body>,
+    name: &str,
+) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
