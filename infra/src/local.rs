@@ -6,8 +6,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lambdapress::adapters::{FsContent, SqlitePostIndex};
+use lambdapress::adapters::{FsContent, OutboxMailer, SqlitePostIndex};
 use lambdapress::http::client_addr::PeerAddr;
+use lambdapress::http::HttpFunction;
 use lambdapress::indexer::{reindex_all, sync_post, IndexOutcome};
 use lambdapress::ports::{ContentStore, PostIndex};
 use lambdapress::site::{Site, SiteOptions};
@@ -48,9 +49,13 @@ impl LocalConfig {
     }
 }
 
+/// The embedded adapters: content folder (+ generated overlay), one SQLite file for
+/// records, and an outbox folder for mail.
 pub struct LocalStores {
     pub content: Arc<FsContent>,
     pub index: Arc<SqlitePostIndex>,
+    pub mailer: Arc<OutboxMailer>,
+    pub database: PathBuf,
 }
 
 impl LocalStores {
@@ -59,10 +64,30 @@ impl LocalStores {
             &config.content_dir,
             config.data_dir.join("generated"),
         ));
-        let index = Arc::new(SqlitePostIndex::open(
-            &config.data_dir.join("lambdapress.sqlite"),
-        )?);
-        Ok(LocalStores { content, index })
+        let database = config.data_dir.join("lambdapress.sqlite");
+        let index = Arc::new(SqlitePostIndex::open(&database)?);
+        let mailer = Arc::new(OutboxMailer::new(
+            config.data_dir.join("outbox"),
+            "Local Site <site@localhost>",
+        ));
+        Ok(LocalStores {
+            content,
+            index,
+            mailer,
+            database,
+        })
+    }
+}
+
+/// Every function of `template.yaml`, answering the routes API Gateway sends it.
+pub struct Functions {
+    pub site: Arc<Site>,
+}
+
+impl Functions {
+    /// The function API Gateway would invoke for this request.
+    pub fn for_request(&self, _req: &lambda_http::Request) -> &dyn HttpFunction {
+        self.site.as_ref()
     }
 }
 
@@ -84,6 +109,7 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
             settings_ttl: Duration::ZERO,
         },
     ));
+    let functions = Arc::new(Functions { site });
     tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
     println!(
         "lambdapress: serving {} on {base_url}",
@@ -92,11 +118,11 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     println!("lambdapress: try {base_url}/posts/what-are-muscle-knots");
     loop {
         let (stream, peer) = listener.accept().await?;
-        let site = site.clone();
+        let functions = functions.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
-                let site = site.clone();
-                async move { Ok::<_, Infallible>(dispatch(&site, req, peer).await) }
+                let functions = functions.clone();
+                async move { Ok::<_, Infallible>(dispatch(&functions, req, peer).await) }
             });
             if let Err(e) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -110,7 +136,7 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
 
 /// Turns a hyper request into the request a Lambda receives, and routes it.
 async fn dispatch(
-    site: &Site,
+    functions: &Functions,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
@@ -122,7 +148,7 @@ async fn dispatch(
     parts.extensions.insert(PeerAddr(peer.ip()));
     let request = lambda_http::Request::from_parts(parts, lambda_http::Body::from(body.to_vec()));
     let started = std::time::Instant::now();
-    let response = site.handle(&request).await;
+    let response = functions.for_request(&request).handle(&request).await;
     tracing::info!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
     let (parts, body) = response.into_parts();
     let bytes = match body {

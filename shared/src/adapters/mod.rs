@@ -2,10 +2,12 @@
 
 pub mod dynamodb_index;
 pub mod fs_content;
+pub mod outbox_mail;
 pub mod s3_content;
 pub mod sqlite_index;
 
 pub use dynamodb_index::DynamoPostIndex;
 pub use fs_content::FsContent;
+pub use outbox_mail::OutboxMailer;
 pub use s3_content::S3Content;
 pub use sqlite_index::SqlitePostIndex;

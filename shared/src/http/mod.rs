@@ -7,6 +7,14 @@ pub mod response;
 
 pub use lambda_http::{Body, Request, Response};
 
+/// One Lambda function's HTTP handler. The Lambda main, the local runner and the tests
+/// all call this, so every path runs the same code.
+#[async_trait::async_trait]
+pub trait HttpFunction: Send + Sync {
+    /// Answers one request. Never fails: every error becomes its response.
+    async fn handle(&self, req: &Request) -> Response<Body>;
+}
+
 /// The path as the client sent it, still percent-encoded and without an API Gateway
 /// stage prefix; requests built outside API Gateway fall back to the URI's path.
 pub fn request_path(req: &Request) -> &str {

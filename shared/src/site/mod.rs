@@ -47,6 +47,13 @@ pub struct Site {
     clock: fn() -> OffsetDateTime,
 }
 
+#[async_trait::async_trait]
+impl crate::http::HttpFunction for Site {
+    async fn handle(&self, req: &Request) -> Response<Body> {
+        self.serve(req).await
+    }
+}
+
 /// A rendered page before conditional-request handling.
 struct Page {
     status: u16,
@@ -89,6 +96,10 @@ impl Site {
 
     /// Serves one request. Never fails: every error becomes its page.
     pub async fn handle(&self, req: &Request) -> Response<Body> {
+        self.serve(req).await
+    }
+
+    async fn serve(&self, req: &Request) -> Response<Body> {
         let head_only = req.method() == http::Method::HEAD;
         let response = if req.method() != http::Method::GET && !head_only {
             self.error_response(&SiteError::MethodNotAllowed).await

@@ -1,26 +1,10 @@
-//! Storage ports: what handlers need from storage, with no SDK type in sight.
-//! Each port has an AWS adapter and an embedded adapter (see `adapters`), held to one
-//! contract suite in `tests/`.
+//! Content port: the bucket of posts, `site.toml` and generated objects.
 
-use crate::domain::{PostMeta, Slug};
+use super::StoreError;
+use crate::domain::Slug;
 use async_trait::async_trait;
 use std::fmt;
 use time::OffsetDateTime;
-
-/// A storage backend failed; the visitor sees a 503 page, the log sees `detail`.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("storage unavailable: {detail}")]
-pub struct StoreError {
-    pub detail: String,
-}
-
-impl StoreError {
-    pub fn new(detail: impl fmt::Display) -> StoreError {
-        StoreError {
-            detail: detail.to_string(),
-        }
-    }
-}
 
 /// A key in the content bucket. Only built from validated parts, so no key can climb
 /// out of the bucket layout (or out of the local content folder).
@@ -118,43 +102,6 @@ pub trait ContentStore: Send + Sync {
 
     /// Every `posts/*.md` slug. For a full re-index by an operator, never on a page view.
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError>;
-}
-
-/// One page of a newest-first listing.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PostPage {
-    pub posts: Vec<PostMeta>,
-    pub has_more: bool,
-}
-
-/// Post index: the metadata of every indexed post, listed newest first without reading
-/// the bucket, so listings cost the same with 5 posts or 50,000.
-#[async_trait]
-pub trait PostIndex: Send + Sync {
-    /// Inserts or replaces a post's entry (and its tag entries).
-    async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError>;
-
-    /// Removes a post's entry; removing an absent post is not an error.
-    async fn remove(&self, slug: &Slug) -> Result<(), StoreError>;
-
-    async fn get(&self, slug: &Slug) -> Result<Option<PostMeta>, StoreError>;
-
-    /// Posts dated at or before `now`, newest first, skipping `offset`.
-    async fn newest(
-        &self,
-        now: OffsetDateTime,
-        offset: usize,
-        limit: usize,
-    ) -> Result<PostPage, StoreError>;
-
-    /// Posts with tag `tag` dated at or before `now`, newest first, skipping `offset`.
-    async fn newest_tagged(
-        &self,
-        tag: &Slug,
-        now: OffsetDateTime,
-        offset: usize,
-        limit: usize,
-    ) -> Result<PostPage, StoreError>;
 }
 
 #[cfg(test)]

@@ -1,0 +1,28 @@
+//! Ports: what handlers need from storage and mail, with no SDK type in sight. Each
+//! port has an AWS adapter and an embedded adapter (see `adapters`), held to one
+//! contract suite in `tests/`.
+
+pub mod content;
+pub mod mail;
+pub mod post_index;
+
+use std::fmt;
+
+pub use content::{ContentKey, ContentStore, Fetched, StoredObject};
+pub use mail::{Mail, MailError, Mailer};
+pub use post_index::{PostIndex, PostPage};
+
+/// A storage backend failed; the visitor sees a 503 page, the log sees `detail`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("storage unavailable: {detail}")]
+pub struct StoreError {
+    pub detail: String,
+}
+
+impl StoreError {
+    pub fn new(detail: impl fmt::Display) -> StoreError {
+        StoreError {
+            detail: detail.to_string(),
+        }
+    }
+}

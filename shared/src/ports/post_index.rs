@@ -1,0 +1,43 @@
+//! Post-index port: post metadata listed newest first without reading the bucket.
+
+use super::StoreError;
+use crate::domain::{PostMeta, Slug};
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+/// One page of a newest-first listing.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PostPage {
+    pub posts: Vec<PostMeta>,
+    pub has_more: bool,
+}
+
+/// Post index: the metadata of every indexed post, listed newest first without reading
+/// the bucket, so listings cost the same with 5 posts or 50,000.
+#[async_trait]
+pub trait PostIndex: Send + Sync {
+    /// Inserts or replaces a post's entry (and its tag entries).
+    async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError>;
+
+    /// Removes a post's entry; removing an absent post is not an error.
+    async fn remove(&self, slug: &Slug) -> Result<(), StoreError>;
+
+    async fn get(&self, slug: &Slug) -> Result<Option<PostMeta>, StoreError>;
+
+    /// Posts dated at or before `now`, newest first, skipping `offset`.
+    async fn newest(
+        &self,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError>;
+
+    /// Posts with tag `tag` dated at or before `now`, newest first, skipping `offset`.
+    async fn newest_tagged(
+        &self,
+        tag: &Slug,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError>;
+}
