@@ -7,6 +7,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use lambdapress::adapters::{FsContent, OutboxMailer, SqlitePostIndex};
+use lambdapress::domain::Secret;
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
 use lambdapress::indexer::{reindex_all, sync_post, IndexOutcome};
@@ -56,6 +57,8 @@ pub struct LocalStores {
     pub index: Arc<SqlitePostIndex>,
     pub mailer: Arc<OutboxMailer>,
     pub database: PathBuf,
+    /// Signs links and hashes client addresses; kept in the data folder across restarts.
+    pub secret: Secret,
 }
 
 impl LocalStores {
@@ -77,6 +80,28 @@ impl LocalStores {
             database,
         })
     }
+}
+
+/// `LAMBDAPRESS_SECRET` when set, else a random secret made once in `<data>/secret`.
+fn local_secret(data_dir: &Path) -> anyhow::Result<Secret> {
+    if let Ok(secret) = Secret::from_env() {
+        return Ok(secret);
+    }
+    let path = data_dir.join("secret");
+    if let Ok(existing) = std::fs::read(&path) {
+        return Secret::new(existing).with_context(|| {
+            format!(
+                "{} is too short; delete it to make a new one",
+                path.display()
+            )
+        });
+    }
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    let hexed = bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(&path, &hexed)?;
+    Ok(Secret::new(hexed.into_bytes())?)
 }
 
 /// Every function of `template.yaml`, answering the routes API Gateway sends it.
