@@ -73,11 +73,13 @@ impl LocalStores {
             config.data_dir.join("outbox"),
             "Local Site <site@localhost>",
         ));
+        let secret = local_secret(&config.data_dir)?;
         Ok(LocalStores {
             content,
             index,
             mailer,
             database,
+            secret,
         })
     }
 }
