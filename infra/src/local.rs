@@ -6,7 +6,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lambdapress::adapters::{FsContent, OutboxMailer, SqlitePostIndex};
+use lambdapress::adapters::{FsContent, OutboxMailer, SqliteCommentStore, SqlitePostIndex};
+use lambdapress::comments::{CommentFunction, CommentOptions};
 use lambdapress::domain::Secret;
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
@@ -55,6 +56,7 @@ impl LocalConfig {
 pub struct LocalStores {
     pub content: Arc<FsContent>,
     pub index: Arc<SqlitePostIndex>,
+    pub comments: Arc<SqliteCommentStore>,
     pub mailer: Arc<OutboxMailer>,
     pub database: PathBuf,
     /// Signs links and hashes client addresses; kept in the data folder across restarts.
@@ -69,6 +71,7 @@ impl LocalStores {
         ));
         let database = config.data_dir.join("lambdapress.sqlite");
         let index = Arc::new(SqlitePostIndex::open(&database)?);
+        let comments = Arc::new(SqliteCommentStore::open(&database)?);
         let mailer = Arc::new(OutboxMailer::new(
             config.data_dir.join("outbox"),
             "Local Site <site@localhost>",
@@ -77,6 +80,7 @@ impl LocalStores {
         Ok(LocalStores {
             content,
             index,
+            comments,
             mailer,
             database,
             secret,
@@ -109,12 +113,27 @@ fn local_secret(data_dir: &Path) -> anyhow::Result<Secret> {
 /// Every function of `template.yaml`, answering the routes API Gateway sends it.
 pub struct Functions {
     pub site: Arc<Site>,
+    pub comment: Arc<CommentFunction>,
 }
 
 impl Functions {
-    /// The function API Gateway would invoke for this request.
-    pub fn for_request(&self, _req: &lambda_http::Request) -> &dyn HttpFunction {
-        self.site.as_ref()
+    /// The function API Gateway would invoke for this request (the routes of
+    /// `template.yaml`: comment posts and moderation go to the comment function).
+    pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
+        let path = lambdapress::http::request_path(req);
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let comment_route = match segments.as_slice() {
+            ["posts", _, "comments"] => req.method() == http::Method::POST,
+            ["comments", "moderate"] => {
+                req.method() == http::Method::POST || req.method() == http::Method::GET
+            }
+            _ => false,
+        };
+        if comment_route {
+            self.comment.as_ref()
+        } else {
+            self.site.as_ref()
+        }
     }
 }
 
@@ -131,12 +150,22 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     let site = Arc::new(Site::new(
         stores.content.clone(),
         stores.index.clone(),
+        stores.comments.clone(),
         SiteOptions {
             base_url: Some(base_url.clone()),
             settings_ttl: Duration::ZERO,
         },
     ));
-    let functions = Arc::new(Functions { site });
+    let comment = Arc::new(CommentFunction::new(
+        site.clone(),
+        stores.comments.clone(),
+        stores.mailer.clone(),
+        stores.secret.clone(),
+        CommentOptions {
+            owner_email: std::env::var("OWNER_EMAIL").ok().filter(|e| !e.is_empty()),
+        },
+    ));
+    let functions = Arc::new(Functions { site, comment });
     tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
     println!(
         "lambdapress: serving {} on {base_url}",

@@ -3,6 +3,7 @@
 
 pub mod adapters;
 pub mod aws;
+pub mod comments;
 pub mod domain;
 pub mod feeds;
 pub mod http;

@@ -5,7 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::{Credentials, Region};
-use lambdapress::adapters::{DynamoPostIndex, S3Content};
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -91,4 +91,23 @@ pub async fn dynamo_index(endpoint: &str) -> DynamoPostIndex {
         .await
         .expect("moto creates the table");
     DynamoPostIndex::new(client, table)
+}
+
+/// A fresh table on moto behind both the post index and the comment store.
+pub async fn dynamo_stores(endpoint: &str) -> (DynamoPostIndex, DynamoCommentStore) {
+    let config = sdk_config(endpoint).await;
+    let client = lambdapress::aws::dynamodb_client(&config);
+    let table = unique_name("lambdapress");
+    lambdapress::aws::table::create_table(&client, &table)
+        .await
+        .expect("moto creates the table");
+    (
+        DynamoPostIndex::new(client.clone(), table.clone()),
+        DynamoCommentStore::new(client, table),
+    )
+}
+
+/// A fresh table on moto behind the comment store.
+pub async fn dynamo_comments(endpoint: &str) -> DynamoCommentStore {
+    dynamo_stores(endpoint).await.1
 }

@@ -5,6 +5,7 @@ pub mod dynamodb_index;
 pub mod fs_content;
 pub mod outbox_mail;
 pub mod s3_content;
+pub mod ses_mail;
 pub mod sqlite_comments;
 pub mod sqlite_index;
 
@@ -13,5 +14,6 @@ pub use dynamodb_index::DynamoPostIndex;
 pub use fs_content::FsContent;
 pub use outbox_mail::OutboxMailer;
 pub use s3_content::S3Content;
+pub use ses_mail::SesMailer;
 pub use sqlite_comments::SqliteCommentStore;
 pub use sqlite_index::SqlitePostIndex;
