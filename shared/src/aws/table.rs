@@ -18,8 +18,9 @@
 //! Other attributes: `id`, `post`, `parent` (optional), `author`, `email`, `website`
 //! (optional), `body` (Markdown source), `body_html` (sanitized at write time),
 //! `created_at` (RFC 3339), `client_hash`, `fingerprint`. Spam carries `expires_at`
-//! (TTL, 30 days). A comment, its id pointer and its fingerprint item are written in one
-//! transaction, each only if absent: a repeat is never stored twice.
+//! (TTL, 30 days). A new comment first claims its fingerprint item with a conditional
+//! put (of racing repeats exactly one wins), then writes its id pointer and itself, each
+//! only if absent; a failure after the claim releases it.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
