@@ -33,6 +33,32 @@ pub fn http_api(method: &str, raw_path: &str, headers: &[(&str, &str)]) -> lambd
     parse(&event)
 }
 
+/// An HTTP API (payload v2) request with a body, from client address `source_ip`.
+pub fn http_api_with_body(
+    method: &str,
+    raw_path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    source_ip: &str,
+) -> lambda_http::Request {
+    let mut event = load("apigw-v2-http-api-get.json");
+    let (path, query) = raw_path.split_once('?').unwrap_or((raw_path, ""));
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
+    event["routeKey"] = json!("$default");
+    event["requestContext"]["routeKey"] = json!("$default");
+    event["pathParameters"] = json!({});
+    for (name, value) in headers {
+        event["headers"][name.to_ascii_lowercase()] = json!(value);
+    }
+    event["body"] = json!(body);
+    event["isBase64Encoded"] = json!(false);
+    parse(&event)
+}
+
 /// A REST API (payload v1) request on stage `prod`.
 pub fn rest_api(method: &str, path: &str, headers: &[(&str, &str)]) -> lambda_http::Request {
     let mut event = load("apigw-v1-rest-get.json");
