@@ -3,17 +3,22 @@
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
 //!   lambdapress check      parse every post and site.toml; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
+//!   lambdapress comments   list pending comments; approve, spam or delete one by id
 
 use anyhow::bail;
 use lambdapress::domain::{Post, SiteSettings};
 use lambdapress::indexer::reindex_all;
+use lambdapress::ports::CommentStore;
 use lambdapress::ports::{ContentKey, ContentStore, Fetched};
+use lambdapress_infra::comments_cli;
 use lambdapress_infra::local::{serve, LocalConfig, LocalStores};
 
-const USAGE: &str = "usage: lambdapress [serve | check | reindex]
+const USAGE: &str = "usage: lambdapress [serve | check | reindex | comments ...]
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml and every post, reporting problems by file and field
-  reindex   rebuild the local post index from the content folder";
+  reindex   rebuild the local post index from the content folder
+  comments  pending | approve <id> | spam <id> | delete <id> (local store, or the
+            AWS table named by TABLE_NAME)";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -32,6 +37,21 @@ async fn main() -> anyhow::Result<()> {
             let stores = LocalStores::open(&config)?;
             let outcomes = reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?;
             println!("re-indexed {} posts", outcomes.len());
+            Ok(())
+        }
+        "comments" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let store: Box<dyn CommentStore> = match std::env::var("TABLE_NAME") {
+                Ok(table) if !table.is_empty() => {
+                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    Box::new(lambdapress::adapters::DynamoCommentStore::new(
+                        lambdapress::aws::dynamodb_client(&sdk),
+                        table,
+                    ))
+                }
+                _ => Box::new(LocalStores::open(&config)?.comments.as_ref().clone()),
+            };
+            println!("{}", comments_cli::run(store.as_ref(), &args).await?);
             Ok(())
         }
         "-h" | "--help" | "help" => {
