@@ -111,7 +111,11 @@ export AWS_REGION=us-east-1
 export AWS_DEFAULT_REGION=us-east-1
 
 status=0
-cargo test --workspace --all-targets "$@" || status=$?
+CARGO_LOG="$(mktemp "${TMPDIR:-/tmp}/lambdapress-cargo-test.XXXXXX")"
+set +e
+cargo test --workspace --all-targets "$@" 2>&1 | tee "$CARGO_LOG"
+status=${PIPESTATUS[0]}
+set -e
 if ((status != 0)); then
     log "cargo test failed (exit $status); the moto server's log:"
     tail -n 50 "$MOTO_LOG" >&2 || true
@@ -124,4 +128,9 @@ if ((lint != 0)); then
     status=1
 fi
 
+# One closing line for the whole run: the sum over every test binary.
+passed=$(grep -Eo '[0-9]+ passed' "$CARGO_LOG" | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ failed' "$CARGO_LOG" | awk '{s += $1} END {print s + 0}')
+rm -f "$CARGO_LOG"
+echo "tests: $passed passed, $failed failed"
 exit "$status"
