@@ -857,3 +857,124 @@ async fn comment_routes_answer_only_their_methods() {
     assert_eq!(header(&get, "allow"), Some("POST"));
     assert_eq!(site.get("/comments/elsewhere").await.status(), 404);
 }
+
+#[tokio::test]
+async fn comments_work_end_to_end_on_s3_and_dynamodb() {
+    use lambdapress::comments::{CommentFunction, CommentOptions};
+    use lambdapress::site::{Site, SiteOptions};
+    use lambdapress_tests::comments::RecordingMailer;
+    use lambdapress_tests::fixtures::http_api_with_body;
+    use lambdapress_tests::moto;
+    use std::sync::Arc;
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let (content, client, bucket) = moto::s3_content(&endpoint).await;
+    let dir = lambdapress_tests::sample::sample_content_dir();
+    let mut settings = std::fs::read_to_string(dir.join("site.toml")).unwrap();
+    settings.push_str("\n[comments]\nmoderation = \"first_time\"\n");
+    for (key, bytes) in [
+        ("site.toml", settings.into_bytes()),
+        (
+            "posts/what-are-muscle-knots.md",
+            std::fs::read(dir.join("posts/what-are-muscle-knots.md")).unwrap(),
+        ),
+    ] {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let (index, comments) = moto::dynamo_stores(&endpoint).await;
+    lambdapress::indexer::reindex_all(&content, &index)
+        .await
+        .unwrap();
+    let comments = Arc::new(comments);
+    let site = Arc::new(Site::new(
+        Arc::new(content),
+        Arc::new(index),
+        comments.clone(),
+        SiteOptions {
+            base_url: Some("https://clinic.example".into()),
+            ..SiteOptions::default()
+        },
+    ));
+    let mailer = Arc::new(RecordingMailer::default());
+    let now = Arc::new(std::sync::Mutex::new(time::OffsetDateTime::now_utc()));
+    let clock = now.clone();
+    let function = CommentFunction::new(
+        site.clone(),
+        comments.clone(),
+        mailer.clone(),
+        lambdapress::domain::Secret::new(vec![9u8; 32]).unwrap(),
+        CommentOptions {
+            owner_email: Some(OWNER.into()),
+        },
+    )
+    .with_clock(Arc::new(move || *clock.lock().unwrap()));
+    let post = |body: serde_json::Value, ip: &str| {
+        http_api_with_body(
+            "POST",
+            POST_COMMENTS,
+            &[("content-type", "application/json")],
+            &body.to_string(),
+            ip,
+        )
+    };
+    let first = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "First on DynamoDB"}),
+            VISITOR_IP,
+        ))
+        .await;
+    assert_eq!(first.status(), 201);
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&first)).unwrap();
+    assert_eq!(
+        answer["status"], "pending",
+        "a first-time commenter is held"
+    );
+    assert_eq!(mailer.sent.lock().unwrap().len(), 1);
+    let again = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "Too soon"}),
+            VISITOR_IP,
+        ))
+        .await;
+    assert_eq!(again.status(), 429, "flood control on the DynamoDB table");
+    let repeat = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "First on DynamoDB"}),
+            "203.0.113.50",
+        ))
+        .await;
+    assert_eq!(repeat.status(), 409);
+
+    let id = CommentId::parse(answer["id"].as_str().unwrap()).unwrap();
+    assert_eq!(comments.pending(10).await.unwrap().len(), 1);
+    comments.approve(&id).await.unwrap().unwrap();
+    let article = body_text(&site.handle(&http_api("GET", ARTICLE, &[])).await);
+    assert!(article.contains("First on DynamoDB") && article.contains("1 comment"));
+    *now.lock().unwrap() += time::Duration::seconds(15);
+    let known = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "Now I am known"}),
+            VISITOR_IP,
+        ))
+        .await;
+    assert_eq!(known.status(), 201, "{}", body_text(&known));
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&known)).unwrap();
+    assert_eq!(
+        answer["status"], "approved",
+        "an address with an approved comment is known"
+    );
+    let thread = comments
+        .approved_for_post(&lambdapress::domain::Slug::parse("what-are-muscle-knots").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(thread[1].body.as_str(), "Now I am known", "oldest first");
+}

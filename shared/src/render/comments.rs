@@ -72,6 +72,8 @@ pub struct CommentsView {
     pub thread: Vec<CommentItem>,
     pub form: CommentForm,
     pub notice: Option<&'static str>,
+    /// What the form says about moderation, per the site's `moderation` setting.
+    pub moderation_note: &'static str,
 }
 
 /// Threads approved comments (oldest first): replies under their parent in time order,

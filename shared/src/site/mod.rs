@@ -235,10 +235,16 @@ impl Site {
         } else {
             None
         };
+        let moderation_note = match settings.comments.moderation {
+            crate::domain::Moderation::All => "Comments are checked before they appear.",
+            crate::domain::Moderation::FirstTime => "A first comment is checked before it appears.",
+            crate::domain::Moderation::None => "",
+        };
         let view = CommentsView {
             thread,
             form,
             notice,
+            moderation_note,
         };
         let html = PostPage::new(&settings, &post.post, &post.body, comments_open)
             .with_comments(view)
