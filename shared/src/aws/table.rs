@@ -13,8 +13,11 @@
 //! Comments (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`;
 //! `<status>` is `pending`, `approved` or `spam`, and the same value is in the attribute
 //! `status`. Approving a comment is one `UpdateItem` that sets `status = "approved"` and
-//! moves `gsi1pk` to `COMMENTS#approved`: a DynamoDB stream filter on
-//! `sk` beginning `COMMENT#` and `NewImage.status = "approved"` sees every approval.
+//! moves `gsi1pk` to `COMMENTS#approved` (a MODIFY stream record); a comment approved on
+//! arrival (moderation "none", or a known author) is an INSERT with that status. So a
+//! DynamoDB stream filter on `sk` beginning `COMMENT#` and `NewImage.status =
+//! "approved"` sees every comment that becomes visible; spam and deletes show as
+//! MODIFY/REMOVE with `OldImage.status = "approved"`.
 //! Other attributes: `id`, `post`, `parent` (optional), `author`, `email`, `website`
 //! (optional), `body` (Markdown source), `body_html` (sanitized at write time),
 //! `created_at` (RFC 3339), `client_hash`, `fingerprint`. Spam carries `expires_at`
