@@ -4,7 +4,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (CI installs them). Without them a
 //! test is skipped, unless `LAMBDAPRESS_REQUIRE_BROWSER` is set (CI sets it).
 
-use crate::sample::{sample_content_dir, ScratchDir};
+use crate::sample::{copy_dir, sample_content_dir, ScratchDir};
 use fantoccini::{Client, ClientBuilder};
 use lambdapress_infra::local::{LocalConfig, LocalSite};
 use serde_json::json;
@@ -63,19 +63,6 @@ impl LocalServer {
             .iter()
             .filter_map(|p| std::fs::read_to_string(p).ok())
             .collect()
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 
