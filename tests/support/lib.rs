@@ -3,5 +3,7 @@
 
 pub mod contract;
 pub mod fixtures;
+pub mod mail;
 pub mod moto;
 pub mod sample;
+pub mod subscribers_contract;
