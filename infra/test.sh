@@ -49,6 +49,22 @@ if ! venv_ok; then
 fi
 export PATH="$VENV/bin:$PATH"
 
+# Headless Chromium for the browser tests (Debian's packages; needs root to install).
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing chromium and chromium-driver for the browser tests"
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } >/dev/null \
+            || log "could not install chromium; the browser tests will say why"
+    else
+        log "chromium/chromedriver missing: browser tests will be skipped (apt-get install chromium chromium-driver)"
+    fi
+fi
+# In CI a missing browser or moto is a failure, never a silent skip.
+if [[ "${CI:-}" == "true" ]]; then
+    export LAMBDAPRESS_REQUIRE_BROWSER=1
+fi
+
 # A free port on the loopback interface for moto's server.
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 MOTO_LOG="$(mktemp "${TMPDIR:-/tmp}/lambdapress-moto.XXXXXX")"

@@ -123,6 +123,20 @@ pub struct Functions {
 }
 
 impl Functions {
+    /// Async: the subscribe function reads the site's title once, as its Lambda does.
+    pub async fn new(stores: &LocalStores, base_url: &str) -> Functions {
+        let site = Arc::new(Site::new(
+            stores.content.clone(),
+            stores.index.clone(),
+            SiteOptions {
+                base_url: Some(base_url.to_owned()),
+                settings_ttl: Duration::ZERO,
+            },
+        ));
+        let subscribe = Arc::new(local_subscribe(stores, base_url).await);
+        Functions { site, subscribe }
+    }
+
     /// The function API Gateway would invoke for this request.
     pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
         if lambdapress::subscribe::answers(lambdapress::http::request_path(req)) {
@@ -167,48 +181,69 @@ pub async fn local_subscribe(stores: &LocalStores, base_url: &str) -> Subscribe 
     )
 }
 
-pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
-    let stores = LocalStores::open(&config)?;
-    report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
-    let listener = TcpListener::bind(config.addr).await.with_context(|| {
-        format!(
-            "cannot listen on {} (set LAMBDAPRESS_ADDR to use another address)",
-            config.addr
-        )
-    })?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let site = Arc::new(Site::new(
-        stores.content.clone(),
-        stores.index.clone(),
-        SiteOptions {
-            base_url: Some(base_url.clone()),
-            settings_ttl: Duration::ZERO,
-        },
-    ));
-    let subscribe = Arc::new(local_subscribe(&stores, &base_url).await);
-    let functions = Arc::new(Functions { site, subscribe });
-    tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
-    println!(
-        "lambdapress: serving {} on {base_url}",
-        config.content_dir.display()
-    );
-    println!("lambdapress: try {base_url}/posts/what-are-muscle-knots");
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        let functions = functions.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let functions = functions.clone();
-                async move { Ok::<_, Infallible>(dispatch(&functions, req, peer).await) }
-            });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(error = %e, "connection closed with an error");
-            }
-        });
+/// The local site, bound to its address and ready to accept connections.
+pub struct LocalSite {
+    listener: TcpListener,
+    functions: Arc<Functions>,
+    /// `http://<address>`: what canonical URLs and links on the local site start with.
+    pub base_url: String,
+}
+
+impl LocalSite {
+    /// Opens the embedded stores, indexes the content folder through the same code path
+    /// as the S3-event indexer, binds the address, and starts watching `posts/`.
+    pub async fn bind(config: &LocalConfig) -> anyhow::Result<LocalSite> {
+        let stores = LocalStores::open(config)?;
+        report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
+        let listener = TcpListener::bind(config.addr).await.with_context(|| {
+            format!(
+                "cannot listen on {} (set LAMBDAPRESS_ADDR to use another address)",
+                config.addr
+            )
+        })?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let functions = Arc::new(Functions::new(&stores, &base_url).await);
+        tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
+        Ok(LocalSite {
+            listener,
+            functions,
+            base_url,
+        })
     }
+
+    /// Serves connections until the process ends.
+    pub async fn run(self) -> anyhow::Result<()> {
+        loop {
+            let (stream, peer) = self.listener.accept().await?;
+            let functions = self.functions.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let functions = functions.clone();
+                    async move { Ok::<_, Infallible>(dispatch(&functions, req, peer).await) }
+                });
+                if let Err(e) = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
+                {
+                    tracing::debug!(error = %e, "connection closed with an error");
+                }
+            });
+        }
+    }
+}
+
+pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
+    let site = LocalSite::bind(&config).await?;
+    println!(
+        "lambdapress: serving {} on {}",
+        config.content_dir.display(),
+        site.base_url
+    );
+    println!(
+        "lambdapress: try {}/posts/what-are-muscle-knots",
+        site.base_url
+    );
+    site.run().await
 }
 
 /// Turns a hyper request into the request a Lambda receives, and routes it.

@@ -1,6 +1,7 @@
 //! Test support: API Gateway and S3 event fixtures, stores against moto's server or
 //! embedded, and the contract suites every adapter of a port must pass.
 
+pub mod browser;
 pub mod contract;
 pub mod fixtures;
 pub mod mail;
