@@ -659,6 +659,14 @@ async fn a_mail_failure_is_a_503_page_asking_to_retry() {
         !body_text(&response).contains("transport down"),
         "no internal detail"
     );
+    assert_eq!(header(&response, "retry-after"), Some("60"));
+
+    // The visitor retries a minute later and gets the mail, not an hour later.
+    h.mailer.failing.store(false, Ordering::SeqCst);
+    h.advance(Duration::minutes(1));
+    assert_eq!(h.sign_up("ann@example.com").await.status(), 303);
+    assert_eq!(h.mailer.count(), 1);
+    assert_eq!(h.mailer.last().to, "ann@example.com");
 }
 
 #[tokio::test]

@@ -82,6 +82,26 @@ pub async fn subscriber_store(store: &dyn SubscriberStore) {
     assert_eq!(resent.source, "/posts/a");
     assert!(store.confirmed().await.unwrap().is_empty());
 
+    // A failed mail releases its claim, and only its own: the retry sends at once.
+    store.confirmation_not_sent(&ann, later(59)).await.unwrap();
+    assert_eq!(
+        store.get(&ann).await.unwrap().unwrap().confirmation_sent_at,
+        Some(later(60)),
+        "another request's claim stands"
+    );
+    store.confirmation_not_sent(&ann, later(60)).await.unwrap();
+    assert_eq!(
+        store.get(&ann).await.unwrap().unwrap().confirmation_sent_at,
+        None
+    );
+    assert_eq!(
+        store
+            .sign_up(&signup("ann.lee@example.com", "/posts/b", later(62)), hour)
+            .await
+            .unwrap(),
+        SignupOutcome::ResendConfirmation
+    );
+
     // Confirming stamps the time once; twice is harmless.
     assert_eq!(
         store.confirm(&ann, later(90)).await.unwrap(),

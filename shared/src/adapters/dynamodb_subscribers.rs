@@ -169,6 +169,33 @@ impl SubscriberStore for DynamoSubscribers {
         }
     }
 
+    async fn confirmation_not_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(subscriber_pk(email.key())))
+            .key(SK, s(SUBSCRIBER_SK))
+            .update_expression("REMOVE #sent")
+            // Only this request's claim: a later signup's claim stands.
+            .condition_expression("#status = :pending AND #sent = :at")
+            .expression_attribute_names("#sent", "confirmation_sent_at")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":pending", s(SubscriptionStatus::Pending.as_str()))
+            .expression_attribute_values(":at", s(sort_key(sent_at)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
+            Err(e) => Err(unavailable("UpdateItem", e)),
+        }
+    }
+
     async fn confirm(
         &self,
         email: &SubscriberEmail,

@@ -167,6 +167,23 @@ impl SubscriberStore for SqliteSubscribers {
         .await
     }
 
+    async fn confirmation_not_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let key = email.key().to_owned();
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE subscribers SET confirmation_sent_at = NULL
+                 WHERE email_key = ?1 AND status = 'pending' AND confirmation_sent_at = ?2",
+                params![key, sort_key(sent_at)],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
     async fn confirm(
         &self,
         email: &SubscriberEmail,

@@ -103,6 +103,14 @@ pub trait SubscriberStore: Send + Sync {
         resend_after: Duration,
     ) -> Result<SignupOutcome, StoreError>;
 
+    /// The confirmation mail claimed at `sent_at` could not be sent: forget that claim,
+    /// so the visitor's retry sends it at once instead of an hour later.
+    async fn confirmation_not_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
     /// Pending → confirmed, stamping `at`.
     async fn confirm(
         &self,

@@ -179,7 +179,7 @@ impl Subscribe {
             })?;
         let now = self.now();
         let client = crate::http::client_addr::client_addr(req)
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+            .map_or_else(|| "unknown".to_owned(), rate_limit_client);
         let client_hash = self.secret.keyed_hash(CLIENT_PURPOSE, &client);
         self.check_rate(&client_hash, now).await?;
         let signup = Signup {
@@ -193,7 +193,17 @@ impl Subscribe {
             .sign_up(&signup, self.options.resend_after)
             .await?;
         if outcome.sends_mail() {
-            self.send_confirmation(req, &signup.email, now).await?;
+            if let Err(e) = self.send_confirmation(req, &signup.email, now).await {
+                // Best effort: if this fails too, the resend waits out the interval.
+                if let Err(store) = self
+                    .subscribers
+                    .confirmation_not_sent(&signup.email, now)
+                    .await
+                {
+                    tracing::error!(error = %store, "could not release the resend claim");
+                }
+                return Err(e);
+            }
         }
         Ok(accepted(format))
     }
@@ -497,6 +507,21 @@ impl Subscribe {
     }
 }
 
+/// The address a rate limit counts: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber line usually gets a whole /64, so single IPv6 addresses are free to vary).
+fn rate_limit_client(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 fn accepted(format: Format) -> Response<Body> {
     match format {
         Format::Form => see_other("/subscribe/thanks"),
@@ -540,4 +565,26 @@ fn json(status: u16, value: serde_json::Value) -> Response<Body> {
         ],
         Body::Text(value.to_string()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_slash_64() {
+        let a = rate_limit_client("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = rate_limit_client("2001:db8:1:2:bbbb::9".parse().unwrap());
+        let other = rate_limit_client("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(a, b);
+        assert_ne!(a, other);
+        assert_eq!(
+            rate_limit_client("198.51.100.23".parse().unwrap()),
+            "198.51.100.23"
+        );
+        assert_eq!(
+            rate_limit_client("::ffff:198.51.100.23".parse().unwrap()),
+            "198.51.100.23"
+        );
+    }
 }
