@@ -116,3 +116,65 @@ async fn ses_mailer_sends_through_sesv2() {
         "an unverified sender is refused"
     );
 }
+
+/// The owner's export and erasure, on whichever store the CLI points at.
+async fn export_and_erase(store: &dyn lambdapress::ports::SubscriberStore) {
+    use lambdapress::ports::Signup;
+    use lambdapress_infra::subscribers::{erase, export_csv};
+    let t0 = time::macros::datetime!(2024-03-12 09:00 UTC);
+    for (n, address) in ["Ann@Example.com", "bob@example.org", "carol@example.net"]
+        .iter()
+        .enumerate()
+    {
+        let signup = Signup {
+            email: contract::email(address),
+            source: "/posts/what-are-muscle-knots".into(),
+            client_hash: "ab12".into(),
+            at: t0 + time::Duration::minutes(n as i64),
+        };
+        store
+            .sign_up(&signup, time::Duration::hours(1))
+            .await
+            .unwrap();
+    }
+    for address in ["ann@example.com", "bob@example.org"] {
+        store
+            .confirm(&contract::email(address), t0 + time::Duration::hours(1))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        export_csv(store).await.unwrap(),
+        "email,confirmed_at,signed_up_at,source\r\n\
+         Ann@Example.com,2024-03-12T10:00:00Z,2024-03-12T09:00:00Z,/posts/what-are-muscle-knots\r\n\
+         bob@example.org,2024-03-12T10:00:00Z,2024-03-12T09:01:00Z,/posts/what-are-muscle-knots\r\n",
+        "confirmed subscribers only, oldest first"
+    );
+    assert!(erase(store, &contract::email("ANN@example.com"))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .get(&contract::email("ann@example.com"))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(!export_csv(store).await.unwrap().contains("Ann@"));
+    assert!(!erase(store, &contract::email("ann@example.com"))
+        .await
+        .unwrap());
+}
+
+#[tokio::test]
+async fn the_owner_exports_confirmed_subscribers_and_erases_one_locally() {
+    export_and_erase(&SqliteSubscribers::in_memory().unwrap()).await;
+}
+
+#[tokio::test]
+async fn the_owner_exports_confirmed_subscribers_and_erases_one_on_dynamodb() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    export_and_erase(&moto::dynamo_subscribers(&endpoint).await).await;
+}

@@ -7,7 +7,6 @@
 //!   lambdapress subscribers erase <email>  remove one address's record completely
 
 use anyhow::bail;
-use lambdapress::domain::time_fmt::sort_key;
 use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{ContentKey, ContentStore, Fetched, SubscriberStore};
@@ -112,23 +111,16 @@ async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
         .as_slice()
     {
         ["export"] => {
-            let mut out =
-                lambdapress_infra::csv::row(&["email", "confirmed_at", "signed_up_at", "source"]);
-            for s in store.confirmed().await? {
-                out.push_str(&lambdapress_infra::csv::row(&[
-                    s.email.as_str(),
-                    &s.confirmed_at.map(sort_key).unwrap_or_default(),
-                    &sort_key(s.signed_up_at),
-                    &s.source,
-                ]));
-            }
-            print!("{out}");
+            print!(
+                "{}",
+                lambdapress_infra::subscribers::export_csv(store.as_ref()).await?
+            );
             Ok(())
         }
         ["erase", email] => {
             let email = SubscriberEmail::parse(email)
                 .map_err(|e| anyhow::anyhow!("`{email}` is not an email address: {e}"))?;
-            if store.erase(&email).await? {
+            if lambdapress_infra::subscribers::erase(store.as_ref(), &email).await? {
                 println!("erased {email}");
             } else {
                 println!("no record of {email}");
