@@ -66,6 +66,23 @@ impl LocalServer {
     }
 }
 
+/// The text part of an `.eml` from the outbox, decoded (the outbox writes it in base64).
+pub fn eml_text(eml: &str) -> String {
+    use base64::Engine;
+    let start = eml.find("Content-Type: text/plain").expect("a text part");
+    let (_, body) = eml[start..]
+        .split_once("\r\n\r\n")
+        .expect("the text part has a body");
+    let encoded: String = body
+        .lines()
+        .take_while(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .expect("the text part is base64");
+    String::from_utf8(bytes).expect("the text is UTF-8")
+}
+
 /// A headless Chromium session. Ends the browser and its driver when dropped.
 pub struct Browser {
     pub client: Client,

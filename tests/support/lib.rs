@@ -4,5 +4,7 @@
 pub mod browser;
 pub mod contract;
 pub mod fixtures;
+pub mod mail;
 pub mod moto;
 pub mod sample;
+pub mod subscribers_contract;

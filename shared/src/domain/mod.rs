@@ -4,9 +4,11 @@ pub mod post;
 pub mod secret;
 pub mod settings;
 pub mod slug;
+pub mod subscriber_email;
 pub mod time_fmt;
 
 pub use post::{FrontMatter, Image, Post, PostError, PostMeta};
 pub use secret::{Secret, SecretError, TokenError};
 pub use settings::{SettingsError, SiteSettings};
 pub use slug::{Slug, SlugError, Tag};
+pub use subscriber_email::{SubscriberEmail, SubscriberEmailError};
