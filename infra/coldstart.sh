@@ -20,7 +20,9 @@ ensure_python_tools
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 mapfile -t FUNCTIONS < <(for d in functions/*/; do basename "$d"; done)
 log "building release binaries: ${FUNCTIONS[*]}"
-cargo build --release $(printf -- '-p %s ' "${FUNCTIONS[@]}")
+PACKAGES=()
+for f in "${FUNCTIONS[@]}"; do PACKAGES+=(-p "$f"); done
+cargo build --release "${PACKAGES[@]}"
 cargo build -p lambdapress-infra --bin coldstart
 
 start_moto
