@@ -123,23 +123,23 @@ async fn json_comments_get_json_answers() {
 
     let broken = site
         .function
-        .serve(&lambdapress_tests::fixtures::http_api_with_body(
+        .serve(&lambdapress_tests::fixtures::http_api_from(
+            VISITOR_IP,
             "POST",
             POST_COMMENTS,
             &[("content-type", "application/json")],
             "{not json",
-            VISITOR_IP,
         ))
         .await;
     assert_eq!(broken.status(), 400);
     let xml = site
         .function
-        .serve(&lambdapress_tests::fixtures::http_api_with_body(
+        .serve(&lambdapress_tests::fixtures::http_api_from(
+            VISITOR_IP,
             "POST",
             POST_COMMENTS,
             &[("content-type", "text/xml")],
             "<a/>",
-            VISITOR_IP,
         ))
         .await;
     assert_eq!(xml.status(), 415);
@@ -863,7 +863,7 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
     use lambdapress::comments::{CommentFunction, CommentOptions};
     use lambdapress::site::{Site, SiteOptions};
     use lambdapress_tests::comments::RecordingMailer;
-    use lambdapress_tests::fixtures::http_api_with_body;
+    use lambdapress_tests::fixtures::http_api_from;
     use lambdapress_tests::moto;
     use std::sync::Arc;
     let Some(endpoint) = moto::endpoint() else {
@@ -917,12 +917,12 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
     )
     .with_clock(Arc::new(move || *clock.lock().unwrap()));
     let post = |body: serde_json::Value, ip: &str| {
-        http_api_with_body(
+        http_api_from(
+            ip,
             "POST",
             POST_COMMENTS,
             &[("content-type", "application/json")],
             &body.to_string(),
-            ip,
         )
     };
     let first = function

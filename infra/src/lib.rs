@@ -2,4 +2,6 @@
 //! the embedded adapters, and the CLI commands that drive the same code.
 
 pub mod comments_cli;
+pub mod csv;
 pub mod local;
+pub mod subscribers;

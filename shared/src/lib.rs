@@ -11,3 +11,4 @@ pub mod indexer;
 pub mod ports;
 pub mod render;
 pub mod site;
+pub mod subscribe;

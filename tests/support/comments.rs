@@ -1,7 +1,7 @@
 //! The comment function over the sample site on the embedded adapters, with a mailer
 //! that records what it sends and a clock a test can move.
 
-use crate::fixtures::{body_text, http_api, http_api_with_body};
+use crate::fixtures::{body_text, http_api, http_api_from};
 use crate::sample::{EmbeddedSite, BASE_URL};
 use lambdapress::comments::{CommentFunction, CommentOptions};
 use lambdapress::domain::{Comment, Secret};
@@ -90,12 +90,12 @@ impl CommentSite {
     /// A form post from `ip`, urlencoded as a browser sends it.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], ip: &str) -> Response<Body> {
         let body = serde_urlencoded_pairs(fields);
-        let req = http_api_with_body(
+        let req = http_api_from(
+            ip,
             "POST",
             path,
             &[("content-type", "application/x-www-form-urlencoded")],
             &body,
-            ip,
         );
         self.function.serve(&req).await
     }
@@ -106,12 +106,12 @@ impl CommentSite {
         json: &serde_json::Value,
         ip: &str,
     ) -> Response<Body> {
-        let req = http_api_with_body(
+        let req = http_api_from(
+            ip,
             "POST",
             path,
             &[("content-type", "application/json")],
             &json.to_string(),
-            ip,
         );
         self.function.serve(&req).await
     }

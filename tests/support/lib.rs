@@ -6,5 +6,7 @@ pub mod comments;
 pub mod comments_contract;
 pub mod contract;
 pub mod fixtures;
+pub mod mail;
 pub mod moto;
 pub mod sample;
+pub mod subscribers_contract;

@@ -37,7 +37,8 @@ pub fn sample_content_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/sample-content")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a folder tree (the sample content) into a scratch folder.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
