@@ -2,6 +2,7 @@
 //! embedded, and the contract suites every adapter of a port must pass.
 
 pub mod contract;
+pub mod feedparser;
 pub mod fixtures;
 pub mod moto;
 pub mod sample;
