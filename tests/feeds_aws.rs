@@ -1,8 +1,13 @@
 //! The feeds function end to end on moto: S3 events (and DynamoDB stream records) in,
 //! objects in the bucket out, with their headers; a repeated event writes nothing.
 
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex};
+use lambdapress::domain::{
+    AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Slug,
+};
 use lambdapress::feeds::{Feeds, FeedsOptions, Report};
-use lambdapress_tests::fixtures::s3_event;
+use lambdapress::ports::CommentStore;
+use lambdapress_tests::fixtures::{dynamodb_stream, s3_event};
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::{sample_content_dir, BASE_URL};
 use std::sync::Arc;
@@ -12,6 +17,7 @@ pub struct AwsSite {
     pub client: aws_sdk_s3::Client,
     pub bucket: String,
     pub feeds: Feeds,
+    pub comments: Arc<DynamoCommentStore>,
 }
 
 impl AwsSite {
@@ -28,14 +34,24 @@ impl AwsSite {
             .send()
             .await
             .unwrap();
-        let index = moto::dynamo_index(endpoint).await;
+        // One table for the post index and the comments, as deployed.
+        let dynamodb = lambdapress::aws::dynamodb_client(&moto::sdk_config(endpoint).await);
+        let table = moto::unique_name("lambdapress");
+        lambdapress::aws::table::create_table(&dynamodb, &table)
+            .await
+            .unwrap();
+        let index = DynamoPostIndex::new(dynamodb.clone(), table.clone());
+        let comments = Arc::new(DynamoCommentStore::new(dynamodb, table));
         let site = AwsSite {
             client,
             bucket,
-            feeds: Feeds::new(Arc::new(content), Arc::new(index)).with_options(FeedsOptions {
-                base_url: Some(BASE_URL.into()),
-                ..FeedsOptions::default()
-            }),
+            feeds: Feeds::new(Arc::new(content), Arc::new(index))
+                .with_comments(comments.clone())
+                .with_options(FeedsOptions {
+                    base_url: Some(BASE_URL.into()),
+                    ..FeedsOptions::default()
+                }),
+            comments,
         };
         site.upload(
             "site.toml",
@@ -126,11 +142,15 @@ async fn publishing_a_post_to_s3_writes_every_feed_and_the_sitemap_once() {
         written,
         [
             "atom.xml",
+            "comments/feed.xml",
             "feed.json",
             "feed.xml",
+            "posts/caf-hours/comments.xml",
+            "posts/what-are-muscle-knots/comments.xml",
             "robots.txt",
             "sitemap.xml"
-        ]
+        ],
+        "each new post gets its (empty) comment feed at once"
     );
     for (key, expected_type) in [
         ("feed.xml", "application/rss+xml; charset=utf-8"),
@@ -183,4 +203,101 @@ async fn publishing_a_post_to_s3_writes_every_feed_and_the_sitemap_once() {
     ] {
         assert_eq!(site.versions(key).await, 1, "{key} was written once");
     }
+}
+
+#[tokio::test]
+async fn publishing_a_post_then_approving_a_comment_ends_with_every_feed_in_the_bucket() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = AwsSite::start(&endpoint).await;
+    let knots = std::fs::read(sample_content_dir().join("posts/what-are-muscle-knots.md")).unwrap();
+    site.upload("posts/what-are-muscle-knots.md", &knots).await;
+    site.feeds
+        .handle(s3_event(
+            "s3-object-created.json",
+            &["posts/what-are-muscle-knots.md"],
+        ))
+        .await
+        .unwrap();
+
+    let id = CommentId::generate();
+    let comment = Comment {
+        fingerprint: format!("fp-{id}"),
+        id: id.clone(),
+        post: Slug::parse("what-are-muscle-knots").unwrap(),
+        parent: None,
+        author: AuthorName::parse("Zoë & <Co>").unwrap(),
+        email: CommentEmail::parse("zoe@example.com").unwrap(),
+        website: None,
+        body: CommentBody::parse("Merci & thanks").unwrap(),
+        body_html: "<p>Merci &amp; thanks</p>".into(),
+        status: CommentStatus::Pending,
+        created_at: time::macros::datetime!(2024-03-15 18:30 UTC),
+        client_hash: "hash".into(),
+    };
+    site.comments.insert(&comment).await.unwrap();
+    site.comments.approve(&id).await.unwrap().expect("approved");
+    let batch = dynamodb_stream(
+        "dynamodb-stream-modify-approved.json",
+        "what-are-muscle-knots",
+    );
+    let first = report(site.feeds.handle(batch.clone()).await.unwrap());
+    let mut written = first.written.clone();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "comments/feed.xml",
+            "posts/what-are-muscle-knots/comments.xml"
+        ]
+    );
+    for key in [
+        "comments/feed.xml",
+        "posts/what-are-muscle-knots/comments.xml",
+    ] {
+        let (xml, content_type, _) = site.text(key).await;
+        assert_eq!(
+            content_type.as_deref(),
+            Some("application/rss+xml; charset=utf-8")
+        );
+        assert!(
+            xml.contains(&format!(
+                "<guid>{BASE_URL}/posts/what-are-muscle-knots#comment-{id}</guid>"
+            )),
+            "{key}: {xml}"
+        );
+        assert!(xml.contains(
+            "Comment on What Are Muscle Knots and Why Do You Have Them? by Zoë &amp; &lt;Co&gt;"
+        ));
+        if let Some(python) = lambdapress_tests::feedparser::python() {
+            let parsed = lambdapress_tests::feedparser::parse_clean(&python, xml.as_bytes());
+            assert_eq!(parsed["entries"].as_array().unwrap().len(), 1, "{key}");
+            assert_eq!(parsed["entries"][0]["author"], "Zoë & <Co>");
+        }
+    }
+
+    // The batch again: nothing is rewritten, so no object gains a version.
+    let keys = [
+        "comments/feed.xml",
+        "posts/what-are-muscle-knots/comments.xml",
+        "feed.xml",
+        "sitemap.xml",
+    ];
+    let mut before = Vec::new();
+    for key in keys {
+        before.push(site.versions(key).await);
+    }
+    assert_eq!(
+        before,
+        [2, 2, 1, 1],
+        "comment feeds: empty when the post was published, then with the comment"
+    );
+    let second = report(site.feeds.handle(batch).await.unwrap());
+    assert_eq!(second.written, Vec::<String>::new());
+    let mut after = Vec::new();
+    for key in keys {
+        after.push(site.versions(key).await);
+    }
+    assert_eq!(before, after);
 }

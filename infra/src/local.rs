@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lambdapress::adapters::{FsContent, OutboxMailer, SqlitePostIndex};
+use lambdapress::adapters::{FsContent, OutboxMailer, SqliteCommentStore, SqlitePostIndex};
 use lambdapress::domain::{Secret, Slug};
 use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::http::client_addr::PeerAddr;
@@ -140,11 +140,15 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
             settings_ttl: Duration::ZERO,
         },
     ));
+    // The comment feeds read the same SQLite file the comment handler writes.
+    let comments = Arc::new(SqliteCommentStore::open(&stores.database)?);
     let feeds = Arc::new(
-        Feeds::new(stores.content.clone(), stores.index.clone()).with_options(FeedsOptions {
-            base_url: Some(base_url.clone()),
-            ..FeedsOptions::default()
-        }),
+        Feeds::new(stores.content.clone(), stores.index.clone())
+            .with_comments(comments)
+            .with_options(FeedsOptions {
+                base_url: Some(base_url.clone()),
+                ..FeedsOptions::default()
+            }),
     );
     match feeds.regenerate().await {
         Ok(report) => report_feeds(&report),

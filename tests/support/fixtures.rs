@@ -81,3 +81,20 @@ pub fn header<'a>(
 ) -> Option<&'a str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
+
+/// A DynamoDB stream batch from a fixture with every record moved to the post `slug`.
+pub fn dynamodb_stream(name: &str, slug: &str) -> Value {
+    let mut event = load(name);
+    for record in event["Records"].as_array_mut().expect("Records") {
+        let change = &mut record["dynamodb"];
+        let pk = json!({ "S": format!("POST#{slug}") });
+        change["Keys"]["pk"] = pk.clone();
+        for image in ["NewImage", "OldImage"] {
+            if change.get(image).is_some() {
+                change[image]["pk"] = pk.clone();
+                change[image]["post"] = json!({ "S": slug });
+            }
+        }
+    }
+    event
+}

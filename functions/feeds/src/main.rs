@@ -3,7 +3,7 @@
 //! and the sitemap current. Wiring only; the handler is `lambdapress::feeds::Feeds`.
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use lambdapress::adapters::{DynamoPostIndex, S3Content};
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
 use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
 use lambdapress::feeds::{Feeds, FeedsOptions};
 use serde_json::Value;
@@ -19,11 +19,13 @@ async fn main() -> Result<(), Error> {
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let config = load_sdk_config().await;
+    let dynamodb = dynamodb_client(&config);
     let feeds = Arc::new(
         Feeds::new(
             Arc::new(S3Content::new(s3_client(&config), bucket)),
-            Arc::new(DynamoPostIndex::new(dynamodb_client(&config), table)),
+            Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone())),
         )
+        .with_comments(Arc::new(DynamoCommentStore::new(dynamodb, table)))
         .with_options(FeedsOptions {
             base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
             ..FeedsOptions::default()

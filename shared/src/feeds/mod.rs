@@ -7,6 +7,7 @@
 //! bucket, and rewrites only objects whose bytes changed.
 
 pub mod atom;
+pub mod comments;
 pub mod events;
 pub mod generate;
 pub mod json_feed;
@@ -16,7 +17,7 @@ pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
 use crate::indexer::{reindex_all, sync_post, IndexOutcome};
-use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
+use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use events::{Trigger, UnknownEvent};
 use generate::{FeedSite, Output};
 use publish::{publish_all, Published};
@@ -47,6 +48,8 @@ impl Default for FeedsOptions {
 pub struct Feeds {
     pub content: Arc<dyn ContentStore>,
     pub index: Arc<dyn PostIndex>,
+    /// Without a comment store, the comment feeds are left as they are.
+    pub comments: Option<Arc<dyn CommentStore>>,
     pub options: FeedsOptions,
 }
 
@@ -102,8 +105,14 @@ impl Feeds {
         Feeds {
             content,
             index,
+            comments: None,
             options: FeedsOptions::default(),
         }
+    }
+
+    pub fn with_comments(mut self, comments: Arc<dyn CommentStore>) -> Feeds {
+        self.comments = Some(comments);
+        self
     }
 
     pub fn with_options(mut self, options: FeedsOptions) -> Feeds {
@@ -115,7 +124,7 @@ impl Feeds {
     pub async fn handle(&self, event: Value) -> Result<Value, FeedsError> {
         let report = match events::parse(event)? {
             Trigger::Posts(slugs) => self.posts_changed(&slugs).await?,
-            Trigger::Comments(_slugs) => Report::default(),
+            Trigger::Comments(slugs) => self.comments_changed(&slugs).await?,
             Trigger::Schedule => self.publish_due().await?,
             Trigger::Rebuild => self.rebuild().await?,
         };
@@ -134,6 +143,19 @@ impl Feeds {
         let site = self.site().await?;
         self.regenerate_posts(&site, &mut report).await?;
         self.regenerate_sitemap(&site, &mut report).await?;
+        // A post's title is in its comment feeds; a post unpublished takes its comments
+        // out of the site's comment feed.
+        self.regenerate_comments(&site, slugs, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Comments on these posts were approved, un-approved, edited or deleted: regenerates
+    /// the site's comment feed and each of these posts' comment feeds, once per batch.
+    /// The local comment handler calls this in process after a moderation action.
+    pub async fn comments_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        let site = self.site().await?;
+        self.regenerate_comments(&site, slugs, &mut report).await?;
         Ok(report)
     }
 
@@ -168,8 +190,43 @@ impl Feeds {
         let mut report = Report::default();
         let site = self.site().await?;
         self.regenerate_posts(&site, &mut report).await?;
-        self.regenerate_sitemap(&site, &mut report).await?;
+        let published = self.regenerate_sitemap(&site, &mut report).await?;
+        let every_post: BTreeSet<Slug> = published.into_iter().map(|p| p.slug).collect();
+        self.regenerate_comments(&site, &every_post, &mut report)
+            .await?;
         Ok(report)
+    }
+
+    /// The site's comment feed and the comment feeds of `slugs` (those published).
+    async fn regenerate_comments(
+        &self,
+        site: &FeedSite,
+        slugs: &BTreeSet<Slug>,
+        report: &mut Report,
+    ) -> Result<(), FeedsError> {
+        let Some(store) = &self.comments else {
+            return Ok(());
+        };
+        let now = (self.options.clock)();
+        let index = self.index.as_ref();
+        let newest = comments::site_comments(store.as_ref(), index, site, now).await?;
+        let mut outputs = vec![generate::site_comments_feed(site, &newest)];
+        let threads = slugs
+            .iter()
+            .map(|slug| comments::post_comments(store.as_ref(), index, site, slug, now));
+        for (post, items) in futures::future::try_join_all(threads)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            outputs.push(generate::post_comments_feed(
+                site,
+                &post.slug,
+                &post.title,
+                &items,
+            ));
+        }
+        self.publish(outputs, report).await
     }
 
     async fn regenerate_posts(
@@ -188,11 +245,12 @@ impl Feeds {
         &self,
         site: &FeedSite,
         report: &mut Report,
-    ) -> Result<(), FeedsError> {
+    ) -> Result<Vec<crate::domain::PostMeta>, FeedsError> {
         let now = (self.options.clock)();
         let posts = generate::all_published(self.index.as_ref(), now).await?;
         self.publish(generate::sitemap_and_robots(site, &posts), report)
-            .await
+            .await?;
+        Ok(posts)
     }
 
     async fn publish(&self, outputs: Vec<Output>, report: &mut Report) -> Result<(), FeedsError> {
