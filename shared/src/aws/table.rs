@@ -20,6 +20,11 @@
 //! `created_at` (RFC 3339), `client_hash`, `fingerprint`. Spam carries `expires_at`
 //! (TTL, 30 days). A comment, its id pointer and its fingerprint item are written in one
 //! transaction, each only if absent: a repeat is never stored twice.
+//!
+//! The feeds function reads this table's stream (template.yaml `CommentApproval`): the
+//! filter passes comment items (`pk` beginning `POST#`, `sk` beginning `COMMENT#`) whose
+//! `NewImage.status` or `OldImage.status` is `approved`, and `feeds::events` checks again
+//! which post's thread changed. The feeds write no items of their own.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

@@ -25,8 +25,13 @@ pub fn sitemap(site: &FeedSite, posts: &[PostMeta]) -> Vec<u8> {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    if let Some(newest) = posts.iter().map(modified).max() {
-        url(&mut out, &site.home(), newest);
+    match posts.iter().map(modified).max() {
+        Some(newest) => url(&mut out, &site.home(), newest),
+        None => {
+            out.push_str("  <url>\n    <loc>");
+            out.push_str(&escape::html(&site.home()));
+            out.push_str("</loc>\n  </url>\n");
+        }
     }
     let mut tags: BTreeMap<&Slug, OffsetDateTime> = BTreeMap::new();
     for post in posts {
@@ -50,4 +55,30 @@ pub fn robots(site: &FeedSite) -> Vec<u8> {
         site.url("/sitemap.xml")
     )
     .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> FeedSite {
+        FeedSite {
+            title: "T".into(),
+            description: "D".into(),
+            base_url: "https://example.com/a&b".into(),
+            language: "en".into(),
+            author: "A".into(),
+            items: 20,
+        }
+    }
+
+    #[test]
+    fn an_empty_site_still_lists_its_home_page_and_urls_are_escaped() {
+        let xml = String::from_utf8(sitemap(&site(), &[])).unwrap();
+        assert!(
+            xml.contains("<url>\n    <loc>https://example.com/a&amp;b/</loc>\n  </url>"),
+            "{xml}"
+        );
+        assert!(!xml.contains("lastmod"));
+    }
 }
