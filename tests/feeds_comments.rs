@@ -240,6 +240,16 @@ async fn approving_a_comment_regenerates_the_site_and_post_comment_feeds_once() 
 }
 
 #[tokio::test]
+async fn a_batch_of_pending_comments_regenerates_nothing() {
+    let s = CommentedSite::start().await;
+    let mut pending = load("dynamodb-stream-insert.json");
+    pending["Records"].as_array_mut().unwrap().remove(0);
+    let report = s.handle(pending).await;
+    assert_eq!(report, Report::default());
+    assert!(s.stored("comments/feed.xml").await.is_none());
+}
+
+#[tokio::test]
 async fn removing_an_approved_comment_takes_it_out_of_the_feeds() {
     let s = CommentedSite::start().await;
     let desk = "desk-work-neck-and-shoulder-tension";

@@ -123,6 +123,10 @@ impl Feeds {
     /// The Lambda entry point: any event the function is subscribed to.
     pub async fn handle(&self, event: Value) -> Result<Value, FeedsError> {
         let report = match events::parse(event)? {
+            // Nothing this function cares about (another key, pending-only churn).
+            Trigger::Posts(slugs) | Trigger::Comments(slugs) if slugs.is_empty() => {
+                Report::default()
+            }
             Trigger::Posts(slugs) => self.posts_changed(&slugs).await?,
             Trigger::Comments(slugs) => self.comments_changed(&slugs).await?,
             Trigger::Schedule => self.publish_due().await?,
