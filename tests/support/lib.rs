@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod contract;
+pub mod feedparser;
 pub mod fixtures;
 pub mod mail;
 pub mod moto;

@@ -2,6 +2,7 @@
 //! port has an AWS adapter and an embedded adapter (see `adapters`), held to one
 //! contract suite in `tests/`.
 
+pub mod comments;
 pub mod content;
 pub mod mail;
 pub mod post_index;
@@ -10,6 +11,7 @@ pub mod subscribers;
 
 use std::fmt;
 
+pub use comments::{CommentStore, Inserted, Throttle};
 pub use content::{ContentKey, ContentStore, Fetched, StoredObject};
 pub use mail::{Mail, MailError, Mailer};
 pub use post_index::{PostIndex, PostPage};
