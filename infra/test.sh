@@ -38,6 +38,8 @@ start_moto
 
 export LAMBDAPRESS_TEST_AWS_ENDPOINT="$ENDPOINT"
 export LAMBDAPRESS_REQUIRE_MOTO=1
+# The real feed client the feed tests parse every feed with.
+export LAMBDAPRESS_PYTHON="$VENV/bin/python"
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=us-east-1

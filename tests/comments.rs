@@ -850,6 +850,71 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
 }
 
 #[tokio::test]
+async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
+    let site =
+        CommentSite::start("[comments]\nmoderation = \"first_time\"\nflood_seconds = 0\n").await;
+    let changed = || site.listener.changed.lock().unwrap().clone();
+    let held = json_id(
+        &site,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Held"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert!(
+        changed().is_empty(),
+        "a held comment changes no visible thread"
+    );
+    let token =
+        lambdapress::comments::moderate::token(&site.secret, &held, *site.now.lock().unwrap());
+    let approve = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", &token), ("action", "approve")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(approve.status(), 200);
+    assert_eq!(
+        changed(),
+        ["what-are-muscle-knots"],
+        "approval is announced"
+    );
+    json_id(
+        &site,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Known now"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(
+        changed().len(),
+        2,
+        "a comment approved on arrival is announced"
+    );
+    let spam = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", &token), ("action", "spam")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(spam.status(), 200);
+    assert_eq!(
+        changed().len(),
+        3,
+        "hiding an approved comment is announced"
+    );
+    let delete = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", &token), ("action", "delete")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(delete.status(), 200);
+    assert_eq!(changed().len(), 3, "deleting spam changes nothing visible");
+}
+
+#[tokio::test]
 async fn comment_routes_answer_only_their_methods() {
     let site = CommentSite::start("").await;
     let get = site.get(POST_COMMENTS).await;

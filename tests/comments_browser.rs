@@ -98,6 +98,11 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .await
         .unwrap();
     form.submit().await.unwrap();
+    // A submit returns before the next page arrives: wait for the page it leads to.
+    c.wait()
+        .for_element(Locator::Css("#comment-notice"))
+        .await
+        .unwrap();
     let url = c.current_url().await.unwrap();
     assert!(url.query().unwrap_or("").starts_with("comment="), "{url}");
     let notice = c
@@ -123,6 +128,10 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .click()
         .await
         .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".cancel-reply"))
+        .await
+        .unwrap();
     let title = c
         .find(Locator::Css("#reply-title"))
         .await
@@ -141,7 +150,8 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .unwrap();
     form.submit().await.unwrap();
     let nested = c
-        .find(Locator::Css(
+        .wait()
+        .for_element(Locator::Css(
             ".comment-list > li > ol.children > li .comment-body",
         ))
         .await
@@ -236,6 +246,14 @@ async fn nothing_in_the_xss_corpus_runs_in_the_browser() {
             )
             .await
             .unwrap();
+        // Every such post is refused (no payload is an email address): wait for the
+        // form that comes back, so the inspection sees that page and not the last one.
+        c.wait()
+            .for_element(Locator::Css("#comment-email-error"))
+            .await
+            .unwrap();
+        let url = c.current_url().await.unwrap();
+        assert_eq!(url.path(), "/posts/what-are-muscle-knots/comments");
         inspect(
             &browser,
             &format!("the form sent back with payload {i}: {payload}"),

@@ -16,10 +16,7 @@ fn slug(s: &str) -> lambdapress::domain::Slug {
 #[tokio::test]
 async fn created_and_removed_posts_update_the_index() {
     let site = EmbeddedSite::start().await;
-    let feeds = Feeds {
-        content: site.content.clone(),
-        index: site.index.clone(),
-    };
+    let feeds = Feeds::new(site.content.clone(), site.index.clone());
 
     site.write_post(
         "cupping-basics",
@@ -62,10 +59,7 @@ async fn created_and_removed_posts_update_the_index() {
 #[tokio::test]
 async fn a_batch_naming_one_post_many_times_syncs_it_once_and_ignores_other_keys() {
     let site = EmbeddedSite::start().await;
-    let feeds = Feeds {
-        content: site.content.clone(),
-        index: site.index.clone(),
-    };
+    let feeds = Feeds::new(site.content.clone(), site.index.clone());
     let event = s3_event(
         "s3-object-created.json",
         &[
@@ -84,10 +78,7 @@ async fn a_batch_naming_one_post_many_times_syncs_it_once_and_ignores_other_keys
 #[tokio::test]
 async fn drafts_and_broken_posts_leave_the_index() {
     let site = EmbeddedSite::start().await;
-    let feeds = Feeds {
-        content: site.content.clone(),
-        index: site.index.clone(),
-    };
+    let feeds = Feeds::new(site.content.clone(), site.index.clone());
     assert!(site
         .index
         .get(&slug("what-are-muscle-knots"))
@@ -134,10 +125,7 @@ async fn drafts_and_broken_posts_leave_the_index() {
 #[tokio::test]
 async fn events_from_elsewhere_are_refused() {
     let site = EmbeddedSite::start().await;
-    let feeds = Feeds {
-        content: site.content.clone(),
-        index: site.index.clone(),
-    };
+    let feeds = Feeds::new(site.content.clone(), site.index.clone());
     assert!(feeds
         .handle(serde_json::json!({"detail-type": "Something"}))
         .await
@@ -151,10 +139,17 @@ async fn the_s3_event_updates_the_dynamodb_index_from_the_bucket() {
     };
     let (content, client, bucket) = moto::s3_content(&endpoint).await;
     let index = Arc::new(moto::dynamo_index(&endpoint).await);
-    let feeds = Feeds {
-        content: Arc::new(content),
-        index: index.clone(),
-    };
+    let feeds = Feeds::new(Arc::new(content), index.clone());
+    let settings =
+        std::fs::read(lambdapress_tests::sample::sample_content_dir().join("site.toml")).unwrap();
+    client
+        .put_object()
+        .bucket(&bucket)
+        .key("site.toml")
+        .body(settings.into())
+        .send()
+        .await
+        .unwrap();
     let source = "+++\ntitle = \"Déjà vu & “quotes”\"\ndate = 2024-09-01\ntags = [\"Sleep Well\"]\n+++\nHi\n";
     client
         .put_object()

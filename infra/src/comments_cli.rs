@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context};
 use lambdapress::domain::time_fmt::rfc3339;
-use lambdapress::domain::CommentId;
+use lambdapress::domain::{CommentId, CommentStatus, Slug};
 use lambdapress::ports::CommentStore;
 
 pub const USAGE: &str =
@@ -14,8 +14,23 @@ pub const USAGE: &str =
   delete <id>    delete a comment
 Against the local site's SQLite file, or the AWS table named by TABLE_NAME when set.";
 
-/// Runs one command and returns what to print.
-pub async fn run(store: &dyn CommentStore, args: &[String]) -> anyhow::Result<String> {
+/// What a command did: the text to print, and the post whose visible thread changed
+/// (its comment feeds need regenerating; on AWS the table's stream sees to that).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub message: String,
+    pub thread_changed: Option<Slug>,
+}
+
+fn said(message: impl Into<String>) -> Outcome {
+    Outcome {
+        message: message.into(),
+        thread_changed: None,
+    }
+}
+
+/// Runs one command.
+pub async fn run(store: &dyn CommentStore, args: &[String]) -> anyhow::Result<Outcome> {
     let id = |args: &[String]| -> anyhow::Result<CommentId> {
         let raw = args
             .get(1)
@@ -27,7 +42,7 @@ pub async fn run(store: &dyn CommentStore, args: &[String]) -> anyhow::Result<St
         "pending" => {
             let pending = store.pending(1000).await?;
             if pending.is_empty() {
-                return Ok("no comments are waiting for moderation".into());
+                return Ok(said("no comments are waiting for moderation"));
             }
             let mut out = String::new();
             for c in &pending {
@@ -44,26 +59,41 @@ pub async fn run(store: &dyn CommentStore, args: &[String]) -> anyhow::Result<St
                 ));
             }
             out.push_str(&format!("{} pending", pending.len()));
-            Ok(out)
+            Ok(said(out))
         }
         "approve" => {
             let id = id(args)?;
             match store.approve(&id).await? {
-                Some(c) => Ok(format!("approved {id}: /posts/{}#comment-{id}", c.post)),
+                Some(c) => Ok(Outcome {
+                    message: format!("approved {id}: /posts/{}#comment-{id}", c.post),
+                    thread_changed: Some(c.post),
+                }),
                 None => bail!("no comment {id}"),
             }
         }
         "spam" => {
             let id = id(args)?;
+            let before = store.get(&id).await?;
             match store.mark_spam(&id).await? {
-                Some(_) => Ok(format!("marked {id} as spam")),
+                Some(c) => Ok(Outcome {
+                    message: format!("marked {id} as spam"),
+                    thread_changed: before
+                        .filter(|b| b.status == CommentStatus::Approved)
+                        .map(|_| c.post),
+                }),
                 None => bail!("no comment {id}"),
             }
         }
         "delete" => {
             let id = id(args)?;
+            let before = store.get(&id).await?;
             if store.delete(&id).await? {
-                Ok(format!("deleted {id}"))
+                Ok(Outcome {
+                    message: format!("deleted {id}"),
+                    thread_changed: before
+                        .filter(|b| b.status == CommentStatus::Approved)
+                        .map(|b| b.post),
+                })
             } else {
                 bail!("no comment {id}")
             }
@@ -76,9 +106,7 @@ pub async fn run(store: &dyn CommentStore, args: &[String]) -> anyhow::Result<St
 mod tests {
     use super::*;
     use lambdapress::adapters::SqliteCommentStore;
-    use lambdapress::domain::{
-        AuthorName, Comment, CommentBody, CommentEmail, CommentStatus, Slug,
-    };
+    use lambdapress::domain::{AuthorName, Comment, CommentBody, CommentEmail};
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| s.to_string()).collect()
@@ -103,7 +131,7 @@ mod tests {
         };
         store.insert(&comment).await.unwrap();
         let id = comment.id.to_string();
-        let listed = run(&store, &args(&["pending"])).await.unwrap();
+        let listed = run(&store, &args(&["pending"])).await.unwrap().message;
         assert!(
             listed.contains(&id) && listed.contains("Hello there") && listed.ends_with("1 pending"),
             "{listed}"
@@ -111,19 +139,30 @@ mod tests {
         assert!(!listed.contains("second line"));
         let approved = run(&store, &args(&["approve", &id])).await.unwrap();
         assert_eq!(
-            approved,
+            approved.message,
             format!("approved {id}: /posts/a-post#comment-{id}")
         );
         assert_eq!(
-            run(&store, &args(&["pending"])).await.unwrap(),
+            approved.thread_changed,
+            Some(comment.post.clone()),
+            "its feeds need regenerating"
+        );
+        assert_eq!(
+            run(&store, &args(&["pending"])).await.unwrap().message,
             "no comments are waiting for moderation"
         );
-        run(&store, &args(&["spam", &id])).await.unwrap();
+        let spammed = run(&store, &args(&["spam", &id])).await.unwrap();
+        assert_eq!(
+            spammed.thread_changed,
+            Some(comment.post.clone()),
+            "it was visible"
+        );
         assert_eq!(
             store.get(&comment.id).await.unwrap().unwrap().status,
             CommentStatus::Spam
         );
-        run(&store, &args(&["delete", &id])).await.unwrap();
+        let deleted = run(&store, &args(&["delete", &id])).await.unwrap();
+        assert_eq!(deleted.thread_changed, None, "spam was not visible");
         assert!(run(&store, &args(&["delete", &id])).await.is_err());
         assert!(run(&store, &args(&["approve", "nope"])).await.is_err());
         assert!(run(&store, &args(&["publish", &id])).await.is_err());

@@ -1,5 +1,6 @@
 //! The local site: every function's routes in one process, with the embedded adapters
-//! (a content folder, a SQLite file), re-indexing posts as their files change.
+//! (a content folder, a SQLite file), re-indexing posts and regenerating the feeds and
+//! sitemap as their files change.
 
 use anyhow::Context;
 use bytes::Bytes;
@@ -9,15 +10,16 @@ use hyper_util::rt::TokioIo;
 use lambdapress::adapters::{
     FsContent, OutboxMailer, SqliteCommentStore, SqlitePostIndex, SqliteSubscribers,
 };
-use lambdapress::comments::{CommentFunction, CommentOptions};
-use lambdapress::domain::Secret;
+use lambdapress::comments::{CommentFunction, CommentOptions, ThreadListener};
+use lambdapress::domain::{Secret, Slug};
+use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
-use lambdapress::indexer::{reindex_all, sync_post, IndexOutcome};
-use lambdapress::ports::{ContentStore, Mail, MailError, Mailer, PostIndex};
+use lambdapress::indexer::{reindex_all, IndexOutcome};
+use lambdapress::ports::{Mail, MailError, Mailer};
 use lambdapress::site::{Site, SiteOptions};
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -127,11 +129,14 @@ pub struct Functions {
     pub site: Arc<Site>,
     pub subscribe: Arc<Subscribe>,
     pub comment: Arc<CommentFunction>,
+    /// Not routed: its events come from the content folder watcher here, and a handler
+    /// that approves a comment calls `feeds.comments_changed(..)` in process.
+    pub feeds: Arc<Feeds>,
 }
 
 impl Functions {
     /// Async: the subscribe function reads the site's title once, as its Lambda does.
-    pub async fn new(stores: &LocalStores, base_url: &str) -> Functions {
+    pub async fn new(stores: &LocalStores, base_url: &str) -> anyhow::Result<Functions> {
         let site = Arc::new(Site::new(
             stores.content.clone(),
             stores.index.clone(),
@@ -142,20 +147,25 @@ impl Functions {
             },
         ));
         let subscribe = Arc::new(local_subscribe(stores, base_url).await);
-        let comment = Arc::new(CommentFunction::new(
-            site.clone(),
-            stores.comments.clone(),
-            Arc::new(PrintingMailer(stores.mailer.clone())),
-            stores.secret.clone(),
-            CommentOptions {
-                owner_email: std::env::var("OWNER_EMAIL").ok().filter(|e| !e.is_empty()),
-            },
-        ));
-        Functions {
+        let feeds = Arc::new(local_feeds(stores, base_url)?);
+        let comment = Arc::new(
+            CommentFunction::new(
+                site.clone(),
+                stores.comments.clone(),
+                Arc::new(PrintingMailer(stores.mailer.clone())),
+                stores.secret.clone(),
+                CommentOptions {
+                    owner_email: std::env::var("OWNER_EMAIL").ok().filter(|e| !e.is_empty()),
+                },
+            )
+            .with_listener(Arc::new(FeedsListener(feeds.clone()))),
+        );
+        Ok(Functions {
             site,
             subscribe,
             comment,
-        }
+            feeds,
+        })
     }
 
     /// The function API Gateway would invoke for this request (the routes of
@@ -200,6 +210,31 @@ impl Mailer for PrintingMailer {
     }
 }
 
+/// The feeds function on the local stores. The comment feeds read the same SQLite file
+/// the comment handler writes.
+pub fn local_feeds(stores: &LocalStores, base_url: &str) -> anyhow::Result<Feeds> {
+    Ok(Feeds::new(stores.content.clone(), stores.index.clone())
+        .with_comments(stores.comments.clone())
+        .with_options(FeedsOptions {
+            base_url: Some(base_url.to_owned()),
+            ..FeedsOptions::default()
+        }))
+}
+
+/// Regenerates a post's comment feeds (and the site's) when its thread changes, as the
+/// DynamoDB stream makes the feeds function do in AWS.
+pub struct FeedsListener(pub Arc<Feeds>);
+
+#[async_trait::async_trait]
+impl ThreadListener for FeedsListener {
+    async fn thread_changed(&self, post: &Slug) {
+        let posts = std::collections::BTreeSet::from([post.clone()]);
+        if let Err(e) = self.0.comments_changed(&posts).await {
+            eprintln!("lambdapress: regenerating the comment feeds of {post} failed: {e}");
+        }
+    }
+}
+
 /// The subscribe function on the local stores.
 pub async fn local_subscribe(stores: &LocalStores, base_url: &str) -> Subscribe {
     Subscribe::new(
@@ -225,7 +260,8 @@ pub struct LocalSite {
 
 impl LocalSite {
     /// Opens the embedded stores, indexes the content folder through the same code path
-    /// as the S3-event indexer, binds the address, and starts watching `posts/`.
+    /// as the S3-event indexer, generates the feeds, binds the address, and starts
+    /// watching `posts/`.
     pub async fn bind(config: &LocalConfig) -> anyhow::Result<LocalSite> {
         let stores = LocalStores::open(config)?;
         report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
@@ -236,8 +272,12 @@ impl LocalSite {
             )
         })?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let functions = Arc::new(Functions::new(&stores, &base_url).await);
-        tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
+        let functions = Arc::new(Functions::new(&stores, &base_url).await?);
+        match functions.feeds.regenerate().await {
+            Ok(report) => report_feeds(&report),
+            Err(e) => eprintln!("lambdapress: generating the feeds failed: {e}"),
+        }
+        tokio::spawn(watch_posts(stores.content.clone(), functions.feeds.clone()));
         Ok(LocalSite {
             listener,
             functions,
@@ -306,7 +346,7 @@ async fn dispatch(
     hyper::Response::from_parts(parts, Full::new(bytes))
 }
 
-fn report(outcomes: &[(lambdapress::domain::Slug, IndexOutcome)]) {
+fn report(outcomes: &[(Slug, IndexOutcome)]) {
     for (slug, outcome) in outcomes {
         match outcome {
             IndexOutcome::Indexed => println!("  indexed  posts/{slug}.md"),
@@ -317,37 +357,51 @@ fn report(outcomes: &[(lambdapress::domain::Slug, IndexOutcome)]) {
     }
 }
 
-/// Polls `posts/` once a second and re-indexes what changed, through the same code
-/// path the S3 event takes in AWS.
-async fn watch_posts(content: Arc<FsContent>, index: Arc<SqlitePostIndex>) {
+fn report_feeds(report: &Report) {
+    for key in &report.written {
+        println!("  wrote    /{key}");
+    }
+}
+
+/// Polls `posts/` once a second and hands what changed to the feeds function's code
+/// path (re-index, then regenerate feeds and sitemap), as the S3 event does in AWS.
+/// Once a minute it also runs the scheduled publish, so posts dated in the future
+/// appear when their time comes.
+async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
     let dir = content.root().join("posts");
     let mut seen = snapshot(&dir);
+    let mut ticks: u32 = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
+        ticks = ticks.wrapping_add(1);
         let now = snapshot(&dir);
-        let changed: Vec<_> = now
+        let changed: BTreeSet<Slug> = now
             .iter()
             .filter(|(slug, stamp)| seen.get(*slug) != Some(stamp))
             .map(|(slug, _)| slug.clone())
             .chain(seen.keys().filter(|slug| !now.contains_key(*slug)).cloned())
             .collect();
-        for slug in changed {
-            match sync_post(
-                content.as_ref() as &dyn ContentStore,
-                index.as_ref() as &dyn PostIndex,
-                &slug,
-            )
-            .await
-            {
-                Ok(outcome) => report(&[(slug, outcome)]),
-                Err(e) => eprintln!("lambdapress: re-indexing {slug} failed: {e}"),
-            }
-        }
         seen = now;
+        let result = if !changed.is_empty() {
+            feeds.posts_changed(&changed).await
+        } else if ticks.is_multiple_of(60) {
+            feeds.publish_due().await
+        } else {
+            continue;
+        };
+        match result {
+            Ok(report) => {
+                for (slug, outcome) in &report.posts {
+                    println!("  {outcome:<8} posts/{slug}.md");
+                }
+                report_feeds(&report);
+            }
+            Err(e) => eprintln!("lambdapress: updating the index and feeds failed: {e}"),
+        }
     }
 }
 
-fn snapshot(dir: &Path) -> HashMap<lambdapress::domain::Slug, (SystemTime, u64)> {
+fn snapshot(dir: &Path) -> HashMap<Slug, (SystemTime, u64)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return HashMap::new();
     };
@@ -355,7 +409,7 @@ fn snapshot(dir: &Path) -> HashMap<lambdapress::domain::Slug, (SystemTime, u64)>
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let slug = lambdapress::domain::Slug::parse(name.strip_suffix(".md")?).ok()?;
+            let slug = Slug::parse(name.strip_suffix(".md")?).ok()?;
             let meta = e.metadata().ok()?;
             Some((slug, (meta.modified().ok()?, meta.len())))
         })

@@ -31,7 +31,21 @@ impl Mailer for RecordingMailer {
     }
 }
 
+/// Keeps the posts whose visible thread changed, in order.
+#[derive(Default)]
+pub struct RecordingListener {
+    pub changed: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl lambdapress::comments::ThreadListener for RecordingListener {
+    async fn thread_changed(&self, post: &lambdapress::domain::Slug) {
+        self.changed.lock().unwrap().push(post.to_string());
+    }
+}
+
 pub struct CommentSite {
+    pub listener: Arc<RecordingListener>,
     pub embedded: EmbeddedSite,
     pub site: Arc<Site>,
     pub function: CommentFunction,
@@ -63,6 +77,7 @@ impl CommentSite {
         let secret = Secret::new(*b"comment-tests-secret-0123456789abcdef").unwrap();
         let now = Arc::new(Mutex::new(OffsetDateTime::now_utc()));
         let clock = now.clone();
+        let listener = Arc::new(RecordingListener::default());
         let function = CommentFunction::new(
             site.clone(),
             embedded.comments.clone(),
@@ -72,8 +87,10 @@ impl CommentSite {
                 owner_email: Some(OWNER.into()),
             },
         )
-        .with_clock(Arc::new(move || *clock.lock().unwrap()));
+        .with_clock(Arc::new(move || *clock.lock().unwrap()))
+        .with_listener(listener.clone());
         CommentSite {
+            listener,
             embedded,
             site,
             function,

@@ -119,3 +119,20 @@ pub fn http_api_from(
     event["isBase64Encoded"] = json!(false);
     parse(&event)
 }
+
+/// A DynamoDB stream batch from a fixture with every record moved to the post `slug`.
+pub fn dynamodb_stream(name: &str, slug: &str) -> Value {
+    let mut event = load(name);
+    for record in event["Records"].as_array_mut().expect("Records") {
+        let change = &mut record["dynamodb"];
+        let pk = json!({ "S": format!("POST#{slug}") });
+        change["Keys"]["pk"] = pk.clone();
+        for image in ["NewImage", "OldImage"] {
+            if change.get(image).is_some() {
+                change[image]["pk"] = pk.clone();
+                change[image]["post"] = json!({ "S": slug });
+            }
+        }
+    }
+    event
+}

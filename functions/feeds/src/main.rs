@@ -1,10 +1,11 @@
-//! The feeds function: S3 events for `posts/` keep the post index current.
-//! Wiring only; the handler is `lambdapress::feeds::Feeds`.
+//! The feeds function: S3 events for `posts/`, DynamoDB stream batches of comment
+//! changes, the hourly schedule and `{"rebuild": "all"}` keep the post index, the feeds
+//! and the sitemap current. Wiring only; the handler is `lambdapress::feeds::Feeds`.
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use lambdapress::adapters::{DynamoPostIndex, S3Content};
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
 use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
-use lambdapress::feeds::Feeds;
+use lambdapress::feeds::{Feeds, FeedsOptions};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -18,10 +19,18 @@ async fn main() -> Result<(), Error> {
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let config = load_sdk_config().await;
-    let feeds = Arc::new(Feeds {
-        content: Arc::new(S3Content::new(s3_client(&config), bucket)),
-        index: Arc::new(DynamoPostIndex::new(dynamodb_client(&config), table)),
-    });
+    let dynamodb = dynamodb_client(&config);
+    let feeds = Arc::new(
+        Feeds::new(
+            Arc::new(S3Content::new(s3_client(&config), bucket)),
+            Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone())),
+        )
+        .with_comments(Arc::new(DynamoCommentStore::new(dynamodb, table)))
+        .with_options(FeedsOptions {
+            base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
+            ..FeedsOptions::default()
+        }),
+    );
     run(service_fn(move |event: LambdaEvent<Value>| {
         let feeds = feeds.clone();
         async move { feeds.handle(event.payload).await.map_err(Error::from) }

@@ -10,9 +10,9 @@
 use anyhow::bail;
 use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
-use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
+use lambdapress::ports::{ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress_infra::comments_cli;
-use lambdapress_infra::local::{serve, LocalConfig, LocalStores};
+use lambdapress_infra::local::{local_feeds, serve, LocalConfig, LocalStores};
 
 const USAGE: &str = "usage: lambdapress [serve | check | reindex | comments ... | subscribers ...]
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
@@ -46,17 +46,28 @@ async fn main() -> anyhow::Result<()> {
         }
         "comments" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
-            let store: Box<dyn CommentStore> = match std::env::var("TABLE_NAME") {
+            match std::env::var("TABLE_NAME") {
                 Ok(table) if !table.is_empty() => {
                     let sdk = lambdapress::aws::load_sdk_config().await;
-                    Box::new(lambdapress::adapters::DynamoCommentStore::new(
+                    let store = lambdapress::adapters::DynamoCommentStore::new(
                         lambdapress::aws::dynamodb_client(&sdk),
                         table,
-                    ))
+                    );
+                    // The table's stream tells the feeds function about any change.
+                    println!("{}", comments_cli::run(&store, &args).await?.message);
                 }
-                _ => Box::new(LocalStores::open(&config)?.comments.as_ref().clone()),
-            };
-            println!("{}", comments_cli::run(store.as_ref(), &args).await?);
+                _ => {
+                    let stores = LocalStores::open(&config)?;
+                    let outcome = comments_cli::run(stores.comments.as_ref(), &args).await?;
+                    println!("{}", outcome.message);
+                    if let Some(post) = outcome.thread_changed {
+                        let feeds = local_feeds(&stores, &format!("http://{}", config.addr))?;
+                        feeds
+                            .comments_changed(&std::collections::BTreeSet::from([post]))
+                            .await?;
+                    }
+                }
+            }
             Ok(())
         }
         "subscribers" => subscribers(&config).await,

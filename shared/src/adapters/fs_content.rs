@@ -90,8 +90,11 @@ impl ContentStore for FsContent {
         if let Some(dir) = path.parent() {
             tokio::fs::create_dir_all(dir).await.map_err(fail)?;
         }
-        // Write then rename, so a reader never sees half an object.
-        let tmp = path.with_extension("tmp-write");
+        // Write then rename, so a reader never sees half an object. The temporary name
+        // keeps the whole file name: `feed.xml` and `feed.json` may be written at once.
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp-write");
+        let tmp = std::path::PathBuf::from(tmp);
         tokio::fs::write(&tmp, &bytes).await.map_err(fail)?;
         tokio::fs::write(
             self.generated.join(format!("{key}.content-type")),

@@ -9,6 +9,16 @@
 //! | comment repeat  | `COMMENTFP#<fingerprint>` | `COMMENTFP` | –    | –                    |
 //! | approved author | `AUTHOR#<email hash>` | `APPROVED` | –          | –                    |
 //! | flood window    | `FLOOD#<key hash>` | `FLOOD`   | –               | –                    |
+//! | subscriber      | `SUBSCRIBER#<email key>` | `SUBSCRIBER` | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>` |
+//! | rate counter    | `RATE#<purpose>#<client hash>` | `WINDOW#<unix start>` | — | — |
+//!
+//! A subscriber's `<email key>` is the lowercase address (`SubscriberEmail::key`), so a
+//! conditional put on it admits one item per address. Subscriber attributes: `email`
+//! (as typed), `status` (`pending` | `confirmed` | `unsubscribed`), `signed_up_at`,
+//! `confirmed_at`, `unsubscribed_at`, `confirmation_sent_at` (UTC `YYYY-MM-DDTHH:MM:SSZ`,
+//! lexically ordered), `source` (page path) and `client_hash` (keyed hash of the client
+//! address). Rate counters hold `hits` (N) and `expires_at` (N, epoch seconds), the
+//! table's TTL attribute, so old windows delete themselves.
 //!
 //! Comments (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`;
 //! `<status>` is `pending`, `approved` or `spam`, and the same value is in the attribute
@@ -24,16 +34,11 @@
 //! (TTL, 30 days). A new comment first claims its fingerprint item with a conditional
 //! put (of racing repeats exactly one wins), then writes its id pointer and itself, each
 //! only if absent; a failure after the claim releases it.
-//! | subscriber      | `SUBSCRIBER#<email key>` | `SUBSCRIBER` | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>` |
-//! | rate counter    | `RATE#<purpose>#<client hash>` | `WINDOW#<unix start>` | — | — |
 //!
-//! A subscriber's `<email key>` is the lowercase address (`SubscriberEmail::key`), so a
-//! conditional put on it admits one item per address. Subscriber attributes: `email`
-//! (as typed), `status` (`pending` | `confirmed` | `unsubscribed`), `signed_up_at`,
-//! `confirmed_at`, `unsubscribed_at`, `confirmation_sent_at` (UTC `YYYY-MM-DDTHH:MM:SSZ`,
-//! lexically ordered), `source` (page path) and `client_hash` (keyed hash of the client
-//! address). Rate counters hold `hits` (N) and `expires_at` (N, epoch seconds), the
-//! table's TTL attribute, so old windows delete themselves.
+//! The feeds function reads this table's stream (template.yaml `CommentApproval`): the
+//! filter passes comment items (`pk` beginning `POST#`, `sk` beginning `COMMENT#`) whose
+//! `NewImage.status` or `OldImage.status` is `approved`, and `feeds::events` checks again
+//! which post's thread changed. The feeds write no items of their own.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

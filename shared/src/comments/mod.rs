@@ -24,6 +24,14 @@ use time::{Duration, OffsetDateTime};
 /// Where a clock comes from: the system's, or a test's.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
+/// Told when a post's visible thread may have changed (a comment approved, or an
+/// approved one marked as spam or deleted). In AWS nobody needs telling: the table's
+/// stream reaches the feeds function. The local runner passes its feeds here.
+#[async_trait::async_trait]
+pub trait ThreadListener: Send + Sync {
+    async fn thread_changed(&self, post: &Slug);
+}
+
 pub struct CommentOptions {
     /// Overrides `owner.email` from `site.toml` (the stack's `OwnerEmail` parameter).
     pub owner_email: Option<String>,
@@ -36,6 +44,7 @@ pub struct CommentFunction {
     secret: Secret,
     options: CommentOptions,
     clock: Clock,
+    listener: Option<Arc<dyn ThreadListener>>,
 }
 
 #[async_trait::async_trait]
@@ -82,6 +91,19 @@ impl CommentFunction {
             secret,
             options,
             clock: Arc::new(OffsetDateTime::now_utc),
+            listener: None,
+        }
+    }
+
+    /// Tells `listener` whenever a post's visible thread may have changed.
+    pub fn with_listener(mut self, listener: Arc<dyn ThreadListener>) -> CommentFunction {
+        self.listener = Some(listener);
+        self
+    }
+
+    async fn thread_changed(&self, post: &Slug) {
+        if let Some(listener) = &self.listener {
+            listener.thread_changed(post).await;
         }
     }
 
@@ -215,14 +237,17 @@ impl CommentFunction {
         }
         tracing::info!(id = %comment.id, post = %slug, status = %comment.status, "comment stored");
         match comment.status {
-            CommentStatus::Approved => Ok(Accepted {
-                location: format!(
-                    "/posts/{slug}?comment={}#comment-{}",
-                    comment.id, comment.id
-                ),
-                id: comment.id,
-                status: CommentStatus::Approved,
-            }),
+            CommentStatus::Approved => {
+                self.thread_changed(slug).await;
+                Ok(Accepted {
+                    location: format!(
+                        "/posts/{slug}?comment={}#comment-{}",
+                        comment.id, comment.id
+                    ),
+                    id: comment.id,
+                    status: CommentStatus::Approved,
+                })
+            }
             CommentStatus::Pending => {
                 self.notify_owner(&settings, &post.post.front.title, &comment, now)
                     .await;
@@ -441,19 +466,21 @@ impl CommentFunction {
             let id = moderate::verify(&self.secret, &input.token, (self.clock)())
                 .ok_or(CommentError::BadLink)?;
             let action = Action::parse(&input.action).ok_or(CommentError::BadAction)?;
+            let before = self
+                .comments
+                .get(&id)
+                .await?
+                .ok_or(CommentError::CommentGone)?;
             let comment = match action {
                 Action::Approve => self.comments.approve(&id).await?,
                 Action::Spam => self.comments.mark_spam(&id).await?,
-                Action::Delete => {
-                    let before = self.comments.get(&id).await?;
-                    if self.comments.delete(&id).await? {
-                        before
-                    } else {
-                        None
-                    }
-                }
+                Action::Delete => self.comments.delete(&id).await?.then_some(before.clone()),
             };
             let comment = comment.ok_or(CommentError::CommentGone)?;
+            let was_visible = before.status == CommentStatus::Approved;
+            if was_visible || comment.status == CommentStatus::Approved {
+                self.thread_changed(&comment.post).await;
+            }
             tracing::info!(id = %id, action = action.as_str(), "comment moderated");
             Ok::<_, CommentError>((action, comment))
         }

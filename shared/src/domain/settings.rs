@@ -13,6 +13,9 @@ pub struct SiteSettings {
     pub language: String,
     #[serde(default = "default_posts_per_page")]
     pub posts_per_page: u16,
+    /// Items in each feed (posts and comments); clamped to 1..=100 when feeds are built.
+    #[serde(default = "default_feed_items")]
+    pub feed_items: u16,
     pub owner: Owner,
     pub address: Address,
     #[serde(default)]
@@ -104,6 +107,10 @@ fn default_posts_per_page() -> u16 {
     10
 }
 
+fn default_feed_items() -> u16 {
+    20
+}
+
 impl SiteSettings {
     pub const MAX_POSTS_PER_PAGE: u16 = 100;
 
@@ -158,6 +165,7 @@ mod tests {
         let s = SiteSettings::parse(MINIMAL).unwrap();
         assert_eq!(s.base_url, "https://example.com");
         assert_eq!(s.posts_per_page, 10);
+        assert_eq!(s.feed_items, 20);
         assert_eq!(s.address_line(), "1 Main St, Town CA 90027");
         assert_eq!(s.url("/posts/a"), "https://example.com/posts/a");
         assert_eq!(s.comments, CommentSettings::default());

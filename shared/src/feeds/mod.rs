@@ -1,68 +1,279 @@
-//! The feeds function's handler: S3 events for `posts/` keep the post index current.
+//! The feeds function's handler. S3 events for `posts/` keep the post index current and
+//! regenerate the posts feeds and sitemap; DynamoDB stream batches regenerate the comment
+//! feeds of the threads they touch; the schedule publishes posts whose date has arrived;
+//! `{"rebuild": "all"}` re-indexes the bucket and regenerates everything.
+//!
+//! Regeneration reads the newest `feed_items` entries of an index, never the whole
+//! bucket, and rewrites only objects whose bytes changed.
 
-use crate::domain::Slug;
-use crate::indexer::{sync_post, IndexOutcome};
-use crate::ports::{ContentKey, ContentStore, PostIndex, StoreError};
-use aws_lambda_events::s3::S3Event;
-use serde_json::{json, Value};
-use std::collections::BTreeSet;
+pub mod atom;
+pub mod comments;
+pub mod events;
+pub mod generate;
+pub mod json_feed;
+pub mod publish;
+pub mod rss;
+pub mod sitemap;
+
+use crate::domain::{SettingsError, SiteSettings, Slug};
+use crate::indexer::{reindex_all, sync_post, IndexOutcome};
+use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
+use events::{Trigger, UnknownEvent};
+use generate::{FeedSite, Output};
+use publish::{publish_all, Published};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use time::OffsetDateTime;
+
+pub use events::post_slugs_in;
+
+pub struct FeedsOptions {
+    /// Overrides `base_url` from `site.toml` (the deployed URL, or the local address), as
+    /// the site function's option does, so feed links match the pages.
+    pub base_url: Option<String>,
+    pub clock: fn() -> OffsetDateTime,
+}
+
+impl Default for FeedsOptions {
+    fn default() -> Self {
+        FeedsOptions {
+            base_url: None,
+            clock: OffsetDateTime::now_utc,
+        }
+    }
+}
 
 pub struct Feeds {
     pub content: Arc<dyn ContentStore>,
     pub index: Arc<dyn PostIndex>,
+    /// Without a comment store, the comment feeds are left as they are.
+    pub comments: Option<Arc<dyn CommentStore>>,
+    pub options: FeedsOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedsError {
-    #[error("unrecognised event: {0}")]
-    UnknownEvent(String),
+    #[error(transparent)]
+    UnknownEvent(#[from] UnknownEvent),
     /// Returned to Lambda so the event is retried: nothing is lost to a passing outage.
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
-/// The post slugs an S3 event touches, each once however many records name it.
-/// Keys arrive URL-encoded (`+` for space); anything not `posts/<slug>.md` is ignored.
-pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
-    event
-        .records
-        .iter()
-        .filter_map(|r| r.s3.object.key.as_deref())
-        .filter_map(|raw| {
-            let spaced = raw.replace('+', " ");
-            let key = percent_encoding::percent_decode_str(&spaced)
-                .decode_utf8()
-                .ok()?;
-            ContentKey::generated(&key)?.post_slug()
-        })
-        .collect()
+/// What one invocation did: each post it synced, and each object written or left alone.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub posts: BTreeMap<String, String>,
+    pub written: Vec<String>,
+    pub unchanged: Vec<String>,
 }
+
+impl Report {
+    fn record(&mut self, published: Vec<(String, Published)>) {
+        for (key, what) in published {
+            match what {
+                Published::Written => self.written.push(key),
+                Published::Unchanged => self.unchanged.push(key),
+            }
+        }
+    }
+
+    fn indexed(&mut self, slug: &Slug, outcome: &IndexOutcome) {
+        let word = match outcome {
+            IndexOutcome::Indexed => "indexed".to_owned(),
+            IndexOutcome::Draft => "draft".to_owned(),
+            IndexOutcome::Removed => "removed".to_owned(),
+            IndexOutcome::Rejected(e) => format!("rejected: {e}"),
+        };
+        self.posts.insert(slug.to_string(), word);
+    }
+
+    /// Whether any of these keys was rewritten.
+    pub fn wrote_any(&self, keys: &[&str]) -> bool {
+        self.written.iter().any(|w| keys.contains(&w.as_str()))
+    }
+}
+
+const POSTS_FEEDS: &[&str] = &["feed.xml", "atom.xml", "feed.json"];
 
 impl Feeds {
+    pub fn new(content: Arc<dyn ContentStore>, index: Arc<dyn PostIndex>) -> Feeds {
+        Feeds {
+            content,
+            index,
+            comments: None,
+            options: FeedsOptions::default(),
+        }
+    }
+
+    pub fn with_comments(mut self, comments: Arc<dyn CommentStore>) -> Feeds {
+        self.comments = Some(comments);
+        self
+    }
+
+    pub fn with_options(mut self, options: FeedsOptions) -> Feeds {
+        self.options = options;
+        self
+    }
+
+    /// The Lambda entry point: any event the function is subscribed to.
     pub async fn handle(&self, event: Value) -> Result<Value, FeedsError> {
-        let is_s3 = event
-            .pointer("/Records/0/eventSource")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s == "aws:s3");
-        if !is_s3 {
-            return Err(FeedsError::UnknownEvent(
-                event.to_string().chars().take(200).collect(),
+        let report = match events::parse(event)? {
+            // Nothing this function cares about (another key, pending-only churn).
+            Trigger::Posts(slugs) | Trigger::Comments(slugs) if slugs.is_empty() => {
+                Report::default()
+            }
+            Trigger::Posts(slugs) => self.posts_changed(&slugs).await?,
+            Trigger::Comments(slugs) => self.comments_changed(&slugs).await?,
+            Trigger::Schedule => self.publish_due().await?,
+            Trigger::Rebuild => self.rebuild().await?,
+        };
+        tracing::info!(written = ?report.written, posts = ?report.posts, "feeds regenerated");
+        Ok(serde_json::to_value(report).expect("a report serializes"))
+    }
+
+    /// Posts changed in the store: brings their index entries in line, then regenerates
+    /// the posts feeds, the sitemap and robots.txt once for the whole batch.
+    pub async fn posts_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        for slug in slugs {
+            let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
+            report.indexed(slug, &outcome);
+        }
+        let site = self.site().await?;
+        self.regenerate_posts(&site, &mut report).await?;
+        self.regenerate_sitemap(&site, &mut report).await?;
+        // A post's title is in its comment feeds; a post unpublished takes its comments
+        // out of the site's comment feed.
+        self.regenerate_comments(&site, slugs, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Comments on these posts were approved, un-approved, edited or deleted: regenerates
+    /// the site's comment feed and each of these posts' comment feeds, once per batch.
+    /// The local comment handler calls this in process after a moderation action.
+    pub async fn comments_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        let site = self.site().await?;
+        self.regenerate_comments(&site, slugs, &mut report).await?;
+        Ok(report)
+    }
+
+    /// The schedule: a post whose date has arrived enters the newest-first index listing,
+    /// which changes the posts feeds; only then is the sitemap rebuilt. A tick with nothing
+    /// due reads `feed_items` entries and writes nothing.
+    pub async fn publish_due(&self) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        let site = self.site().await?;
+        self.regenerate_posts(&site, &mut report).await?;
+        if report.wrote_any(POSTS_FEEDS) {
+            self.regenerate_sitemap(&site, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Re-indexes every post in the bucket and regenerates every generated object.
+    pub async fn rebuild(&self) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        for (slug, outcome) in reindex_all(self.content.as_ref(), self.index.as_ref()).await? {
+            report.indexed(&slug, &outcome);
+        }
+        let regenerated = self.regenerate().await?;
+        report.written = regenerated.written;
+        report.unchanged = regenerated.unchanged;
+        Ok(report)
+    }
+
+    /// Regenerates every generated object from the index as it stands (no re-index):
+    /// what the local runner does at startup.
+    pub async fn regenerate(&self) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        let site = self.site().await?;
+        self.regenerate_posts(&site, &mut report).await?;
+        let published = self.regenerate_sitemap(&site, &mut report).await?;
+        let every_post: BTreeSet<Slug> = published.into_iter().map(|p| p.slug).collect();
+        self.regenerate_comments(&site, &every_post, &mut report)
+            .await?;
+        Ok(report)
+    }
+
+    /// The site's comment feed and the comment feeds of `slugs` (those published).
+    async fn regenerate_comments(
+        &self,
+        site: &FeedSite,
+        slugs: &BTreeSet<Slug>,
+        report: &mut Report,
+    ) -> Result<(), FeedsError> {
+        let Some(store) = &self.comments else {
+            return Ok(());
+        };
+        let now = (self.options.clock)();
+        let index = self.index.as_ref();
+        let newest = comments::site_comments(store.as_ref(), index, site, now).await?;
+        let mut outputs = vec![generate::site_comments_feed(site, &newest)];
+        let threads = slugs
+            .iter()
+            .map(|slug| comments::post_comments(store.as_ref(), index, site, slug, now));
+        for (post, items) in futures::future::try_join_all(threads)
+            .await?
+            .into_iter()
+            .flatten()
+        {
+            outputs.push(generate::post_comments_feed(
+                site,
+                &post.slug,
+                &post.title,
+                &items,
             ));
         }
-        let event: S3Event =
-            serde_json::from_value(event).map_err(|e| FeedsError::UnknownEvent(e.to_string()))?;
-        let mut report = serde_json::Map::new();
-        for slug in post_slugs_in(&event) {
-            let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), &slug).await?;
-            let word = match outcome {
-                IndexOutcome::Indexed => "indexed".to_owned(),
-                IndexOutcome::Draft => "draft".to_owned(),
-                IndexOutcome::Removed => "removed".to_owned(),
-                IndexOutcome::Rejected(e) => format!("rejected: {e}"),
-            };
-            report.insert(slug.to_string(), json!(word));
+        self.publish(outputs, report).await
+    }
+
+    async fn regenerate_posts(
+        &self,
+        site: &FeedSite,
+        report: &mut Report,
+    ) -> Result<(), FeedsError> {
+        let now = (self.options.clock)();
+        let posts =
+            generate::newest_posts(self.content.as_ref(), self.index.as_ref(), site, now).await?;
+        self.publish(generate::posts_feeds(site, &posts), report)
+            .await
+    }
+
+    async fn regenerate_sitemap(
+        &self,
+        site: &FeedSite,
+        report: &mut Report,
+    ) -> Result<Vec<crate::domain::PostMeta>, FeedsError> {
+        let now = (self.options.clock)();
+        let posts = generate::all_published(self.index.as_ref(), now).await?;
+        self.publish(generate::sitemap_and_robots(site, &posts), report)
+            .await?;
+        Ok(posts)
+    }
+
+    async fn publish(&self, outputs: Vec<Output>, report: &mut Report) -> Result<(), FeedsError> {
+        report.record(publish_all(self.content.as_ref(), outputs).await?);
+        Ok(())
+    }
+
+    /// The site's settings as the feeds see them, read once per invocation.
+    pub async fn site(&self) -> Result<FeedSite, FeedsError> {
+        let settings = match self.content.get(&ContentKey::site_settings(), None).await? {
+            Fetched::Found(object) => SiteSettings::parse(&String::from_utf8_lossy(&object.bytes))?,
+            Fetched::Missing | Fetched::NotModified => {
+                return Err(SettingsError("the file is missing".into()).into())
+            }
+        };
+        let mut site = FeedSite::new(&settings);
+        if let Some(base) = &self.options.base_url {
+            site.base_url = base.trim_end_matches('/').to_owned();
         }
-        Ok(json!({ "posts": report }))
+        Ok(site)
     }
 }

@@ -1,0 +1,137 @@
+//! What invoked the feeds function: an S3 notification, a DynamoDB stream batch, the
+//! hourly schedule, or an operator's `{"rebuild": "all"}`, each reduced to what changed.
+
+use crate::domain::Slug;
+use crate::ports::ContentKey;
+use aws_lambda_events::dynamodb::Event as StreamEvent;
+use aws_lambda_events::s3::S3Event;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// One invocation's work, de-duplicated: a batch naming a post (or a comment thread) many
+/// times still regenerates each feed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trigger {
+    /// `posts/<slug>.md` objects were created or removed.
+    Posts(BTreeSet<Slug>),
+    /// Comments whose approval changed, by the post they belong to.
+    Comments(BTreeSet<Slug>),
+    /// The schedule: posts whose date has arrived become visible in feeds and sitemap.
+    Schedule,
+    /// Re-index from the bucket listing and regenerate everything.
+    Rebuild,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unrecognised event: {0}")]
+pub struct UnknownEvent(pub String);
+
+/// Classifies an invocation's payload.
+pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
+    let source = event
+        .pointer("/Records/0/eventSource")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let unknown = |e: &dyn std::fmt::Display| UnknownEvent(e.to_string());
+    match source.as_deref() {
+        Some("aws:s3") => {
+            let event: S3Event = serde_json::from_value(event).map_err(|e| unknown(&e))?;
+            Ok(Trigger::Posts(post_slugs_in(&event)))
+        }
+        Some("aws:dynamodb") => {
+            let event: StreamEvent = serde_json::from_value(event).map_err(|e| unknown(&e))?;
+            Ok(Trigger::Comments(comment_threads_in(&event)))
+        }
+        _ if event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+            && event.get("source").and_then(Value::as_str) == Some("aws.events") =>
+        {
+            Ok(Trigger::Schedule)
+        }
+        _ if event.get("rebuild").and_then(Value::as_str) == Some("all") => Ok(Trigger::Rebuild),
+        _ => Err(UnknownEvent(event.to_string().chars().take(200).collect())),
+    }
+}
+
+/// The post slugs an S3 event touches, each once however many records name it.
+/// Keys arrive URL-encoded (`+` for space); anything not `posts/<slug>.md` is ignored.
+pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
+    event
+        .records
+        .iter()
+        .filter_map(|r| r.s3.object.key.as_deref())
+        .filter_map(|raw| {
+            let spaced = raw.replace('+', " ");
+            let key = percent_encoding::percent_decode_str(&spaced)
+                .decode_utf8()
+                .ok()?;
+            ContentKey::generated(&key)?.post_slug()
+        })
+        .collect()
+}
+
+/// The comment item layout the stream carries (see `aws::table`): `pk = POST#<slug>`,
+/// `sk = COMMENT#...`, and a `status` attribute.
+const COMMENT_SK_PREFIX: &str = "COMMENT#";
+const POST_PK_PREFIX: &str = "POST#";
+const APPROVED: &str = "approved";
+
+/// The posts whose public comment threads a stream batch changed: a comment that is
+/// approved before or after the change (inserted approved, approved, un-approved,
+/// edited while approved, or deleted while approved). Pending-only churn changes no feed.
+/// Records repeat (moto sends two INSERTs for one `UpdateItem`); the set absorbs them.
+pub fn comment_threads_in(event: &StreamEvent) -> BTreeSet<Slug> {
+    event
+        .records
+        .iter()
+        .filter_map(|record| {
+            let change = &record.change;
+            let keys = attributes(&change.keys);
+            let sk = string_attr(&keys, "sk")?;
+            if !sk.starts_with(COMMENT_SK_PREFIX) {
+                return None;
+            }
+            let old = attributes(&change.old_image);
+            let new = attributes(&change.new_image);
+            let was_public = string_attr(&old, "status").as_deref() == Some(APPROVED);
+            let is_public = string_attr(&new, "status").as_deref() == Some(APPROVED);
+            let visible_change = match record.event_name.as_str() {
+                "INSERT" => is_public,
+                "REMOVE" => was_public,
+                _ => (was_public || is_public) && old != new,
+            };
+            if !visible_change {
+                return None;
+            }
+            let pk = string_attr(&keys, "pk")?;
+            Slug::parse(pk.strip_prefix(POST_PK_PREFIX)?).ok()
+        })
+        .collect()
+}
+
+/// A stream image as plain DynamoDB JSON (`{"name": {"S": "..."}}`).
+fn attributes(item: &impl serde::Serialize) -> Value {
+    serde_json::to_value(item).unwrap_or(Value::Null)
+}
+
+fn string_attr(item: &Value, name: &str) -> Option<String> {
+    item.get(name)?.get("S")?.as_str().map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn schedules_and_rebuilds_are_recognised() {
+        let scheduled = json!({
+            "version": "0", "id": "x", "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2024-03-12T09:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": {}
+        });
+        assert_eq!(parse(scheduled), Ok(Trigger::Schedule));
+        assert_eq!(parse(json!({"rebuild": "all"})), Ok(Trigger::Rebuild));
+        assert!(parse(json!({"rebuild": "some"})).is_err());
+        assert!(parse(json!({"detail-type": "Scheduled Event", "source": "evil"})).is_err());
+    }
+}

@@ -1,0 +1,278 @@
+//! Gathers what the feeds say (site settings, the newest posts with their HTML, the
+//! newest approved comments) and turns it into the objects to publish.
+
+use super::{atom, json_feed, rss, sitemap};
+use crate::domain::{Post, PostMeta, SiteSettings, Slug};
+use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
+use crate::render::render_markdown;
+use time::OffsetDateTime;
+
+pub const RSS: &str = "application/rss+xml; charset=utf-8";
+pub const ATOM: &str = "application/atom+xml; charset=utf-8";
+pub const JSON_FEED: &str = "application/feed+json; charset=utf-8";
+pub const XML: &str = "application/xml; charset=utf-8";
+pub const TEXT: &str = "text/plain; charset=utf-8";
+/// Feed readers poll; five minutes keeps them close to current at little cost.
+pub const CACHE_FEED: &str = "public, max-age=300";
+pub const CACHE_SITEMAP: &str = "public, max-age=3600";
+
+/// Items per feed never exceed this, whatever `feed_items` says.
+pub const MAX_FEED_ITEMS: u16 = 100;
+/// The sitemap protocol's limit for one file.
+pub const SITEMAP_MAX_URLS: usize = 50_000;
+
+/// One object to publish, with the headers it is served with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub key: ContentKey,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub cache_control: &'static str,
+}
+
+impl Output {
+    fn new(key: &str, bytes: Vec<u8>, content_type: &'static str, cache: &'static str) -> Output {
+        Output {
+            key: ContentKey::generated(key).expect("generated keys are plain names"),
+            bytes,
+            content_type,
+            cache_control: cache,
+        }
+    }
+}
+
+/// What every feed says about the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSite {
+    pub title: String,
+    pub description: String,
+    /// No trailing slash.
+    pub base_url: String,
+    pub language: String,
+    pub author: String,
+    pub items: usize,
+}
+
+impl FeedSite {
+    pub fn new(settings: &SiteSettings) -> FeedSite {
+        FeedSite {
+            title: settings.title.clone(),
+            description: if settings.description.is_empty() {
+                settings.title.clone()
+            } else {
+                settings.description.clone()
+            },
+            base_url: settings.base_url.trim_end_matches('/').to_owned(),
+            language: settings.language.clone(),
+            author: settings.owner.name.clone(),
+            items: usize::from(settings.feed_items.clamp(1, MAX_FEED_ITEMS)),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn home(&self) -> String {
+        self.url("/")
+    }
+
+    pub fn post_url(&self, slug: &Slug) -> String {
+        self.url(&format!("/posts/{slug}"))
+    }
+
+    pub fn tag_url(&self, tag: &Slug) -> String {
+        self.url(&format!("/tags/{tag}"))
+    }
+}
+
+/// A post as the feeds carry it: its index entry and its full HTML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPost {
+    pub meta: PostMeta,
+    /// The rendered body, with site-relative links made absolute (feed readers have no page
+    /// to resolve them against).
+    pub html: String,
+}
+
+impl FeedPost {
+    /// When the post last changed: `updated` if later than `date`.
+    pub fn modified(&self) -> OffsetDateTime {
+        self.meta
+            .updated
+            .unwrap_or(self.meta.date)
+            .max(self.meta.date)
+    }
+}
+
+/// An approved comment as the comment feeds carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentFeedItem {
+    /// Stable and unique: the comment's permalink.
+    pub permalink: String,
+    pub author: String,
+    pub post_slug: Slug,
+    pub post_title: String,
+    pub date: OffsetDateTime,
+    /// Sanitized HTML of the comment body.
+    pub html: String,
+}
+
+/// The newest `site.items` published posts with their HTML: one index query and one
+/// object read per item, however many posts the site has.
+pub async fn newest_posts(
+    content: &dyn ContentStore,
+    index: &dyn PostIndex,
+    site: &FeedSite,
+    now: OffsetDateTime,
+) -> Result<Vec<FeedPost>, StoreError> {
+    let page = index.newest(now, 0, site.items).await?;
+    let reads = page.posts.into_iter().map(|meta| async move {
+        let html = match content.get(&ContentKey::post(&meta.slug), None).await? {
+            Fetched::Found(object) => {
+                match Post::parse(meta.slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+                    Ok(post) => lead_image(&post) + &render_markdown(&post.body_markdown).html,
+                    // The index and the bucket disagree for a moment: the summary stands in.
+                    Err(_) => crate::render::escape::html(&meta.summary),
+                }
+            }
+            Fetched::Missing | Fetched::NotModified => crate::render::escape::html(&meta.summary),
+        };
+        Ok::<_, StoreError>(FeedPost {
+            html: absolute_links(&html, &site.base_url),
+            meta,
+        })
+    });
+    futures::future::try_join_all(reads).await
+}
+
+/// The post's lead image as the article page shows it, so feed readers see it too.
+fn lead_image(post: &Post) -> String {
+    use crate::render::escape::{html, safe_url};
+    let Some(image) = &post.front.image else {
+        return String::new();
+    };
+    let caption = image
+        .caption
+        .as_deref()
+        .map(|c| format!("<figcaption>{}</figcaption>", html(c)))
+        .unwrap_or_default();
+    format!(
+        "<figure><img src=\"{}\" alt=\"{}\">{caption}</figure>\n",
+        html(&safe_url(&image.src)),
+        html(&image.alt)
+    )
+}
+
+/// Every published post, newest first, up to the sitemap's limit. The only read whose
+/// cost grows with the number of posts (one index query page per 1 MB of entries); it
+/// runs when posts change, on a schedule tick that published something, and on rebuild.
+pub async fn all_published(
+    index: &dyn PostIndex,
+    now: OffsetDateTime,
+) -> Result<Vec<PostMeta>, StoreError> {
+    Ok(index.newest(now, 0, SITEMAP_MAX_URLS).await?.posts)
+}
+
+/// `/feed.xml`, `/atom.xml` and `/feed.json` for the newest posts.
+pub fn posts_feeds(site: &FeedSite, posts: &[FeedPost]) -> Vec<Output> {
+    vec![
+        Output::new("feed.xml", rss::posts(site, posts), RSS, CACHE_FEED),
+        Output::new("atom.xml", atom::posts(site, posts), ATOM, CACHE_FEED),
+        Output::new(
+            "feed.json",
+            json_feed::posts(site, posts),
+            JSON_FEED,
+            CACHE_FEED,
+        ),
+    ]
+}
+
+/// `/sitemap.xml` and `/robots.txt`.
+pub fn sitemap_and_robots(site: &FeedSite, posts: &[PostMeta]) -> Vec<Output> {
+    vec![
+        Output::new(
+            "sitemap.xml",
+            sitemap::sitemap(site, posts),
+            XML,
+            CACHE_SITEMAP,
+        ),
+        Output::new("robots.txt", sitemap::robots(site), TEXT, CACHE_SITEMAP),
+    ]
+}
+
+/// `/comments/feed.xml`: the site's newest approved comments.
+pub fn site_comments_feed(site: &FeedSite, comments: &[CommentFeedItem]) -> Output {
+    let channel = rss::CommentsChannel {
+        title: format!("Comments for {}", site.title),
+        link: site.home(),
+        self_url: site.url("/comments/feed.xml"),
+        description: format!("The newest comments on {}", site.title),
+    };
+    Output::new(
+        "comments/feed.xml",
+        rss::comments(site, &channel, comments),
+        RSS,
+        CACHE_FEED,
+    )
+}
+
+/// `/posts/<slug>/comments.xml`: one post's newest approved comments.
+pub fn post_comments_feed(
+    site: &FeedSite,
+    slug: &Slug,
+    post_title: &str,
+    comments: &[CommentFeedItem],
+) -> Output {
+    let channel = rss::CommentsChannel {
+        title: format!("Comments on: {post_title}"),
+        link: site.post_url(slug),
+        self_url: site.url(&format!("/posts/{slug}/comments.xml")),
+        description: format!("Comments on “{post_title}” at {}", site.title),
+    };
+    Output::new(
+        &format!("posts/{slug}/comments.xml"),
+        rss::comments(site, &channel, comments),
+        RSS,
+        CACHE_FEED,
+    )
+}
+
+/// Makes `href="/..."` and `src="/..."` absolute. The renderer escapes every `"` inside
+/// text, so the pattern only ever matches a real attribute.
+pub fn absolute_links(html: &str, base_url: &str) -> String {
+    let mut out = html.to_owned();
+    for attr in ["href", "src"] {
+        let pattern = format!("{attr}=\"/");
+        let mut result = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(&pattern) {
+            let after = &rest[at + pattern.len()..];
+            result.push_str(&rest[..at]);
+            if after.starts_with('/') {
+                // Protocol-relative (`//host/...`): leave as written.
+                result.push_str(&pattern);
+            } else {
+                result.push_str(&format!("{attr}=\"{base_url}/"));
+            }
+            rest = after;
+        }
+        result.push_str(rest);
+        out = result;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_relative_links_become_absolute() {
+        let html = r#"<a href="/posts/a">a</a><img src="/media/x.svg"><a href="//cdn/x">c</a><a href="https://e.org/">e</a><p>href=&quot;/no</p>"#;
+        assert_eq!(
+            absolute_links(html, "https://clinic.example"),
+            r#"<a href="https://clinic.example/posts/a">a</a><img src="https://clinic.example/media/x.svg"><a href="//cdn/x">c</a><a href="https://e.org/">e</a><p>href=&quot;/no</p>"#
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! `/sitemap.xml` (sitemaps.org 0.9: home page, every published post, every tag page,
+//! each with `lastmod`) and `/robots.txt` pointing at it.
+
+use super::generate::FeedSite;
+use crate::domain::{time_fmt, PostMeta, Slug};
+use crate::render::escape;
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+fn modified(post: &PostMeta) -> OffsetDateTime {
+    post.updated.unwrap_or(post.date).max(post.date)
+}
+
+fn url(out: &mut String, loc: &str, lastmod: OffsetDateTime) {
+    out.push_str("  <url>\n    <loc>");
+    out.push_str(&escape::html(loc));
+    out.push_str("</loc>\n    <lastmod>");
+    out.push_str(&time_fmt::sort_key(lastmod));
+    out.push_str("</lastmod>\n  </url>\n");
+}
+
+/// The sitemap for `posts` (published, newest first). A tag page's `lastmod` is its
+/// newest post's; the home page's is the newest post's overall.
+pub fn sitemap(site: &FeedSite, posts: &[PostMeta]) -> Vec<u8> {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    match posts.iter().map(modified).max() {
+        Some(newest) => url(&mut out, &site.home(), newest),
+        None => {
+            out.push_str("  <url>\n    <loc>");
+            out.push_str(&escape::html(&site.home()));
+            out.push_str("</loc>\n  </url>\n");
+        }
+    }
+    let mut tags: BTreeMap<&Slug, OffsetDateTime> = BTreeMap::new();
+    for post in posts {
+        url(&mut out, &site.post_url(&post.slug), modified(post));
+        for tag in &post.tags {
+            let entry = tags.entry(&tag.slug).or_insert(modified(post));
+            *entry = (*entry).max(modified(post));
+        }
+    }
+    for (tag, lastmod) in tags {
+        url(&mut out, &site.tag_url(tag), lastmod);
+    }
+    out.push_str("</urlset>\n");
+    out.into_bytes()
+}
+
+/// Lets every crawler in and names the sitemap.
+pub fn robots(site: &FeedSite) -> Vec<u8> {
+    format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        site.url("/sitemap.xml")
+    )
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> FeedSite {
+        FeedSite {
+            title: "T".into(),
+            description: "D".into(),
+            base_url: "https://example.com/a&b".into(),
+            language: "en".into(),
+            author: "A".into(),
+            items: 20,
+        }
+    }
+
+    #[test]
+    fn an_empty_site_still_lists_its_home_page_and_urls_are_escaped() {
+        let xml = String::from_utf8(sitemap(&site(), &[])).unwrap();
+        assert!(
+            xml.contains("<url>\n    <loc>https://example.com/a&amp;b/</loc>\n  </url>"),
+            "{xml}"
+        );
+        assert!(!xml.contains("lastmod"));
+    }
+}
