@@ -447,3 +447,35 @@ async fn the_site_serves_the_article_from_s3_and_dynamodb() {
         404
     );
 }
+
+#[tokio::test]
+async fn warm_up_loads_the_settings_before_the_first_request() {
+    let sample = EmbeddedSite::start().await;
+    let options = || SiteOptions {
+        base_url: Some(BASE_URL.into()),
+        settings_ttl: std::time::Duration::from_secs(3600),
+    };
+    let warmed = Site::new(
+        sample.content.clone(),
+        sample.index.clone(),
+        sample.comments.clone(),
+        options(),
+    );
+    let cold = Site::new(
+        sample.content.clone(),
+        sample.index.clone(),
+        sample.comments.clone(),
+        options(),
+    );
+    warmed.warm_up().await;
+    // With site.toml gone, only a site that read it at init can still serve pages.
+    std::fs::remove_file(sample.dir.0.join("content/site.toml")).unwrap();
+    assert_eq!(
+        warmed.handle(&http_api("GET", ARTICLE, &[])).await.status(),
+        200
+    );
+    assert_eq!(
+        cold.handle(&http_api("GET", ARTICLE, &[])).await.status(),
+        503
+    );
+}

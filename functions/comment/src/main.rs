@@ -33,6 +33,7 @@ async fn main() -> Result<(), Error> {
             ..SiteOptions::default()
         },
     ));
+    site.warm_up().await;
     let function = Arc::new(CommentFunction::new(
         site,
         comments,

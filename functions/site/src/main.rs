@@ -28,6 +28,7 @@ async fn main() -> Result<(), Error> {
             ..SiteOptions::default()
         },
     ));
+    site.warm_up().await;
     run(service_fn(move |req: Request| {
         let site = site.clone();
         async move { Ok::<_, Infallible>(site.handle(&req).await) }

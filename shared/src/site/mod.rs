@@ -136,6 +136,21 @@ impl Site {
         }
     }
 
+    /// Run once at init, before the first request: loads the site settings and makes
+    /// one small index query, concurrently, so the first visitor does not pay for the
+    /// TLS handshakes to S3 and DynamoDB or for the settings read. Failures are only
+    /// logged: the first request retries them.
+    pub async fn warm_up(&self) {
+        let now = (self.clock)();
+        let (settings, index) = tokio::join!(self.settings(), self.index.newest(now, 0, 1));
+        if let Err(e) = settings {
+            tracing::warn!(error = %e, "warm-up: site settings not loaded");
+        }
+        if let Err(e) = index {
+            tracing::warn!(error = %e, "warm-up: post index not reached");
+        }
+    }
+
     /// Site settings, from the cache while fresh, else revalidated against the store.
     pub async fn settings(&self) -> Result<Arc<SiteSettings>, SiteError> {
         if let Some(fresh) = self.settings.fresh() {
