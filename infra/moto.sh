@@ -42,6 +42,23 @@ ensure_python_tools() {
     fi
 }
 
+# The SAM CLI, in a venv of its own: it pins botocore versions that moto may not share.
+# Sets SAM to its path. `sam validate --lint` needs only a region and dummy credentials.
+SAM_VENV="${LAMBDAPRESS_SAM_VENV:-$HOME/.cache/lambdapress/sam-venv}"
+ensure_sam() {
+    SAM="$SAM_VENV/bin/sam"
+    if ! "$SAM" --version >/dev/null 2>&1; then
+        log "installing the SAM CLI in $SAM_VENV"
+        rm -rf "$SAM_VENV"
+        python3 -m venv "$SAM_VENV" >/dev/null 2>&1 || {
+            rm -rf "$SAM_VENV"
+            python3 -m venv --without-pip "$SAM_VENV"
+            python3 -m pip --python "$SAM_VENV/bin/python" install -q --disable-pip-version-check pip
+        }
+        PIP_NO_INPUT=1 "$SAM_VENV/bin/python" -m pip install -q --disable-pip-version-check 'aws-sam-cli>=1.130,<2'
+    fi
+}
+
 # shellcheck disable=SC2317  # called through the EXIT trap
 stop_moto() {
     if [[ -n "$MOTO_PID" ]] && kill -0 "$MOTO_PID" 2>/dev/null; then

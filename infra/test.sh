@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace's tests (the AWS adapters against moto's
-# server on 127.0.0.1) and cfn-lint on the SAM template.
+# server on 127.0.0.1, pages in headless Chromium), then cfn-lint and
+# `sam validate --lint` on the SAM template.
 #
 #   bash infra/test.sh                  # from any directory
 #   bash infra/test.sh -- --nocapture   # extra arguments go to `cargo test`
@@ -62,6 +63,13 @@ if ((lint != 0)); then
     log "cfn-lint template.yaml failed (exit $lint)"
     status=1
 fi
+ensure_sam
+if ! SAM_CLI_TELEMETRY=0 "$SAM" validate --lint --template template.yaml --region us-east-1 >/dev/null 2>"$MOTO_LOG.sam"; then
+    log "sam validate --lint failed:"
+    cat "$MOTO_LOG.sam" >&2
+    status=1
+fi
+rm -f "$MOTO_LOG.sam"
 
 # One closing line for the whole run: the sum over every test binary.
 passed=$(grep -Eo '[0-9]+ passed' "$CARGO_LOG" | awk '{s += $1} END {print s + 0}')
