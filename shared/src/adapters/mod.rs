@@ -7,6 +7,7 @@ pub mod fs_content;
 pub mod outbox_mail;
 pub mod s3_content;
 pub mod ses_mail;
+pub mod sqlite;
 pub mod sqlite_comments;
 pub mod sqlite_index;
 pub mod sqlite_subscribers;

@@ -1,16 +1,16 @@
 //! Embedded post index: a SQLite file, one row per post and one per (tag, post).
 
+use super::sqlite::SqliteDb;
 use crate::domain::{PostMeta, Slug};
 use crate::ports::{PostIndex, PostPage, StoreError};
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 #[derive(Clone)]
 pub struct SqlitePostIndex {
-    conn: Arc<Mutex<Connection>>,
+    db: SqliteDb,
 }
 
 const SCHEMA: &str = "
@@ -33,38 +33,15 @@ CREATE INDEX IF NOT EXISTS post_tags_by_date ON post_tags (tag, sort_key);
 
 impl SqlitePostIndex {
     pub fn open(path: &Path) -> Result<SqlitePostIndex, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::new(format!("creating {}: {e}", dir.display())))?;
-        }
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError::new(format!("opening {}: {e}", path.display())))?;
-        Self::with_connection(conn)
+        Ok(SqlitePostIndex {
+            db: SqliteDb::open(path, SCHEMA)?,
+        })
     }
 
     pub fn in_memory() -> Result<SqlitePostIndex, StoreError> {
-        Self::with_connection(Connection::open_in_memory().map_err(StoreError::new)?)
-    }
-
-    fn with_connection(conn: Connection) -> Result<SqlitePostIndex, StoreError> {
-        conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
         Ok(SqlitePostIndex {
-            conn: Arc::new(Mutex::new(conn)),
+            db: SqliteDb::in_memory(SCHEMA)?,
         })
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(StoreError::new)?
-        .map_err(StoreError::new)
     }
 }
 
@@ -94,7 +71,7 @@ impl PostIndex for SqlitePostIndex {
     async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
         let meta = meta.clone();
         let json = serde_json::to_string(&meta).map_err(StoreError::new)?;
-        self.run(move |conn| {
+        self.db.run(move |conn| {
             let tx = conn.transaction()?;
             let sort_key = meta.sort_key();
             tx.execute(
@@ -116,26 +93,28 @@ impl PostIndex for SqlitePostIndex {
 
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {
         let slug = slug.clone();
-        self.run(move |conn| {
-            conn.execute("DELETE FROM posts WHERE slug = ?1", params![slug.as_str()])
-                .map(drop)
-        })
-        .await
+        self.db
+            .run(move |conn| {
+                conn.execute("DELETE FROM posts WHERE slug = ?1", params![slug.as_str()])
+                    .map(drop)
+            })
+            .await
     }
 
     async fn get(&self, slug: &Slug) -> Result<Option<PostMeta>, StoreError> {
         let slug = slug.clone();
-        self.run(move |conn| {
-            conn.query_row(
-                "SELECT meta FROM posts WHERE slug = ?1",
-                params![slug.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .map(decode)
-            .transpose()
-        })
-        .await
+        self.db
+            .run(move |conn| {
+                conn.query_row(
+                    "SELECT meta FROM posts WHERE slug = ?1",
+                    params![slug.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .map(decode)
+                .transpose()
+            })
+            .await
     }
 
     async fn newest(
@@ -144,7 +123,7 @@ impl PostIndex for SqlitePostIndex {
         offset: usize,
         limit: usize,
     ) -> Result<PostPage, StoreError> {
-        self.run(move |conn| {
+        self.db.run(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT meta FROM posts WHERE sort_key < ?1 ORDER BY sort_key DESC LIMIT ?2 OFFSET ?3",
             )?;
@@ -164,24 +143,25 @@ impl PostIndex for SqlitePostIndex {
         limit: usize,
     ) -> Result<PostPage, StoreError> {
         let tag = tag.clone();
-        self.run(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT p.meta FROM post_tags t JOIN posts p ON p.slug = t.slug
+        self.db
+            .run(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT p.meta FROM post_tags t JOIN posts p ON p.slug = t.slug
                  WHERE t.tag = ?1 AND t.sort_key < ?2 ORDER BY t.sort_key DESC LIMIT ?3 OFFSET ?4",
-            )?;
-            let rows = stmt
-                .query_map(
-                    params![
-                        tag.as_str(),
-                        upper_bound(now),
-                        limit as i64 + 1,
-                        offset as i64
-                    ],
-                    |r| r.get(0),
-                )?
-                .collect::<rusqlite::Result<Vec<String>>>()?;
-            page(rows, limit)
-        })
-        .await
+                )?;
+                let rows = stmt
+                    .query_map(
+                        params![
+                            tag.as_str(),
+                            upper_bound(now),
+                            limit as i64 + 1,
+                            offset as i64
+                        ],
+                        |r| r.get(0),
+                    )?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                page(rows, limit)
+            })
+            .await
     }
 }

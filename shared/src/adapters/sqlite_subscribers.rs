@@ -1,5 +1,6 @@
 //! Embedded subscriber store and rate counters: tables in the local SQLite file.
 
+use super::sqlite::SqliteDb;
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::SubscriberEmail;
 use crate::ports::{
@@ -9,12 +10,11 @@ use crate::ports::{
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 
 #[derive(Clone)]
 pub struct SqliteSubscribers {
-    conn: Arc<Mutex<Connection>>,
+    db: SqliteDb,
 }
 
 const SCHEMA: &str = "
@@ -44,41 +44,15 @@ const COLUMNS: &str = "email, status, signed_up_at, confirmed_at, unsubscribed_a
 
 impl SqliteSubscribers {
     pub fn open(path: &Path) -> Result<SqliteSubscribers, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::new(format!("creating {}: {e}", dir.display())))?;
-        }
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError::new(format!("opening {}: {e}", path.display())))?;
-        // The site and the CLI may open the file at once.
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(StoreError::new)?;
-        Self::with_connection(conn)
+        Ok(SqliteSubscribers {
+            db: SqliteDb::open(path, SCHEMA)?,
+        })
     }
 
     pub fn in_memory() -> Result<SqliteSubscribers, StoreError> {
-        Self::with_connection(Connection::open_in_memory().map_err(StoreError::new)?)
-    }
-
-    fn with_connection(conn: Connection) -> Result<SqliteSubscribers, StoreError> {
-        conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
         Ok(SqliteSubscribers {
-            conn: Arc::new(Mutex::new(conn)),
+            db: SqliteDb::in_memory(SCHEMA)?,
         })
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(StoreError::new)?
-        .map_err(StoreError::new)
     }
 }
 
@@ -126,7 +100,7 @@ impl SubscriberStore for SqliteSubscribers {
         resend_after: Duration,
     ) -> Result<SignupOutcome, StoreError> {
         let signup = signup.clone();
-        self.run(move |conn| {
+        self.db.run(move |conn| {
             // IMMEDIATE: the read and the write below are one step for every writer,
             // including another process on the same file.
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -173,15 +147,16 @@ impl SubscriberStore for SqliteSubscribers {
         sent_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let key = email.key().to_owned();
-        self.run(move |conn| {
-            conn.execute(
-                "UPDATE subscribers SET confirmation_sent_at = NULL
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "UPDATE subscribers SET confirmation_sent_at = NULL
                  WHERE email_key = ?1 AND status = 'pending' AND confirmation_sent_at = ?2",
-                params![key, sort_key(sent_at)],
-            )
-            .map(drop)
-        })
-        .await
+                    params![key, sort_key(sent_at)],
+                )
+                .map(drop)
+            })
+            .await
     }
 
     async fn confirm(
@@ -190,7 +165,7 @@ impl SubscriberStore for SqliteSubscribers {
         at: OffsetDateTime,
     ) -> Result<ConfirmOutcome, StoreError> {
         let key = email.key().to_owned();
-        self.run(move |conn| {
+        self.db.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let outcome = match current(&tx, &key)?.map(|s| s.status) {
                 None => ConfirmOutcome::Missing,
@@ -216,24 +191,25 @@ impl SubscriberStore for SqliteSubscribers {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let key = email.key().to_owned();
-        self.run(move |conn| {
-            let changed = conn.execute(
-                "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2
+        self.db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2
                  WHERE email_key = ?1 AND status <> 'unsubscribed'",
-                params![key, sort_key(at)],
-            )?;
-            Ok(changed > 0)
-        })
-        .await
+                    params![key, sort_key(at)],
+                )?;
+                Ok(changed > 0)
+            })
+            .await
     }
 
     async fn get(&self, email: &SubscriberEmail) -> Result<Option<Subscriber>, StoreError> {
         let key = email.key().to_owned();
-        self.run(move |conn| current(conn, &key)).await
+        self.db.run(move |conn| current(conn, &key)).await
     }
 
     async fn confirmed(&self) -> Result<Vec<Subscriber>, StoreError> {
-        self.run(|conn| {
+        self.db.run(|conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {COLUMNS} FROM subscribers WHERE status = 'confirmed' ORDER BY signed_up_at, email_key"
             ))?;
@@ -247,10 +223,11 @@ impl SubscriberStore for SqliteSubscribers {
 
     async fn erase(&self, email: &SubscriberEmail) -> Result<bool, StoreError> {
         let key = email.key().to_owned();
-        self.run(move |conn| {
-            Ok(conn.execute("DELETE FROM subscribers WHERE email_key = ?1", params![key])? > 0)
-        })
-        .await
+        self.db
+            .run(move |conn| {
+                Ok(conn.execute("DELETE FROM subscribers WHERE email_key = ?1", params![key])? > 0)
+            })
+            .await
     }
 }
 
@@ -263,7 +240,7 @@ impl RateCounter for SqliteSubscribers {
         expires_at: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         let key = key.to_owned();
-        self.run(move |conn| {
+        self.db.run(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Expired windows go here, as DynamoDB's TTL removes them there.
             tx.execute(
