@@ -3,7 +3,9 @@
 
 use lambda_http::{run, service_fn, Error, Request};
 use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content, SesMailer};
-use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
+use lambdapress::aws::{
+    dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
+};
 use lambdapress::comments::{CommentFunction, CommentOptions};
 use lambdapress::domain::Secret;
 use lambdapress::site::{Site, SiteOptions};
@@ -12,11 +14,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .without_time()
-        .with_target(false)
-        .init();
+    init_lambda_logging();
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let sender = required_env("SENDER_EMAIL")?;
@@ -29,7 +27,7 @@ async fn main() -> Result<(), Error> {
         Arc::new(DynamoPostIndex::new(dynamodb, table)),
         comments.clone(),
         SiteOptions {
-            base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
+            base_url: optional_env("SITE_URL"),
             ..SiteOptions::default()
         },
     ));
@@ -40,7 +38,7 @@ async fn main() -> Result<(), Error> {
         Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&config), sender)),
         secret,
         CommentOptions {
-            owner_email: std::env::var("OWNER_EMAIL").ok().filter(|e| !e.is_empty()),
+            owner_email: optional_env("OWNER_EMAIL"),
         },
     ));
     run(service_fn(move |req: Request| {

@@ -4,18 +4,16 @@
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
-use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
+use lambdapress::aws::{
+    dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
+};
 use lambdapress::feeds::{Feeds, FeedsOptions};
 use serde_json::Value;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .without_time()
-        .with_target(false)
-        .init();
+    init_lambda_logging();
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let config = load_sdk_config().await;
@@ -27,7 +25,7 @@ async fn main() -> Result<(), Error> {
         )
         .with_comments(Arc::new(DynamoCommentStore::new(dynamodb, table)))
         .with_options(FeedsOptions {
-            base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
+            base_url: optional_env("SITE_URL"),
             ..FeedsOptions::default()
         }),
     );

@@ -3,18 +3,16 @@
 
 use lambda_http::{run, service_fn, Error, Request};
 use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
-use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
+use lambdapress::aws::{
+    dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
+};
 use lambdapress::site::{Site, SiteOptions};
 use std::convert::Infallible;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .without_time()
-        .with_target(false)
-        .init();
+    init_lambda_logging();
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let config = load_sdk_config().await;
@@ -24,7 +22,7 @@ async fn main() -> Result<(), Error> {
         Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone())),
         Arc::new(DynamoCommentStore::new(dynamodb, table)),
         SiteOptions {
-            base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
+            base_url: optional_env("SITE_URL"),
             ..SiteOptions::default()
         },
     ));

@@ -3,7 +3,10 @@
 
 use lambda_http::{run, service_fn, Error, Request};
 use lambdapress::adapters::{DynamoSubscribers, S3Content, SesMailer};
-use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client, sesv2_client};
+use lambdapress::aws::{
+    dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
+    sesv2_client,
+};
 use lambdapress::domain::Secret;
 use lambdapress::http::HttpFunction;
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
@@ -12,11 +15,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .without_time()
-        .with_target(false)
-        .init();
+    init_lambda_logging();
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let sender = required_env("SENDER_EMAIL")?;
@@ -31,7 +30,7 @@ async fn main() -> Result<(), Error> {
         Arc::new(SesMailer::new(sesv2_client(&config), sender)),
         secret,
         SubscribeOptions {
-            base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
+            base_url: optional_env("SITE_URL"),
             site_title: title,
             ..SubscribeOptions::default()
         },

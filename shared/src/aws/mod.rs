@@ -29,6 +29,20 @@ pub fn sesv2_client(config: &SdkConfig) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(config)
 }
 
+/// JSON logs without timestamps (CloudWatch adds them), as every function's first step.
+pub fn init_lambda_logging() {
+    tracing_subscriber::fmt()
+        .json()
+        .without_time()
+        .with_target(false)
+        .init();
+}
+
+/// An optional environment variable; empty counts as unset (SAM passes "" for blank parameters).
+pub fn optional_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 /// Reads a required environment variable, naming it in the error.
 pub fn required_env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
