@@ -4,6 +4,22 @@
 //! |-----------------|----------------|---------------|-----------------|----------------------|
 //! | post index entry| `POST#<slug>`  | `META`        | `PUBLISHED`     | `<utc date>#<slug>`  |
 //! | post's tag      | `POST#<slug>`  | `TAG#<tag>`   | `TAG#<tag>`     | `<utc date>#<slug>`  |
+//! | comment         | `POST#<slug>`  | `COMMENT#<utc ms>#<id>` | `COMMENTS#<status>` | `<utc ms>#<id>` |
+//! | comment id      | `COMMENTID#<id>` | `COMMENTID` | –               | –                    |
+//! | comment repeat  | `COMMENTFP#<fingerprint>` | `COMMENTFP` | –    | –                    |
+//! | approved author | `AUTHOR#<email hash>` | `APPROVED` | –          | –                    |
+//! | flood window    | `FLOOD#<key hash>` | `FLOOD`   | –               | –                    |
+//!
+//! Comments (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`;
+//! `<status>` is `pending`, `approved` or `spam`, and the same value is in the attribute
+//! `status`. Approving a comment is one `UpdateItem` that sets `status = "approved"` and
+//! moves `gsi1pk` to `COMMENTS#approved`: a DynamoDB stream filter on
+//! `sk` beginning `COMMENT#` and `NewImage.status = "approved"` sees every approval.
+//! Other attributes: `id`, `post`, `parent` (optional), `author`, `email`, `website`
+//! (optional), `body` (Markdown source), `body_html` (sanitized at write time),
+//! `created_at` (RFC 3339), `client_hash`, `fingerprint`. Spam carries `expires_at`
+//! (TTL, 30 days). A comment, its id pointer and its fingerprint item are written in one
+//! transaction, each only if absent: a repeat is never stored twice.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

@@ -1,12 +1,16 @@
 //! Pure domain types: validated newtypes and the content model. No I/O here.
 
+pub mod comment;
 pub mod post;
 pub mod secret;
 pub mod settings;
 pub mod slug;
 pub mod time_fmt;
 
+pub use comment::{
+    AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, FieldError, Website,
+};
 pub use post::{FrontMatter, Image, Post, PostError, PostMeta};
 pub use secret::{Secret, SecretError, TokenError};
-pub use settings::{SettingsError, SiteSettings};
+pub use settings::{CommentSettings, Moderation, SettingsError, SiteSettings};
 pub use slug::{Slug, SlugError, Tag};

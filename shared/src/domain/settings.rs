@@ -15,6 +15,55 @@ pub struct SiteSettings {
     pub posts_per_page: u16,
     pub owner: Owner,
     pub address: Address,
+    #[serde(default)]
+    pub comments: CommentSettings,
+}
+
+/// Who gets held for the owner before their comment shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Moderation {
+    /// Every comment waits for the owner (WordPress's "must be manually approved").
+    #[default]
+    All,
+    /// Only an address without an earlier approved comment waits.
+    FirstTime,
+    /// Comments show at once unless a rule below holds them.
+    None,
+}
+
+/// `[comments]` in site.toml. Every number is a rule's threshold; WordPress's values are
+/// the defaults, and 0 turns a rule off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommentSettings {
+    pub moderation: Moderation,
+    /// Hold a comment with this many links or more (0: never).
+    pub hold_links: u32,
+    /// Seconds between two comments from one client address or email (0: no limit).
+    pub flood_seconds: u32,
+    /// Words (case-insensitive, anywhere in name, email, website or text) that hold.
+    pub hold_words: Vec<String>,
+    /// Words that mark a comment as spam.
+    pub block_words: Vec<String>,
+    /// Comments close this many days after a post's date (0: never).
+    pub close_after_days: u32,
+    /// Replies nest at most this deep; deeper replies show at this depth.
+    pub max_depth: u32,
+}
+
+impl Default for CommentSettings {
+    fn default() -> Self {
+        CommentSettings {
+            moderation: Moderation::All,
+            hold_links: 2,
+            flood_seconds: 15,
+            hold_words: Vec::new(),
+            block_words: Vec::new(),
+            close_after_days: 0,
+            max_depth: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +72,9 @@ pub struct Owner {
     pub name: String,
     #[serde(default)]
     pub credentials: String,
+    /// Where held comments are announced; no mail without it.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +122,9 @@ impl SiteSettings {
                 Self::MAX_POSTS_PER_PAGE
             )));
         }
+        if s.comments.max_depth == 0 || s.comments.max_depth > 10 {
+            return Err(SettingsError("comments.max_depth must be 1..=10".into()));
+        }
         Ok(s)
     }
 
@@ -105,6 +160,28 @@ mod tests {
         assert_eq!(s.posts_per_page, 10);
         assert_eq!(s.address_line(), "1 Main St, Town CA 90027");
         assert_eq!(s.url("/posts/a"), "https://example.com/posts/a");
+        assert_eq!(s.comments, CommentSettings::default());
+        assert_eq!(s.comments.hold_links, 2);
+        assert_eq!(s.comments.flood_seconds, 15);
+        assert_eq!(s.comments.max_depth, 5);
+    }
+
+    #[test]
+    fn comment_rules_are_site_settings() {
+        let s = SiteSettings::parse(&format!(
+            "{MINIMAL}[comments]\nmoderation = \"first_time\"\nhold_links = 0\nblock_words = [\"casino\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(s.comments.moderation, Moderation::FirstTime);
+        assert_eq!(s.comments.hold_links, 0);
+        assert_eq!(
+            s.comments.flood_seconds, 15,
+            "unset numbers keep their default"
+        );
+        assert_eq!(s.comments.block_words, ["casino"]);
+        let e = SiteSettings::parse(&format!("{MINIMAL}[comments]\nmoderaton = \"none\"\n"))
+            .unwrap_err();
+        assert!(e.to_string().contains("moderaton"), "{e}");
     }
 
     #[test]

@@ -14,6 +14,16 @@ pub fn sort_key(t: OffsetDateTime) -> String {
         .expect("a UTC date always formats")
 }
 
+/// Like `sort_key` with milliseconds ("2024-03-12T09:00:00.123Z"), for records that
+/// arrive many to a second (comments).
+pub fn sort_key_millis(t: OffsetDateTime) -> String {
+    t.to_offset(UtcOffset::UTC)
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .expect("a UTC date always formats")
+}
+
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339)
         .expect("an OffsetDateTime always formats as RFC 3339")

@@ -2,12 +2,14 @@
 //! port has an AWS adapter and an embedded adapter (see `adapters`), held to one
 //! contract suite in `tests/`.
 
+pub mod comments;
 pub mod content;
 pub mod mail;
 pub mod post_index;
 
 use std::fmt;
 
+pub use comments::{CommentStore, Inserted, Throttle};
 pub use content::{ContentKey, ContentStore, Fetched, StoredObject};
 pub use mail::{Mail, MailError, Mailer};
 pub use post_index::{PostIndex, PostPage};

@@ -1,0 +1,254 @@
+//! Embedded comment store: a SQLite table of comments (one JSON document each, with the
+//! columns the queries need) and a table of flood-control windows.
+
+use crate::domain::{Comment, CommentEmail, CommentId, CommentStatus, Slug};
+use crate::ports::comments::approved_author_key;
+use crate::ports::{CommentStore, Inserted, StoreError, Throttle};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Clone)]
+pub struct SqliteCommentStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA busy_timeout = 5000;
+CREATE TABLE IF NOT EXISTS comments (
+    id TEXT PRIMARY KEY,
+    post TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    author_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS comments_by_post ON comments (post, status, sort_key);
+CREATE INDEX IF NOT EXISTS comments_by_status ON comments (status, sort_key);
+CREATE INDEX IF NOT EXISTS comments_by_author ON comments (author_key, status);
+CREATE TABLE IF NOT EXISTS comment_throttle (
+    key TEXT PRIMARY KEY,
+    until_ms INTEGER NOT NULL
+);
+";
+
+impl SqliteCommentStore {
+    pub fn open(path: &Path) -> Result<SqliteCommentStore, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::new(format!("creating {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::new(format!("opening {}: {e}", path.display())))?;
+        Self::with_connection(conn)
+    }
+
+    pub fn in_memory() -> Result<SqliteCommentStore, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(StoreError::new)?)
+    }
+
+    fn with_connection(conn: Connection) -> Result<SqliteCommentStore, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
+        Ok(SqliteCommentStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(StoreError::new)?
+        .map_err(StoreError::new)
+    }
+
+    async fn list(&self, sql: &'static str, args: Vec<String>) -> Result<Vec<Comment>, StoreError> {
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            rows.into_iter().map(|(d, s)| decode(&d, &s)).collect()
+        })
+        .await
+    }
+}
+
+fn decode(data: &str, status: &str) -> rusqlite::Result<Comment> {
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e)
+    };
+    let mut comment: Comment = serde_json::from_str(data).map_err(|e| bad(Box::new(e)))?;
+    comment.status =
+        CommentStatus::parse(status).ok_or_else(|| bad(format!("bad status {status}").into()))?;
+    Ok(comment)
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+#[async_trait]
+impl CommentStore for SqliteCommentStore {
+    async fn insert(&self, comment: &Comment) -> Result<Inserted, StoreError> {
+        let c = comment.clone();
+        let data = serde_json::to_string(&c).map_err(StoreError::new)?;
+        let author = approved_author_key(&c.email);
+        self.run(move |conn| {
+            let n = conn.execute(
+                "INSERT OR IGNORE INTO comments (id, post, sort_key, status, author_key, fingerprint, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    c.id.as_str(),
+                    c.post.as_str(),
+                    c.sort_key(),
+                    c.status.as_str(),
+                    author,
+                    c.fingerprint,
+                    data
+                ],
+            )?;
+            Ok(if n == 1 {
+                Inserted::Stored
+            } else {
+                Inserted::Duplicate
+            })
+        })
+        .await
+    }
+
+    async fn get(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
+        let id = id.clone();
+        self.run(move |conn| {
+            conn.query_row(
+                "SELECT data, status FROM comments WHERE id = ?1",
+                params![id.as_str()],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .map(|(d, s)| decode(&d, &s))
+            .transpose()
+        })
+        .await
+    }
+
+    async fn approved_for_post(&self, post: &Slug) -> Result<Vec<Comment>, StoreError> {
+        self.list(
+            "SELECT data, status FROM comments WHERE post = ?1 AND status = 'approved' ORDER BY sort_key",
+            vec![post.to_string()],
+        )
+        .await
+    }
+
+    async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
+        self.list(
+            "SELECT data, status FROM comments WHERE status = 'approved' ORDER BY sort_key DESC LIMIT ?1",
+            vec![limit.to_string()],
+        )
+        .await
+    }
+
+    async fn pending(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
+        self.list(
+            "SELECT data, status FROM comments WHERE status = 'pending' ORDER BY sort_key LIMIT ?1",
+            vec![limit.to_string()],
+        )
+        .await
+    }
+
+    async fn is_repeat(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        let fp = fingerprint.to_owned();
+        self.run(move |conn| {
+            conn.query_row(
+                "SELECT 1 FROM comments WHERE fingerprint = ?1",
+                params![fp],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+        })
+        .await
+    }
+
+    async fn has_approved_from(&self, email: &CommentEmail) -> Result<bool, StoreError> {
+        let key = approved_author_key(email);
+        self.run(move |conn| {
+            conn.query_row(
+                "SELECT 1 FROM comments WHERE author_key = ?1 AND status = 'approved' LIMIT 1",
+                params![key],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+        })
+        .await
+    }
+
+    async fn set_status(
+        &self,
+        id: &CommentId,
+        status: CommentStatus,
+    ) -> Result<Option<Comment>, StoreError> {
+        let id2 = id.clone();
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE comments SET status = ?2 WHERE id = ?1",
+                params![id2.as_str(), status.as_str()],
+            )
+        })
+        .await?;
+        self.get(id).await
+    }
+
+    async fn delete(&self, id: &CommentId) -> Result<bool, StoreError> {
+        let id = id.clone();
+        self.run(move |conn| {
+            conn.execute("DELETE FROM comments WHERE id = ?1", params![id.as_str()])
+                .map(|n| n > 0)
+        })
+        .await
+    }
+
+    async fn throttle(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: Duration,
+    ) -> Result<Throttle, StoreError> {
+        let key = key.to_owned();
+        let now_ms = millis(now);
+        let until_ms = millis(now + window);
+        self.run(move |conn| {
+            let changed = conn.execute(
+                "INSERT INTO comment_throttle (key, until_ms) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET until_ms = excluded.until_ms
+                 WHERE comment_throttle.until_ms <= ?3",
+                params![key, until_ms, now_ms],
+            )?;
+            if changed == 1 {
+                return Ok(Throttle::Allowed);
+            }
+            let until: i64 = conn.query_row(
+                "SELECT until_ms FROM comment_throttle WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )?;
+            let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(until) * 1_000_000)
+                .unwrap_or(now);
+            Ok(Throttle::Wait(at))
+        })
+        .await
+    }
+}

@@ -1,0 +1,82 @@
+//! Comment port: storing comments once, reading a post's approved thread and the site's
+//! newest ones, the owner's pending queue, status changes, and flood control.
+
+use super::StoreError;
+use crate::domain::{Comment, CommentEmail, CommentId, CommentStatus, Slug};
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+/// What became of an insert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    Stored,
+    /// A comment with the same fingerprint exists; nothing was written.
+    Duplicate,
+}
+
+/// The answer of flood control for one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// Nothing from this key within the window; this attempt is now recorded.
+    Allowed,
+    /// Too soon: try again at this time.
+    Wait(OffsetDateTime),
+}
+
+#[async_trait]
+pub trait CommentStore: Send + Sync {
+    /// Stores a new comment exactly once: a second comment with the same `fingerprint`
+    /// (or id) is `Duplicate` and changes nothing, however many arrive at once.
+    async fn insert(&self, comment: &Comment) -> Result<Inserted, StoreError>;
+
+    async fn get(&self, id: &CommentId) -> Result<Option<Comment>, StoreError>;
+
+    /// A post's approved comments in thread order: oldest first.
+    async fn approved_for_post(&self, post: &Slug) -> Result<Vec<Comment>, StoreError>;
+
+    /// The site's newest approved comments, newest first, at most `limit`.
+    async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError>;
+
+    /// Comments held for the owner, oldest first, at most `limit`.
+    async fn pending(&self, limit: usize) -> Result<Vec<Comment>, StoreError>;
+
+    /// Whether a comment with this fingerprint was already stored.
+    async fn is_repeat(&self, fingerprint: &str) -> Result<bool, StoreError>;
+
+    /// Whether this address has an approved comment anywhere on the site.
+    async fn has_approved_from(&self, email: &CommentEmail) -> Result<bool, StoreError>;
+
+    /// Moves a comment to `status`; the comment as it now is, or `None` if there is none.
+    async fn set_status(
+        &self,
+        id: &CommentId,
+        status: CommentStatus,
+    ) -> Result<Option<Comment>, StoreError>;
+
+    async fn approve(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
+        self.set_status(id, CommentStatus::Approved).await
+    }
+
+    async fn mark_spam(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
+        self.set_status(id, CommentStatus::Spam).await
+    }
+
+    /// Removes a comment; `false` if there was none.
+    async fn delete(&self, id: &CommentId) -> Result<bool, StoreError>;
+
+    /// Flood control: records an attempt under `key` unless one was recorded less than
+    /// `window` before `now`. Atomic: of two racing attempts, one waits.
+    async fn throttle(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: Duration,
+    ) -> Result<Throttle, StoreError>;
+}
+
+/// The key under which "this address has an approved comment" is remembered: a hash of
+/// the lowercased address, so the marker holds no address.
+pub fn approved_author_key(email: &CommentEmail) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(email.normalized().as_bytes())[..16])
+}
