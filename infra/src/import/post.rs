@@ -178,6 +178,9 @@ pub fn map_post(
                 ));
             }
             Ok(tag) => tags.push(tag),
+            Err(lambdapress::domain::SlugError::Empty) => notes.push(format!(
+                "tag \"{name}\" dropped: it has no letters a-z or digits to make its page address from"
+            )),
             Err(e) => notes.push(format!("tag \"{name}\" dropped: {e}")),
         }
     }
