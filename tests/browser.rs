@@ -1,7 +1,7 @@
 //! The local site in headless Chromium: what a visitor's browser shows and does.
 
 use fantoccini::Locator;
-use lambdapress_tests::browser::{Browser, LocalServer};
+use lambdapress_tests::browser::{eml_text, Browser, LocalServer};
 
 #[tokio::test]
 async fn the_article_reads_in_a_real_browser_on_a_phone_sized_screen() {
@@ -112,4 +112,86 @@ async fn futures_text(c: &fantoccini::Client, css: &str) -> Vec<String> {
         out.push(element.text().await.unwrap());
     }
     out
+}
+
+#[tokio::test]
+async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscribes() {
+    let server = LocalServer::start().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let c = &browser.client;
+    c.goto(&server.url("/posts/what-are-muscle-knots"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("#subscribe-email"))
+        .await
+        .unwrap()
+        .send_keys("reader@example.com")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.subscribe-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let thanks = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//h1[text()='Almost done: check your inbox']",
+        ))
+        .await
+        .unwrap();
+    assert!(thanks.is_displayed().await.unwrap());
+    assert_eq!(
+        c.current_url().await.unwrap().as_str(),
+        server.url("/subscribe/thanks")
+    );
+
+    let outbox = server.outbox();
+    assert_eq!(outbox.len(), 1, "one confirmation mail");
+    assert!(outbox[0].contains("To: reader@example.com"));
+    assert!(outbox[0].contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    let text = eml_text(&outbox[0]);
+    let link = |path: &str| {
+        text.split_whitespace()
+            .find(|w| w.starts_with(&server.url(path)))
+            .unwrap_or_else(|| panic!("no {path} link in {text}"))
+            .to_owned()
+    };
+
+    // Opening the link only shows a button; pressing it confirms.
+    c.goto(&link("/subscribe/confirm?token=")).await.unwrap();
+    c.find(Locator::XPath("//h1[text()='Confirm your subscription']"))
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.action-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='You are subscribed']"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().as_str(),
+        server.url("/subscribe/confirmed")
+    );
+
+    c.goto(&link("/unsubscribe?token=")).await.unwrap();
+    c.find(Locator::Css("form.action-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[text()='You are unsubscribed']"))
+        .await
+        .unwrap();
+    assert!(!browser.dialog_open().await);
+    browser.close().await;
 }

@@ -373,6 +373,10 @@ async fn a_storage_failure_is_a_503_page_not_a_panic() {
             lambdapress::aws::dynamodb_client(&config),
             "table",
         )),
+        Arc::new(lambdapress::adapters::DynamoCommentStore::new(
+            lambdapress::aws::dynamodb_client(&config),
+            "table",
+        )),
         SiteOptions::default(),
     );
     for path in [ARTICLE, "/", "/tags/acupuncture"] {
@@ -410,11 +414,12 @@ async fn the_site_serves_the_article_from_s3_and_dynamodb() {
             .await
             .unwrap();
     }
-    let index = moto::dynamo_index(&endpoint).await;
+    let (index, comments) = moto::dynamo_stores(&endpoint).await;
     reindex_all(&content, &index).await.unwrap();
     let site = Site::new(
         Arc::new(content),
         Arc::new(index),
+        Arc::new(comments),
         SiteOptions {
             base_url: Some(BASE_URL.into()),
             ..SiteOptions::default()

@@ -6,13 +6,17 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lambdapress::adapters::{FsContent, OutboxMailer, SqlitePostIndex};
+use lambdapress::adapters::{
+    FsContent, OutboxMailer, SqliteCommentStore, SqlitePostIndex, SqliteSubscribers,
+};
+use lambdapress::comments::{CommentFunction, CommentOptions};
 use lambdapress::domain::Secret;
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
 use lambdapress::indexer::{reindex_all, sync_post, IndexOutcome};
-use lambdapress::ports::{ContentStore, PostIndex};
+use lambdapress::ports::{ContentStore, Mail, MailError, Mailer, PostIndex};
 use lambdapress::site::{Site, SiteOptions};
+use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -55,30 +59,42 @@ impl LocalConfig {
 pub struct LocalStores {
     pub content: Arc<FsContent>,
     pub index: Arc<SqlitePostIndex>,
+    pub comments: Arc<SqliteCommentStore>,
     pub mailer: Arc<OutboxMailer>,
     pub database: PathBuf,
+    /// Subscribers and rate counters, in the same SQLite file.
+    pub subscribers: Arc<SqliteSubscribers>,
     /// Signs links and hashes client addresses; kept in the data folder across restarts.
     pub secret: Secret,
 }
 
 impl LocalStores {
+    /// The one SQLite file every embedded store shares.
+    pub fn database_path(config: &LocalConfig) -> PathBuf {
+        config.data_dir.join("lambdapress.sqlite")
+    }
+
     pub fn open(config: &LocalConfig) -> anyhow::Result<LocalStores> {
         let content = Arc::new(FsContent::new(
             &config.content_dir,
             config.data_dir.join("generated"),
         ));
-        let database = config.data_dir.join("lambdapress.sqlite");
+        let database = Self::database_path(config);
         let index = Arc::new(SqlitePostIndex::open(&database)?);
+        let comments = Arc::new(SqliteCommentStore::open(&database)?);
         let mailer = Arc::new(OutboxMailer::new(
             config.data_dir.join("outbox"),
             "Local Site <site@localhost>",
         ));
         let secret = local_secret(&config.data_dir)?;
+        let subscribers = Arc::new(SqliteSubscribers::open(&database)?);
         Ok(LocalStores {
             content,
             index,
+            comments,
             mailer,
             database,
+            subscribers,
             secret,
         })
     }
@@ -109,25 +125,94 @@ fn local_secret(data_dir: &Path) -> anyhow::Result<Secret> {
 /// Every function of `template.yaml`, answering the routes API Gateway sends it.
 pub struct Functions {
     pub site: Arc<Site>,
+    pub subscribe: Arc<Subscribe>,
+    pub comment: Arc<CommentFunction>,
 }
 
 impl Functions {
-    pub fn new(stores: &LocalStores, base_url: &str) -> Functions {
+    /// Async: the subscribe function reads the site's title once, as its Lambda does.
+    pub async fn new(stores: &LocalStores, base_url: &str) -> Functions {
         let site = Arc::new(Site::new(
             stores.content.clone(),
             stores.index.clone(),
+            stores.comments.clone(),
             SiteOptions {
                 base_url: Some(base_url.to_owned()),
                 settings_ttl: Duration::ZERO,
             },
         ));
-        Functions { site }
+        let subscribe = Arc::new(local_subscribe(stores, base_url).await);
+        let comment = Arc::new(CommentFunction::new(
+            site.clone(),
+            stores.comments.clone(),
+            Arc::new(PrintingMailer(stores.mailer.clone())),
+            stores.secret.clone(),
+            CommentOptions {
+                owner_email: std::env::var("OWNER_EMAIL").ok().filter(|e| !e.is_empty()),
+            },
+        ));
+        Functions {
+            site,
+            subscribe,
+            comment,
+        }
     }
 
-    /// The function API Gateway would invoke for this request.
-    pub fn for_request(&self, _req: &lambda_http::Request) -> &dyn HttpFunction {
+    /// The function API Gateway would invoke for this request (the routes of
+    /// `template.yaml`).
+    pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
+        let path = lambdapress::http::request_path(req);
+        if lambdapress::subscribe::answers(path) {
+            return self.subscribe.as_ref();
+        }
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let comment_route = match segments.as_slice() {
+            ["posts", _, "comments"] => req.method() == http::Method::POST,
+            ["comments", "moderate"] => {
+                req.method() == http::Method::POST || req.method() == http::Method::GET
+            }
+            _ => false,
+        };
+        if comment_route {
+            return self.comment.as_ref();
+        }
         self.site.as_ref()
     }
+}
+
+/// The outbox mailer, also printing each message's links to the log so a developer
+/// can click the confirm link straight from the terminal.
+pub struct PrintingMailer(pub Arc<OutboxMailer>);
+
+#[async_trait::async_trait]
+impl Mailer for PrintingMailer {
+    async fn send(&self, mail: &Mail) -> Result<String, MailError> {
+        let id = self.0.send(mail).await?;
+        println!("lambdapress: mail to {}: {}", mail.to, mail.subject);
+        for link in mail
+            .text
+            .split_whitespace()
+            .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        {
+            println!("  {link}");
+        }
+        Ok(id)
+    }
+}
+
+/// The subscribe function on the local stores.
+pub async fn local_subscribe(stores: &LocalStores, base_url: &str) -> Subscribe {
+    Subscribe::new(
+        stores.subscribers.clone(),
+        stores.subscribers.clone(),
+        Arc::new(PrintingMailer(stores.mailer.clone())),
+        stores.secret.clone(),
+        SubscribeOptions {
+            base_url: Some(base_url.to_owned()),
+            site_title: site_title(stores.content.as_ref()).await,
+            ..SubscribeOptions::default()
+        },
+    )
 }
 
 /// The local site, bound to its address and ready to accept connections.
@@ -151,7 +236,7 @@ impl LocalSite {
             )
         })?;
         let base_url = format!("http://{}", listener.local_addr()?);
-        let functions = Arc::new(Functions::new(&stores, &base_url));
+        let functions = Arc::new(Functions::new(&stores, &base_url).await);
         tokio::spawn(watch_posts(stores.content.clone(), stores.index.clone()));
         Ok(LocalSite {
             listener,

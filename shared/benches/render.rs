@@ -3,7 +3,7 @@
 //! `cargo bench -p lambdapress --bench render`; figures go in BENCHMARKS.md.
 
 use askama::Template;
-use lambdapress::adapters::{FsContent, SqlitePostIndex};
+use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
 use lambdapress::domain::{Post, SiteSettings, Slug};
 use lambdapress::http::Body;
 use lambdapress::indexer::reindex_all;
@@ -109,6 +109,7 @@ fn main() {
     let site = Site::new(
         content,
         index,
+        Arc::new(SqliteCommentStore::in_memory().unwrap()),
         SiteOptions {
             base_url: Some("https://clinic.example".into()),
             settings_ttl: Duration::from_secs(60),

@@ -3,6 +3,7 @@
 
 pub mod adapters;
 pub mod aws;
+pub mod comments;
 pub mod domain;
 pub mod feeds;
 pub mod http;
@@ -10,3 +11,4 @@ pub mod indexer;
 pub mod ports;
 pub mod render;
 pub mod site;
+pub mod subscribe;

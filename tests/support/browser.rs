@@ -4,7 +4,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (CI installs them). Without them a
 //! test is skipped, unless `LAMBDAPRESS_REQUIRE_BROWSER` is set (CI sets it).
 
-use crate::sample::{sample_content_dir, ScratchDir};
+use crate::sample::{copy_dir, sample_content_dir, ScratchDir};
 use fantoccini::{Client, ClientBuilder};
 use lambdapress_infra::local::{LocalConfig, LocalSite};
 use serde_json::json;
@@ -66,17 +66,21 @@ impl LocalServer {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+/// The text part of an `.eml` from the outbox, decoded (the outbox writes it in base64).
+pub fn eml_text(eml: &str) -> String {
+    use base64::Engine;
+    let start = eml.find("Content-Type: text/plain").expect("a text part");
+    let (_, body) = eml[start..]
+        .split_once("\r\n\r\n")
+        .expect("the text part has a body");
+    let encoded: String = body
+        .lines()
+        .take_while(|l| !l.is_empty() && !l.starts_with("--"))
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .expect("the text part is base64");
+    String::from_utf8(bytes).expect("the text is UTF-8")
 }
 
 /// A headless Chromium session. Ends the browser and its driver when dropped.

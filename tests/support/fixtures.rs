@@ -81,3 +81,41 @@ pub fn header<'a>(
 ) -> Option<&'a str> {
     response.headers().get(name).and_then(|v| v.to_str().ok())
 }
+
+/// An HTTP API (payload v2) request with a body, as API Gateway delivers a POST.
+pub fn http_api_with_body(
+    method: &str,
+    raw_path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> lambda_http::Request {
+    http_api_from("198.51.100.23", method, raw_path, headers, body)
+}
+
+/// Like `http_api_with_body`, from the client address `source_ip` (API Gateway's
+/// request context, the only address the handlers trust).
+pub fn http_api_from(
+    source_ip: &str,
+    method: &str,
+    raw_path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> lambda_http::Request {
+    let mut event = load("apigw-v2-http-api-get.json");
+    let (path, query) = raw_path.split_once('?').unwrap_or((raw_path, ""));
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
+    event["routeKey"] = json!(format!("{method} {path}"));
+    event["requestContext"]["routeKey"] = json!(format!("{method} {path}"));
+    event["pathParameters"] = json!({});
+    event["headers"]["content-length"] = json!(body.len().to_string());
+    for (name, value) in headers {
+        event["headers"][name.to_ascii_lowercase()] = json!(value);
+    }
+    event["body"] = json!(body);
+    event["isBase64Encoded"] = json!(false);
+    parse(&event)
+}

@@ -2,7 +2,11 @@
 //! embedded, and the contract suites every adapter of a port must pass.
 
 pub mod browser;
+pub mod comments;
+pub mod comments_contract;
 pub mod contract;
 pub mod fixtures;
+pub mod mail;
 pub mod moto;
 pub mod sample;
+pub mod subscribers_contract;

@@ -5,7 +5,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::{Credentials, Region};
-use lambdapress::adapters::{DynamoPostIndex, S3Content};
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, DynamoSubscribers, S3Content};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -91,4 +91,60 @@ pub async fn dynamo_index(endpoint: &str) -> DynamoPostIndex {
         .await
         .expect("moto creates the table");
     DynamoPostIndex::new(client, table)
+}
+
+/// A fresh table on moto behind both the post index and the comment store.
+pub async fn dynamo_stores(endpoint: &str) -> (DynamoPostIndex, DynamoCommentStore) {
+    let config = sdk_config(endpoint).await;
+    let client = lambdapress::aws::dynamodb_client(&config);
+    let table = unique_name("lambdapress");
+    lambdapress::aws::table::create_table(&client, &table)
+        .await
+        .expect("moto creates the table");
+    (
+        DynamoPostIndex::new(client.clone(), table.clone()),
+        DynamoCommentStore::new(client, table),
+    )
+}
+
+/// A fresh table on moto behind the comment store.
+pub async fn dynamo_comments(endpoint: &str) -> DynamoCommentStore {
+    dynamo_stores(endpoint).await.1
+}
+
+/// A fresh table on moto behind the subscriber store (and rate counter) adapter.
+pub async fn dynamo_subscribers(endpoint: &str) -> DynamoSubscribers {
+    let config = sdk_config(endpoint).await;
+    let client = lambdapress::aws::dynamodb_client(&config);
+    let table = unique_name("lambdapress");
+    lambdapress::aws::table::create_table(&client, &table)
+        .await
+        .expect("moto creates the table");
+    DynamoSubscribers::new(client, table)
+}
+
+/// moto's dump of its recorded state (`GET /moto-api/data.json`), e.g. the messages
+/// SES "sent" under `ses.Message`.
+pub async fn state_dump(endpoint: &str) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("moto accepts a connection");
+    stream
+        .write_all(
+            format!(
+                "GET /moto-api/data.json HTTP/1.0\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    let (_, body) = response
+        .split_once("\r\n\r\n")
+        .expect("an HTTP response with a body");
+    serde_json::from_str(body).expect("moto's state dump is JSON")
 }

@@ -1,7 +1,7 @@
 //! The sample content from `infra/sample-content`, copied into a scratch folder per test
 //! so a test can add or break posts without touching the repository.
 
-use lambdapress::adapters::{FsContent, SqlitePostIndex};
+use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
 use lambdapress::indexer::reindex_all;
 use lambdapress::site::{Site, SiteOptions};
 use std::path::{Path, PathBuf};
@@ -37,7 +37,8 @@ pub fn sample_content_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/sample-content")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a folder tree (the sample content) into a scratch folder.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -55,6 +56,7 @@ pub struct EmbeddedSite {
     pub site: Site,
     pub content: Arc<FsContent>,
     pub index: Arc<SqlitePostIndex>,
+    pub comments: Arc<SqliteCommentStore>,
     pub dir: ScratchDir,
 }
 
@@ -72,11 +74,13 @@ impl EmbeddedSite {
             base_url: Some(BASE_URL.into()),
             settings_ttl: Duration::ZERO,
         };
-        let site = Site::new(content.clone(), index.clone(), options);
+        let comments = Arc::new(SqliteCommentStore::in_memory().unwrap());
+        let site = Site::new(content.clone(), index.clone(), comments.clone(), options);
         EmbeddedSite {
             site,
             content,
             index,
+            comments,
             dir,
         }
     }

@@ -5,23 +5,30 @@
 //!   lambdapress reindex    rebuild the local post index from the content folder
 //!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
 //!                          posts, tags and comments from a WordPress export
+//!   lambdapress comments   list pending comments; approve, spam or delete one by id
+//!   lambdapress subscribers export         confirmed subscribers as CSV on stdout
+//!   lambdapress subscribers erase <email>  remove one address's record completely
 
 use anyhow::bail;
-use lambdapress::domain::{Post, SiteSettings};
+use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
-use lambdapress::ports::{ContentKey, ContentStore, Fetched};
+use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
+use lambdapress_infra::comments_cli;
 use lambdapress_infra::import;
 use lambdapress_infra::local::{serve, LocalConfig, LocalStores};
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: lambdapress [serve | check | reindex | import wordpress <export.xml>]
+const USAGE: &str =
+    "usage: lambdapress [serve | check | reindex | comments ... | subscribers ... | import ...]
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml and every post, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
-  import wordpress <export.xml> [--dry-run] [--overwrite]
-            posts, tags and comment threads from a WordPress export (Tools > Export);
-            into the local site, or into AWS when CONTENT_BUCKET and TABLE_NAME are set
-            (then LAMBDAPRESS_SECRET must be the deployed site's secret)";
+  comments pending | approve <id> | spam <id> | delete <id>
+                             the moderation queue, and a comment's fate by id
+  subscribers export         confirmed subscribers as CSV on stdout
+                             (email, confirmed_at, signed_up_at, source)
+  subscribers erase <email>  remove one address's record completely
+            (the local SQLite store, or the DynamoDB table TABLE_NAME when it is set)";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -43,6 +50,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         "import" => import_command(&config, std::env::args().skip(2).collect()).await,
+        "comments" => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            let store: Box<dyn CommentStore> = match std::env::var("TABLE_NAME") {
+                Ok(table) if !table.is_empty() => {
+                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    Box::new(lambdapress::adapters::DynamoCommentStore::new(
+                        lambdapress::aws::dynamodb_client(&sdk),
+                        table,
+                    ))
+                }
+                _ => Box::new(LocalStores::open(&config)?.comments.as_ref().clone()),
+            };
+            println!("{}", comments_cli::run(store.as_ref(), &args).await?);
+            Ok(())
+        }
+        "subscribers" => subscribers(&config).await,
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -133,7 +156,6 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
         import::import_wordpress(&path, &stores, options, &bar).await?
     } else {
         let local = LocalStores::open(config)?;
-        let comments = lambdapress::adapters::SqliteCommentStore::open(&local.database)?;
         println!(
             "importing {} into {} (data in {})",
             path.display(),
@@ -143,11 +165,58 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
         let stores = import::Stores {
             content: local.content.as_ref(),
             index: local.index.as_ref(),
-            comments: &comments,
+            comments: local.comments.as_ref(),
             secret: &local.secret,
         };
         import::import_wordpress(&path, &stores, options, &bar).await?
     };
     print!("{summary}");
     Ok(())
+}
+
+/// The subscriber store the operator means: the deployed table when `TABLE_NAME` is
+/// set (credentials and region from the usual AWS environment), else the local file.
+async fn subscriber_store(config: &LocalConfig) -> anyhow::Result<Box<dyn SubscriberStore>> {
+    match std::env::var("TABLE_NAME") {
+        Ok(table) if !table.is_empty() => {
+            let sdk = lambdapress::aws::load_sdk_config().await;
+            Ok(Box::new(lambdapress::adapters::DynamoSubscribers::new(
+                lambdapress::aws::dynamodb_client(&sdk),
+                table,
+            )))
+        }
+        _ => Ok(Box::new(lambdapress::adapters::SqliteSubscribers::open(
+            &LocalStores::database_path(config),
+        )?)),
+    }
+}
+
+async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let store = subscriber_store(config).await?;
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["export"] => {
+            print!(
+                "{}",
+                lambdapress_infra::subscribers::export_csv(store.as_ref()).await?
+            );
+            Ok(())
+        }
+        ["erase", email] => {
+            let email = SubscriberEmail::parse(email)
+                .map_err(|e| anyhow::anyhow!("`{email}` is not an email address: {e}"))?;
+            if lambdapress_infra::subscribers::erase(store.as_ref(), &email).await? {
+                println!("erased {email}");
+            } else {
+                println!("no record of {email}");
+            }
+            Ok(())
+        }
+        _ => bail!("usage: lambdapress subscribers export | lambdapress subscribers erase <email>"),
+    }
 }

@@ -5,6 +5,7 @@
 use super::markdown::Converter;
 use super::post::parse_wp_date;
 use super::wxr::WxrComment;
+use lambdapress::comments::body::render_comment_body;
 use lambdapress::domain::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Secret, Slug, Website,
 };
@@ -45,7 +46,8 @@ pub fn comment_id(post: &Slug, wp_comment_id: &str) -> CommentId {
         .expect("16 lowercase hex digits are a comment id")
 }
 
-/// A comment's repeat fingerprint: a keyed hash of (post, address, body).
+/// A comment's repeat fingerprint, made exactly as the comment function makes it, so a
+/// visitor re-posting an imported comment is recognised as a repeat.
 pub fn fingerprint(
     secret: &Secret,
     post: &Slug,
@@ -53,44 +55,9 @@ pub fn fingerprint(
     body: &CommentBody,
 ) -> String {
     secret.keyed_hash(
-        "comment-fingerprint",
+        "comment-repeat",
         &format!("{post}\n{}\n{}", email.normalized(), body.as_str()),
     )
-}
-
-/// Renders a comment body to sanitized HTML: Markdown without raw HTML, then only the
-/// inline and list elements a comment may use, links marked `nofollow ugc`.
-pub fn render_body(body: &CommentBody) -> String {
-    use pulldown_cmark::{html, Event, Options, Parser};
-    let events = Parser::new_ext(body.as_str(), Options::ENABLE_STRIKETHROUGH).map(|e| match e {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
-    let mut unsafe_html = String::with_capacity(body.as_str().len() * 2);
-    html::push_html(&mut unsafe_html, events);
-    ammonia::Builder::default()
-        .tags(
-            [
-                "p",
-                "br",
-                "em",
-                "strong",
-                "del",
-                "code",
-                "pre",
-                "blockquote",
-                "ul",
-                "ol",
-                "li",
-                "a",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .link_rel(Some("nofollow ugc noopener"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .clean(&unsafe_html)
-        .to_string()
 }
 
 /// One post's comments, in export order: each imported one, or why it is not.
@@ -174,9 +141,9 @@ fn map_one(
         id: comment_id(post, wp_id),
         post: post.clone(),
         parent: None,
-        body_html: render_body(&body),
+        body_html: render_comment_body(body.as_str()),
         fingerprint: fingerprint(secret, post, &email, &body),
-        client_hash: secret.keyed_hash("client-address", c.author_ip.trim()),
+        client_hash: secret.keyed_hash("comment-client", c.author_ip.trim()),
         author,
         email,
         website,
@@ -248,7 +215,7 @@ mod tests {
         let body =
             CommentBody::parse("Hi <script>alert(1)</script> [x](javascript:alert(1)) **b**")
                 .unwrap();
-        let html = render_body(&body);
+        let html = render_comment_body(body.as_str());
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(html.contains("<strong>b</strong>"), "{html}");

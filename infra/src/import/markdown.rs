@@ -6,7 +6,7 @@
 use super::{shortcodes, wpautop};
 use htmd::element_handler::{HandlerResult, Handlers};
 use htmd::{Element, HtmlToMarkdown};
-use markup5ever_rcdom::{Node, NodeData};
+use markup5ever_rcdom_038::{Node, NodeData};
 use std::rc::Rc;
 
 /// Converts HTML to Markdown; built once per import.

@@ -233,11 +233,14 @@ async fn write_comment(
         lambdapress::domain::CommentStatus::Approved => summary.comments_approved += 1,
         _ => summary.comments_pending += 1,
     }
+    // Looked up by its (deterministic) id first: a comment an earlier run stored is left
+    // exactly as it is now, whatever the owner did with it since.
+    if stores.comments.get(&comment.id).await?.is_some() {
+        summary.comments_existing += 1;
+        return Ok(());
+    }
     if options.dry_run {
-        match stores.comments.get(&comment.id).await? {
-            Some(_) => summary.comments_existing += 1,
-            None => summary.comments_stored += 1,
-        }
+        summary.comments_stored += 1;
         return Ok(());
     }
     match stores.comments.insert(comment).await? {

@@ -9,9 +9,8 @@ use crate::domain::{
 use crate::ports::comments::approved_author_key;
 use crate::ports::{CommentStore, Inserted, StoreError, Throttle};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
@@ -153,16 +152,6 @@ fn decode(item: &Item) -> Result<Comment, StoreError> {
     })
 }
 
-fn put(table: &str, item: Item, only_new: bool) -> Result<TransactWriteItem, StoreError> {
-    let mut put = Put::builder().table_name(table).set_item(Some(item));
-    if only_new {
-        put = put.condition_expression("attribute_not_exists(pk)");
-    }
-    Ok(TransactWriteItem::builder()
-        .put(put.build().map_err(StoreError::new)?)
-        .build())
-}
-
 fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
     Ok(TransactWriteItem::builder()
         .delete(
@@ -173,28 +162,6 @@ fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
                 .map_err(StoreError::new)?,
         )
         .build())
-}
-
-/// What a cancelled transaction means: a failed condition, or a race worth retrying.
-enum Cancelled {
-    ConditionFailed,
-    Conflict,
-}
-
-fn cancelled(e: &SdkError<TransactWriteItemsError>) -> Option<Cancelled> {
-    let TransactWriteItemsError::TransactionCanceledException(tc) = e.as_service_error()? else {
-        return None;
-    };
-    let codes: Vec<&str> = tc
-        .cancellation_reasons()
-        .iter()
-        .filter_map(|r| r.code())
-        .collect();
-    if codes.contains(&"ConditionalCheckFailed") || codes.is_empty() {
-        Some(Cancelled::ConditionFailed)
-    } else {
-        Some(Cancelled::Conflict)
-    }
 }
 
 impl DynamoCommentStore {
@@ -216,6 +183,63 @@ impl DynamoCommentStore {
             .await
             .map_err(|e| unavailable("GetItem", e))?;
         Ok(out.item().cloned())
+    }
+
+    async fn put_item(&self, item: Item) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem", e))?;
+        Ok(())
+    }
+
+    /// Writes `item` unless its key exists. `true` when written, including when an
+    /// earlier attempt of this same write (an SDK retry) already wrote it.
+    async fn put_if_absent(&self, item: Item, owner: &CommentId) -> Result<bool, StoreError> {
+        let key: Item = item
+            .iter()
+            .filter(|(k, _)| *k == PK || *k == SK)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                let existing = self.get_item(key).await?;
+                Ok(existing
+                    .as_ref()
+                    .and_then(|i| i.get("id"))
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|id| id == owner.as_str()))
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+
+    async fn release_claim(&self, fingerprint: &str) {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(fingerprint_key(fingerprint)))
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %DisplayErrorContext(e), "releasing a comment fingerprint failed");
+        }
     }
 
     /// The key of a comment's item, from its id pointer.
@@ -276,36 +300,43 @@ impl DynamoCommentStore {
 impl CommentStore for DynamoCommentStore {
     async fn insert(&self, comment: &Comment) -> Result<Inserted, StoreError> {
         let item = encode(comment);
+        let comment_pk = item[PK].clone();
+        let comment_sk = item[SK].clone();
+        // The fingerprint is claimed first, with a conditional put: of any number of
+        // racing repeats exactly one gets past this line.
+        let mut claim = fingerprint_key(&comment.fingerprint);
+        claim.insert("id".into(), s(comment.id.as_str()));
+        if !self.put_if_absent(claim, &comment.id).await? {
+            return Ok(Inserted::Duplicate);
+        }
         let mut pointer = pointer_key(&comment.id);
-        pointer.insert("comment_pk".into(), item[PK].clone());
-        pointer.insert("comment_sk".into(), item[SK].clone());
-        let mut fingerprint = fingerprint_key(&comment.fingerprint);
-        fingerprint.insert("id".into(), s(comment.id.as_str()));
-        let actions = vec![
-            put(&self.table, item, true)?,
-            put(&self.table, pointer, true)?,
-            put(&self.table, fingerprint, true)?,
-        ];
-        // The comment, its id pointer and its fingerprint are written together or not at
-        // all, so a repeat can never be stored twice however many race.
-        let mut attempt = 0;
-        loop {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(Inserted::Stored),
-                Err(e) => match cancelled(&e) {
-                    Some(Cancelled::ConditionFailed) => return Ok(Inserted::Duplicate),
-                    Some(Cancelled::Conflict) if attempt < 5 => {
-                        attempt += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
-                    }
-                    _ => return Err(unavailable("TransactWriteItems", e)),
-                },
+        pointer.insert("id".into(), s(comment.id.as_str()));
+        pointer.insert("comment_pk".into(), comment_pk);
+        pointer.insert("comment_sk".into(), comment_sk);
+        let written = async {
+            if !self.put_if_absent(pointer, &comment.id).await? {
+                return Ok(false);
+            }
+            if !self.put_if_absent(item, &comment.id).await? {
+                return Ok(false);
+            }
+            if comment.status == CommentStatus::Approved {
+                self.put_item(author_key(&comment.email)).await?;
+            }
+            Ok::<_, StoreError>(true)
+        }
+        .await;
+        match written {
+            Ok(true) => Ok(Inserted::Stored),
+            // An id already taken (16 random hex digits: practically never): not stored.
+            Ok(false) => {
+                self.release_claim(&comment.fingerprint).await;
+                Ok(Inserted::Duplicate)
+            }
+            Err(e) => {
+                // The visitor hears 503 and may send it again: free the fingerprint.
+                self.release_claim(&comment.fingerprint).await;
+                Err(e)
             }
         }
     }
@@ -409,13 +440,7 @@ impl CommentStore for DynamoCommentStore {
             .transpose()?
             .ok_or_else(|| StoreError::new("DynamoDB UpdateItem returned no item"))?;
         if status == CommentStatus::Approved {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(author_key(&comment.email)))
-                .send()
-                .await
-                .map_err(|e| unavailable("PutItem", e))?;
+            self.put_item(author_key(&comment.email)).await?;
         }
         Ok(Some(comment))
     }

@@ -37,8 +37,13 @@ impl DynamoPostIndex {
             .query()
             .table_name(&self.table)
             .key_condition_expression("#pk = :pk")
+            // Only the index's own items: the post's comments share its partition.
+            .filter_expression("#sk = :meta OR begins_with(#sk, :tag)")
             .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", s(post_pk(slug)))
+            .expression_attribute_values(":meta", s(META_SK))
+            .expression_attribute_values(":tag", s("TAG#"))
             .consistent_read(true)
             .send()
             .await
@@ -89,6 +94,27 @@ impl DynamoPostIndex {
             .map(decode)
             .collect::<Result<_, _>>()?;
         Ok(PostPage { posts, has_more })
+    }
+}
+
+impl DynamoPostIndex {
+    fn delete_action(&self, item: &Item) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key_of(item)))
+            .build()
+            .map_err(StoreError::new)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+            .map_err(|e| unavailable("TransactWriteItems", e))?;
+        Ok(())
     }
 }
 
@@ -172,7 +198,6 @@ fn key_of(item: &Item) -> Item {
 impl PostIndex for DynamoPostIndex {
     async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
         let existing = self.post_items(&meta.slug).await?;
-        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::new(e);
         let mut writes = vec![encode(meta, META_SK.into(), PUBLISHED.into())];
         writes.extend(
             meta.tags
@@ -180,34 +205,22 @@ impl PostIndex for DynamoPostIndex {
                 .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
         );
         let kept: Vec<&AttributeValue> = writes.iter().filter_map(|w| w.get(SK)).collect();
-        let mut actions = Vec::with_capacity(writes.len() + existing.len());
-        for item in existing
+        let stale = existing
             .iter()
-            .filter(|i| i.get(SK).is_some_and(|sk| !kept.contains(&sk)))
-        {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_of(item)))
-                .build()
-                .map_err(build)?;
-            actions.push(TransactWriteItem::builder().delete(delete).build());
-        }
+            .filter(|i| i.get(SK).is_some_and(|sk| !kept.contains(&sk)));
+        let mut actions = stale
+            .map(|item| self.delete_action(item))
+            .collect::<Result<Vec<_>, _>>()?;
         for item in writes {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(item))
                 .build()
-                .map_err(build)?;
+                .map_err(StoreError::new)?;
             actions.push(TransactWriteItem::builder().put(put).build());
         }
         // One transaction: a listing never sees a post without its tags or with stale ones.
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(|e| unavailable("TransactWriteItems", e))?;
-        Ok(())
+        self.transact(actions).await
     }
 
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {
@@ -215,22 +228,11 @@ impl PostIndex for DynamoPostIndex {
         if existing.is_empty() {
             return Ok(());
         }
-        let mut actions = Vec::with_capacity(existing.len());
-        for item in &existing {
-            let delete = Delete::builder()
-                .table_name(&self.table)
-                .set_key(Some(key_of(item)))
-                .build()
-                .map_err(StoreError::new)?;
-            actions.push(TransactWriteItem::builder().delete(delete).build());
-        }
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(|e| unavailable("TransactWriteItems", e))?;
-        Ok(())
+        let actions = existing
+            .iter()
+            .map(|item| self.delete_action(item))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.transact(actions).await
     }
 
     async fn get(&self, slug: &Slug) -> Result<Option<PostMeta>, StoreError> {

@@ -13,13 +13,27 @@
 //! Comments (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`;
 //! `<status>` is `pending`, `approved` or `spam`, and the same value is in the attribute
 //! `status`. Approving a comment is one `UpdateItem` that sets `status = "approved"` and
-//! moves `gsi1pk` to `COMMENTS#approved`: a DynamoDB stream filter on
-//! `sk` beginning `COMMENT#` and `NewImage.status = "approved"` sees every approval.
+//! moves `gsi1pk` to `COMMENTS#approved` (a MODIFY stream record); a comment approved on
+//! arrival (moderation "none", or a known author) is an INSERT with that status. So a
+//! DynamoDB stream filter on `sk` beginning `COMMENT#` and `NewImage.status =
+//! "approved"` sees every comment that becomes visible; spam and deletes show as
+//! MODIFY/REMOVE with `OldImage.status = "approved"`.
 //! Other attributes: `id`, `post`, `parent` (optional), `author`, `email`, `website`
 //! (optional), `body` (Markdown source), `body_html` (sanitized at write time),
 //! `created_at` (RFC 3339), `client_hash`, `fingerprint`. Spam carries `expires_at`
-//! (TTL, 30 days). A comment, its id pointer and its fingerprint item are written in one
-//! transaction, each only if absent: a repeat is never stored twice.
+//! (TTL, 30 days). A new comment first claims its fingerprint item with a conditional
+//! put (of racing repeats exactly one wins), then writes its id pointer and itself, each
+//! only if absent; a failure after the claim releases it.
+//! | subscriber      | `SUBSCRIBER#<email key>` | `SUBSCRIBER` | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>` |
+//! | rate counter    | `RATE#<purpose>#<client hash>` | `WINDOW#<unix start>` | — | — |
+//!
+//! A subscriber's `<email key>` is the lowercase address (`SubscriberEmail::key`), so a
+//! conditional put on it admits one item per address. Subscriber attributes: `email`
+//! (as typed), `status` (`pending` | `confirmed` | `unsubscribed`), `signed_up_at`,
+//! `confirmed_at`, `unsubscribed_at`, `confirmation_sent_at` (UTC `YYYY-MM-DDTHH:MM:SSZ`,
+//! lexically ordered), `source` (page path) and `client_hash` (keyed hash of the client
+//! address). Rate counters hold `hits` (N) and `expires_at` (N, epoch seconds), the
+//! table's TTL attribute, so old windows delete themselves.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

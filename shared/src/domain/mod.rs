@@ -5,6 +5,7 @@ pub mod post;
 pub mod secret;
 pub mod settings;
 pub mod slug;
+pub mod subscriber_email;
 pub mod time_fmt;
 
 pub use comment::{
@@ -14,3 +15,4 @@ pub use post::{FrontMatter, Image, Post, PostError, PostMeta};
 pub use secret::{Secret, SecretError, TokenError};
 pub use settings::{CommentSettings, Moderation, SettingsError, SiteSettings};
 pub use slug::{Slug, SlugError, Tag};
+pub use subscriber_email::{SubscriberEmail, SubscriberEmailError};

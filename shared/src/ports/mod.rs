@@ -6,6 +6,8 @@ pub mod comments;
 pub mod content;
 pub mod mail;
 pub mod post_index;
+pub mod rate_counter;
+pub mod subscribers;
 
 use std::fmt;
 
@@ -13,6 +15,10 @@ pub use comments::{CommentStore, Inserted, Throttle};
 pub use content::{ContentKey, ContentStore, Fetched, StoredObject};
 pub use mail::{Mail, MailError, Mailer};
 pub use post_index::{PostIndex, PostPage};
+pub use rate_counter::RateCounter;
+pub use subscribers::{
+    ConfirmOutcome, Signup, SignupOutcome, Subscriber, SubscriberStore, SubscriptionStatus,
+};
 
 /// A storage backend failed; the visitor sees a 503 page, the log sees `detail`.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -1,5 +1,6 @@
 //! Rendering: Markdown to HTML, askama page templates, JSON-LD.
 
+pub mod comments;
 pub mod escape;
 pub mod json_ld;
 pub mod markdown;

@@ -1,5 +1,6 @@
 //! The site's pages as askama templates, and the view data each one is built from.
 
+use super::comments::CommentsView;
 use super::json_ld;
 use super::markdown::RenderedMarkdown;
 use crate::domain::time_fmt::{human_date, rfc3339};
@@ -101,6 +102,7 @@ pub struct PostPage<'a> {
     pub head: Head,
     pub chrome: Chrome<'a>,
     pub post: PostView<'a>,
+    pub comments: CommentsView,
 }
 
 impl<'a> PostPage<'a> {
@@ -147,7 +149,15 @@ impl<'a> PostPage<'a> {
                 comments_open,
                 comment_count: 0,
             },
+            comments: CommentsView::default(),
         }
+    }
+
+    /// Adds the approved thread, the form's state and a notice for a returning author.
+    pub fn with_comments(mut self, comments: CommentsView) -> Self {
+        self.post.comment_count = comments.thread.len();
+        self.comments = comments;
+        self
     }
 }
 

@@ -5,13 +5,15 @@ pub mod cache;
 pub mod error;
 pub mod routes;
 
-use crate::domain::{Post, SiteSettings, Slug};
+use crate::comments::rules;
+use crate::domain::{CommentId, Post, SiteSettings, Slug};
 use crate::http::etag::{is_not_modified, strong_etag};
 use crate::http::response::{
     self, CACHE_ASSET, CACHE_IMMUTABLE, CACHE_NONE, CACHE_NOT_FOUND, CACHE_PAGE, HTML,
 };
 use crate::http::{Body, Request, Response};
-use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex};
+use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex};
+use crate::render::comments::{thread, CommentForm, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
 use crate::render::render_markdown;
 use askama::Template;
@@ -41,6 +43,7 @@ impl Default for SiteOptions {
 pub struct Site {
     content: Arc<dyn ContentStore>,
     index: Arc<dyn PostIndex>,
+    comments: Arc<dyn CommentStore>,
     options: SiteOptions,
     posts: PostCache,
     settings: SettingsCache,
@@ -81,12 +84,14 @@ impl Site {
     pub fn new(
         content: Arc<dyn ContentStore>,
         index: Arc<dyn PostIndex>,
+        comments: Arc<dyn CommentStore>,
         options: SiteOptions,
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
         Site {
             content,
             index,
+            comments,
             options,
             posts: PostCache::default(),
             settings,
@@ -107,7 +112,7 @@ impl Site {
             match Route::parse(crate::http::request_path(req)) {
                 // Answered before any storage read.
                 Route::Redirect(to) => response::redirect(301, &to),
-                route => match self.page(route).await {
+                route => match self.page(route, ArticleQuery::of(req)).await {
                     Ok(page) => conditional(req, page),
                     Err(e) => self.error_response(&e).await,
                 },
@@ -120,11 +125,11 @@ impl Site {
         response
     }
 
-    async fn page(&self, route: Route) -> Result<Page, SiteError> {
+    async fn page(&self, route: Route, query: ArticleQuery) -> Result<Page, SiteError> {
         match route {
             Route::Home { page } => self.listing(None, page).await,
             Route::Tag { tag, page } => self.listing(Some(tag), page).await,
-            Route::Post(slug) => self.post(&slug).await,
+            Route::Post(slug) => self.post(&slug, query).await,
             Route::Stylesheet => Ok(stylesheet()),
             Route::Stored(key) => self.stored(&key).await,
             Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
@@ -166,26 +171,102 @@ impl Site {
         }
     }
 
-    async fn post(&self, slug: &Slug) -> Result<Page, SiteError> {
-        // One content read and one index query, issued together (plus settings when stale).
-        let (settings, post, entry) =
-            tokio::join!(self.settings(), self.load_post(slug), self.index.get(slug));
+    async fn post(&self, slug: &Slug, query: ArticleQuery) -> Result<Page, SiteError> {
+        let personal = query.is_personal();
+        let (html, last_modified) = self.article(slug, query, None).await?;
+        let mut page = Page::html(html, last_modified);
+        if personal {
+            // A notice or a reply form is for one visitor: not for shared caches.
+            page.cache_control = CACHE_NONE;
+        }
+        Ok(page)
+    }
+
+    /// The article page with its comments. `form` is a visitor's rejected comment, shown
+    /// back with its errors (the comment function's 400 page).
+    pub async fn article(
+        &self,
+        slug: &Slug,
+        query: ArticleQuery,
+        form: Option<CommentForm>,
+    ) -> Result<(String, Option<OffsetDateTime>), SiteError> {
+        // One content read, one index query and one comments query, issued together
+        // (plus settings when stale).
+        let (settings, post, entry, approved) = tokio::join!(
+            self.settings(),
+            self.load_post(slug),
+            self.index.get(slug),
+            self.comments.approved_for_post(slug)
+        );
         let settings = settings?;
         let post = post?.ok_or(SiteError::NotFound)?;
-        if !post.post.is_published((self.clock)()) {
+        let now = (self.clock)();
+        if !post.post.is_published(now) {
             return Err(SiteError::NotFound);
         }
+        let approved = approved?;
         // The index may lag the bucket by an event; the post's own front matter decides.
-        let comments_open = entry?.map_or(post.post.front.comments_open, |e| {
-            e.comments_open && post.post.front.comments_open
-        });
+        let comments_open = entry?.is_none_or(|e| e.comments_open)
+            && rules::comments_open(&settings.comments, &post.post, now);
+        let thread = thread(&approved, settings.comments.max_depth, comments_open);
+        let mut form = form.unwrap_or_default();
+        if form.parent.is_empty() {
+            if let Some(reply) = &query.reply {
+                form.parent = reply.to_string();
+            }
+        }
+        if form.replying_to.is_none() && !form.parent.is_empty() {
+            form.replying_to = thread
+                .iter()
+                .find(|c| c.id == form.parent && c.can_reply)
+                .map(|c| c.author.clone());
+            if form.replying_to.is_none() && form.errors.parent.is_none() {
+                form.parent.clear();
+            }
+        }
+        let notice = if query.held {
+            Some("Thank you! Your comment is awaiting moderation.")
+        } else if query
+            .posted
+            .as_ref()
+            .is_some_and(|id| thread.iter().any(|c| c.id == id.as_str()))
+        {
+            Some("Thank you! Your comment is published.")
+        } else {
+            None
+        };
+        let moderation_note = match settings.comments.moderation {
+            crate::domain::Moderation::All => "Comments are checked before they appear.",
+            crate::domain::Moderation::FirstTime => "A first comment is checked before it appears.",
+            crate::domain::Moderation::None => "",
+        };
+        let view = CommentsView {
+            thread,
+            form,
+            notice,
+            moderation_note,
+        };
         let html = PostPage::new(&settings, &post.post, &post.body, comments_open)
+            .with_comments(view)
             .render()
             .map_err(render_failed)?;
-        let last_modified = post.last_modified.or(Some(
-            post.post.front.updated.unwrap_or(post.post.front.date),
-        ));
-        Ok(Page::html(html, last_modified))
+        let newest_comment = approved.iter().map(|c| c.created_at).max();
+        let last_modified = post
+            .last_modified
+            .or(Some(
+                post.post.front.updated.unwrap_or(post.post.front.date),
+            ))
+            .max(newest_comment);
+        Ok((html, last_modified))
+    }
+
+    /// A post a visitor can read now, or `None`.
+    pub async fn published_post(&self, slug: &Slug) -> Result<Option<Arc<CachedPost>>, SiteError> {
+        let now = (self.clock)();
+        Ok(self
+            .load_post(slug)
+            .await?
+            .filter(|p| p.post.is_published(now)))
     }
 
     /// The post, parsed and rendered, reusing the cached copy while the store's ETag holds.
@@ -315,6 +396,38 @@ impl Site {
             headers.push(("retry-after", "30"));
         }
         response::build(error.status(), &headers, Body::Text(html))
+    }
+}
+
+/// What an article's query string asks for: a reply form, or a returning author's notice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleQuery {
+    /// `?reply=<id>`: the form replies to this comment.
+    pub reply: Option<CommentId>,
+    /// `?moderation=held`: the visitor's comment is waiting for the owner.
+    pub held: bool,
+    /// `?comment=<id>`: the visitor's comment was published.
+    pub posted: Option<CommentId>,
+}
+
+impl ArticleQuery {
+    pub fn of(req: &Request) -> ArticleQuery {
+        let mut query = ArticleQuery::default();
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
+        for (name, value) in pairs {
+            match name.as_str() {
+                "reply" => query.reply = CommentId::parse(&value).ok(),
+                "comment" => query.posted = CommentId::parse(&value).ok(),
+                "moderation" => query.held = value == "held",
+                _ => {}
+            }
+        }
+        query
+    }
+
+    fn is_personal(&self) -> bool {
+        self.reply.is_some() || self.held || self.posted.is_some()
     }
 }
 

@@ -1,0 +1,44 @@
+//! The subscribe function: signup, confirm and one-click unsubscribe over API Gateway.
+//! Wiring only; the handler is `lambdapress::subscribe::Subscribe`.
+
+use lambda_http::{run, service_fn, Error, Request};
+use lambdapress::adapters::{DynamoSubscribers, S3Content, SesMailer};
+use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client, sesv2_client};
+use lambdapress::domain::Secret;
+use lambdapress::http::HttpFunction;
+use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
+use std::convert::Infallible;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .without_time()
+        .with_target(false)
+        .init();
+    let bucket = required_env("CONTENT_BUCKET")?;
+    let table = required_env("TABLE_NAME")?;
+    let sender = required_env("SENDER_EMAIL")?;
+    let secret = Secret::from_env()?;
+    let config = load_sdk_config().await;
+    let store = Arc::new(DynamoSubscribers::new(dynamodb_client(&config), table));
+    // The title for pages and mail subjects, read once; the site's settings own it.
+    let title = site_title(&S3Content::new(s3_client(&config), bucket)).await;
+    let subscribe = Arc::new(Subscribe::new(
+        store.clone(),
+        store,
+        Arc::new(SesMailer::new(sesv2_client(&config), sender)),
+        secret,
+        SubscribeOptions {
+            base_url: std::env::var("SITE_URL").ok().filter(|u| !u.is_empty()),
+            site_title: title,
+            ..SubscribeOptions::default()
+        },
+    ));
+    run(service_fn(move |req: Request| {
+        let subscribe = subscribe.clone();
+        async move { Ok::<_, Infallible>(subscribe.handle(&req).await) }
+    }))
+    .await
+}

@@ -1,0 +1,119 @@
+//! AWS mailer: SES v2 `SendEmail` with `Simple` content, extra headers included.
+
+use crate::ports::{Mail, MailError, Mailer};
+use async_trait::async_trait;
+use aws_sdk_sesv2::error::DisplayErrorContext;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
+use aws_sdk_sesv2::Client;
+
+pub struct SesMailer {
+    client: Client,
+    /// The verified sender, e.g. `Cindy Albon Acupuncture <news@clinic.example>`.
+    from: String,
+}
+
+impl SesMailer {
+    pub fn new(client: Client, from: impl Into<String>) -> SesMailer {
+        SesMailer {
+            client,
+            from: from.into(),
+        }
+    }
+}
+
+fn utf8(data: &str) -> Result<Content, MailError> {
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(MailError::new)
+}
+
+/// The `Simple` content SES sends: subject, text (and HTML) body, and the extra headers
+/// such as `List-Unsubscribe` and `List-Unsubscribe-Post`.
+pub fn email_content(mail: &Mail) -> Result<EmailContent, MailError> {
+    let mut body = Body::builder().text(utf8(&mail.text)?);
+    if let Some(html) = &mail.html {
+        body = body.html(utf8(html)?);
+    }
+    let mut message = Message::builder()
+        .subject(utf8(&mail.subject)?)
+        .body(body.build());
+    for (name, value) in &mail.headers {
+        message = message.headers(
+            MessageHeader::builder()
+                .name(name)
+                .value(value)
+                .build()
+                .map_err(MailError::new)?,
+        );
+    }
+    Ok(EmailContent::builder().simple(message.build()).build())
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, mail: &Mail) -> Result<String, MailError> {
+        let out = self
+            .client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(Destination::builder().to_addresses(&mail.to).build())
+            .content(email_content(mail)?)
+            .send()
+            .await
+            .map_err(|e| MailError::new(DisplayErrorContext(e)))?;
+        Ok(out.message_id.unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_unsubscribe_headers_travel_in_the_simple_message() {
+        let mail = Mail {
+            to: "ann@example.com".into(),
+            subject: "Confirm".into(),
+            text: "Hello".into(),
+            html: Some("<p>Hello</p>".into()),
+            headers: vec![
+                (
+                    "List-Unsubscribe".into(),
+                    "<https://clinic.example/unsubscribe?token=abc>".into(),
+                ),
+                (
+                    "List-Unsubscribe-Post".into(),
+                    "List-Unsubscribe=One-Click".into(),
+                ),
+            ],
+        };
+        let content = email_content(&mail).unwrap();
+        let simple = content.simple().unwrap();
+        let headers: Vec<(&str, &str)> = simple
+            .headers()
+            .iter()
+            .map(|h| (h.name(), h.value()))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                (
+                    "List-Unsubscribe",
+                    "<https://clinic.example/unsubscribe?token=abc>"
+                ),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ]
+        );
+        assert_eq!(simple.subject().unwrap().data(), "Confirm");
+        assert_eq!(
+            simple.body().unwrap().text().unwrap().charset(),
+            Some("UTF-8")
+        );
+        assert_eq!(
+            simple.body().unwrap().html().unwrap().data(),
+            "<p>Hello</p>"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! Embedded subscriber store and rate counters: tables in the local SQLite file.
+
+use crate::domain::time_fmt::{parse_rfc3339, sort_key};
+use crate::domain::SubscriberEmail;
+use crate::ports::{
+    ConfirmOutcome, RateCounter, Signup, SignupOutcome, StoreError, Subscriber, SubscriberStore,
+    SubscriptionStatus,
+};
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Clone)]
+pub struct SqliteSubscribers {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS subscribers (
+    email_key TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    status TEXT NOT NULL,
+    signed_up_at TEXT NOT NULL,
+    confirmed_at TEXT,
+    unsubscribed_at TEXT,
+    source TEXT NOT NULL,
+    client_hash TEXT NOT NULL,
+    confirmation_sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS subscribers_by_status ON subscribers (status, signed_up_at);
+CREATE TABLE IF NOT EXISTS rate_counters (
+    counter_key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    hits INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (counter_key, window_start)
+);
+";
+
+const COLUMNS: &str = "email, status, signed_up_at, confirmed_at, unsubscribed_at, source, client_hash, confirmation_sent_at";
+
+impl SqliteSubscribers {
+    pub fn open(path: &Path) -> Result<SqliteSubscribers, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::new(format!("creating {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| StoreError::new(format!("opening {}: {e}", path.display())))?;
+        // The site and the CLI may open the file at once.
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(StoreError::new)?;
+        Self::with_connection(conn)
+    }
+
+    pub fn in_memory() -> Result<SqliteSubscribers, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(StoreError::new)?)
+    }
+
+    fn with_connection(conn: Connection) -> Result<SqliteSubscribers, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(StoreError::new)?;
+        Ok(SqliteSubscribers {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(StoreError::new)?
+        .map_err(StoreError::new)
+    }
+}
+
+fn corrupt(what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("bad subscriber {what}").into(),
+    )
+}
+
+fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
+    let time = |i: usize| -> rusqlite::Result<Option<OffsetDateTime>> {
+        row.get::<_, Option<String>>(i)?
+            .map(|s| parse_rfc3339(&s).ok_or_else(|| corrupt("time")))
+            .transpose()
+    };
+    Ok(Subscriber {
+        email: SubscriberEmail::parse(&row.get::<_, String>(0)?).map_err(|_| corrupt("email"))?,
+        status: SubscriptionStatus::parse(&row.get::<_, String>(1)?)
+            .ok_or_else(|| corrupt("status"))?,
+        signed_up_at: time(2)?.ok_or_else(|| corrupt("signed_up_at"))?,
+        confirmed_at: time(3)?,
+        unsubscribed_at: time(4)?,
+        source: row.get(5)?,
+        client_hash: row.get(6)?,
+        confirmation_sent_at: time(7)?,
+    })
+}
+
+fn current(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM subscribers WHERE email_key = ?1"),
+        params![key],
+        row_to_subscriber,
+    )
+    .optional()
+}
+
+#[async_trait]
+impl SubscriberStore for SqliteSubscribers {
+    async fn sign_up(
+        &self,
+        signup: &Signup,
+        resend_after: Duration,
+    ) -> Result<SignupOutcome, StoreError> {
+        let signup = signup.clone();
+        self.run(move |conn| {
+            // IMMEDIATE: the read and the write below are one step for every writer,
+            // including another process on the same file.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let key = signup.email.key().to_owned();
+            let at = sort_key(signup.at);
+            let outcome = match current(&tx, &key)? {
+                None | Some(Subscriber {
+                    status: SubscriptionStatus::Unsubscribed,
+                    ..
+                }) => {
+                    tx.execute(
+                        "INSERT INTO subscribers (email_key, email, status, signed_up_at, source, client_hash, confirmation_sent_at)
+                         VALUES (?1, ?2, 'pending', ?3, ?4, ?5, ?3)
+                         ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, status = 'pending',
+                           signed_up_at = excluded.signed_up_at, confirmed_at = NULL, unsubscribed_at = NULL,
+                           source = excluded.source, client_hash = excluded.client_hash,
+                           confirmation_sent_at = excluded.confirmation_sent_at",
+                        params![key, signup.email.as_str(), at, signup.source, signup.client_hash],
+                    )?;
+                    SignupOutcome::Created
+                }
+                Some(Subscriber {
+                    status: SubscriptionStatus::Pending,
+                    confirmation_sent_at,
+                    ..
+                }) if confirmation_sent_at.is_none_or(|sent| sent + resend_after <= signup.at) => {
+                    tx.execute(
+                        "UPDATE subscribers SET confirmation_sent_at = ?2 WHERE email_key = ?1",
+                        params![key, at],
+                    )?;
+                    SignupOutcome::ResendConfirmation
+                }
+                Some(_) => SignupOutcome::Unchanged,
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn confirmation_not_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let key = email.key().to_owned();
+        self.run(move |conn| {
+            conn.execute(
+                "UPDATE subscribers SET confirmation_sent_at = NULL
+                 WHERE email_key = ?1 AND status = 'pending' AND confirmation_sent_at = ?2",
+                params![key, sort_key(sent_at)],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn confirm(
+        &self,
+        email: &SubscriberEmail,
+        at: OffsetDateTime,
+    ) -> Result<ConfirmOutcome, StoreError> {
+        let key = email.key().to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let outcome = match current(&tx, &key)?.map(|s| s.status) {
+                None => ConfirmOutcome::Missing,
+                Some(SubscriptionStatus::Confirmed) => ConfirmOutcome::AlreadyConfirmed,
+                Some(SubscriptionStatus::Unsubscribed) => ConfirmOutcome::Unsubscribed,
+                Some(SubscriptionStatus::Pending) => {
+                    tx.execute(
+                        "UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2 WHERE email_key = ?1",
+                        params![key, sort_key(at)],
+                    )?;
+                    ConfirmOutcome::Confirmed
+                }
+            };
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn unsubscribe(
+        &self,
+        email: &SubscriberEmail,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let key = email.key().to_owned();
+        self.run(move |conn| {
+            let changed = conn.execute(
+                "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2
+                 WHERE email_key = ?1 AND status <> 'unsubscribed'",
+                params![key, sort_key(at)],
+            )?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn get(&self, email: &SubscriberEmail) -> Result<Option<Subscriber>, StoreError> {
+        let key = email.key().to_owned();
+        self.run(move |conn| current(conn, &key)).await
+    }
+
+    async fn confirmed(&self) -> Result<Vec<Subscriber>, StoreError> {
+        self.run(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM subscribers WHERE status = 'confirmed' ORDER BY signed_up_at, email_key"
+            ))?;
+            let rows = stmt
+                .query_map([], row_to_subscriber)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn erase(&self, email: &SubscriberEmail) -> Result<bool, StoreError> {
+        let key = email.key().to_owned();
+        self.run(move |conn| {
+            Ok(conn.execute("DELETE FROM subscribers WHERE email_key = ?1", params![key])? > 0)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl RateCounter for SqliteSubscribers {
+    async fn hit(
+        &self,
+        key: &str,
+        window_start: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let key = key.to_owned();
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Expired windows go here, as DynamoDB's TTL removes them there.
+            tx.execute(
+                "DELETE FROM rate_counters WHERE expires_at < ?1",
+                params![window_start.unix_timestamp()],
+            )?;
+            let hits: i64 = tx.query_row(
+                "INSERT INTO rate_counters (counter_key, window_start, hits, expires_at) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = hits + 1
+                 RETURNING hits",
+                params![key, window_start.unix_timestamp(), expires_at.unix_timestamp()],
+                |r| r.get(0),
+            )?;
+            tx.commit()?;
+            Ok(hits.max(0) as u64)
+        })
+        .await
+    }
+}

@@ -1,0 +1,136 @@
+//! Reading a comment from a request: the form (urlencoded) or JSON, into raw input, then
+//! into validated fields with one message per bad field.
+
+use super::error::CommentError;
+use crate::domain::{AuthorName, CommentBody, CommentEmail, CommentId, Website};
+use crate::http::Request;
+use crate::render::comments::{CommentForm, FieldErrors};
+use serde::Deserialize;
+
+/// The largest request body read; a full comment with every field at its limit fits.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What the visitor sent, as text. `contact_me_by_fax` is the honeypot: people never see
+/// it, form-filling robots do.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct CommentInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub body: Option<String>,
+    pub parent: Option<String>,
+    pub contact_me_by_fax: Option<String>,
+}
+
+/// A request's body in the shape it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Form,
+    Json,
+}
+
+pub fn format_of(req: &Request) -> Result<Format, CommentError> {
+    let content_type = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/x-www-form-urlencoded");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => Ok(Format::Json),
+        "application/x-www-form-urlencoded" | "" => Ok(Format::Form),
+        _ => Err(CommentError::UnsupportedMediaType),
+    }
+}
+
+pub fn body_bytes(req: &Request) -> Result<&[u8], CommentError> {
+    let bytes: &[u8] = match req.body() {
+        lambda_http::Body::Text(t) => t.as_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => &[],
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(CommentError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Parses a body of the given format into `T`.
+pub fn parse<T: for<'de> Deserialize<'de>>(
+    format: Format,
+    bytes: &[u8],
+) -> Result<T, CommentError> {
+    match format {
+        Format::Json => serde_json::from_slice(bytes).map_err(|_| CommentError::Malformed),
+        Format::Form => serde_urlencoded::from_bytes(bytes).map_err(|_| CommentError::Malformed),
+    }
+}
+
+/// The fields, each parsed by its newtype.
+#[derive(Debug, Clone)]
+pub struct ValidInput {
+    pub name: AuthorName,
+    pub email: CommentEmail,
+    pub website: Option<Website>,
+    pub body: CommentBody,
+    pub parent: Option<CommentId>,
+}
+
+impl CommentInput {
+    pub fn honeypot_filled(&self) -> bool {
+        self.contact_me_by_fax
+            .as_deref()
+            .is_some_and(|v| !v.trim().is_empty())
+    }
+
+    /// The form as the visitor left it, for showing it back.
+    pub fn form(&self, errors: FieldErrors) -> CommentForm {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        CommentForm {
+            name: text(&self.name),
+            email: text(&self.email),
+            website: text(&self.website),
+            body: text(&self.body),
+            parent: text(&self.parent),
+            replying_to: None,
+            errors,
+        }
+    }
+
+    pub fn validate(&self) -> Result<ValidInput, FieldErrors> {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let name = AuthorName::parse(&text(&self.name));
+        let email = CommentEmail::parse(&text(&self.email));
+        let website = Website::parse_optional(&text(&self.website));
+        let body = CommentBody::parse(&text(&self.body));
+        let parent_text = text(&self.parent);
+        let parent = match parent_text.trim() {
+            "" => Ok(None),
+            p => CommentId::parse(p)
+                .map(Some)
+                .map_err(|_| "The comment you replied to is not on this post.".to_owned()),
+        };
+        match (name, email, website, body, parent) {
+            (Ok(name), Ok(email), Ok(website), Ok(body), Ok(parent)) => Ok(ValidInput {
+                name,
+                email,
+                website,
+                body,
+                parent,
+            }),
+            (name, email, website, body, parent) => Err(FieldErrors {
+                name: name.err().map(|e| e.0),
+                email: email.err().map(|e| e.0),
+                website: website.err().map(|e| e.0),
+                body: body.err().map(|e| e.0),
+                parent: parent.err(),
+            }),
+        }
+    }
+}

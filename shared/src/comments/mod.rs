@@ -1,0 +1,548 @@
+//! The comment function: `POST /posts/<slug>/comments` (form or JSON), and the owner's
+//! moderation pages at `/comments/moderate`.
+
+pub mod body;
+pub mod error;
+pub mod form;
+pub mod moderate;
+pub mod rules;
+
+use crate::domain::{Comment, CommentId, CommentStatus, Secret, SiteSettings, Slug};
+use crate::http::response::{self, CACHE_NONE, HTML};
+use crate::http::{Body, Request, Response};
+use crate::ports::{CommentStore, Inserted, Mailer, Throttle};
+use crate::render::comments::FieldErrors;
+use crate::render::pages::{self, ErrorPage};
+use crate::site::{ArticleQuery, Site};
+use askama::Template;
+use error::CommentError;
+use form::{CommentInput, Format};
+use moderate::{Action, ModerationInput, ModerationPage, OwnerView};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// Where a clock comes from: the system's, or a test's.
+pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
+
+pub struct CommentOptions {
+    /// Overrides `owner.email` from `site.toml` (the stack's `OwnerEmail` parameter).
+    pub owner_email: Option<String>,
+}
+
+pub struct CommentFunction {
+    site: Arc<Site>,
+    comments: Arc<dyn CommentStore>,
+    mailer: Arc<dyn Mailer>,
+    secret: Secret,
+    options: CommentOptions,
+    clock: Clock,
+}
+
+#[async_trait::async_trait]
+impl crate::http::HttpFunction for CommentFunction {
+    async fn handle(&self, req: &Request) -> Response<Body> {
+        self.serve(req).await
+    }
+}
+
+/// A successful answer: where the browser goes next, and what a script reads.
+struct Accepted {
+    location: String,
+    id: CommentId,
+    status: CommentStatus,
+}
+
+enum Route {
+    Submit(Slug),
+    Moderate,
+    NotFound,
+}
+
+fn route(path: &str) -> Route {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["posts", slug, "comments"] => Slug::parse(slug).map_or(Route::NotFound, Route::Submit),
+        ["comments", "moderate"] => Route::Moderate,
+        _ => Route::NotFound,
+    }
+}
+
+impl CommentFunction {
+    pub fn new(
+        site: Arc<Site>,
+        comments: Arc<dyn CommentStore>,
+        mailer: Arc<dyn Mailer>,
+        secret: Secret,
+        options: CommentOptions,
+    ) -> CommentFunction {
+        CommentFunction {
+            site,
+            comments,
+            mailer,
+            secret,
+            options,
+            clock: Arc::new(OffsetDateTime::now_utc),
+        }
+    }
+
+    /// Replaces the clock (tests that step past a flood window).
+    pub fn with_clock(mut self, clock: Clock) -> CommentFunction {
+        self.clock = clock;
+        self
+    }
+
+    pub async fn serve(&self, req: &Request) -> Response<Body> {
+        let method = req.method().clone();
+        match (route(crate::http::request_path(req)), method) {
+            (Route::Submit(slug), http::Method::POST) => self.submit(req, &slug).await,
+            (Route::Moderate, http::Method::GET) => self.moderation_page(req).await,
+            (Route::Moderate, http::Method::POST) => self.moderate(req).await,
+            (Route::Submit(_) | Route::Moderate, _) => {
+                self.error_page(&CommentError::MethodNotAllowed).await
+            }
+            (Route::NotFound, _) => self.error_page(&CommentError::NotFound).await,
+        }
+    }
+
+    async fn submit(&self, req: &Request, slug: &Slug) -> Response<Body> {
+        let format = match form::format_of(req) {
+            Ok(format) => format,
+            Err(e) => return self.error_page(&e).await,
+        };
+        let input: Result<CommentInput, CommentError> =
+            form::body_bytes(req).and_then(|bytes| form::parse(format, bytes));
+        let input = match input {
+            Ok(input) => input,
+            Err(e) => return self.answer_error(format, slug, None, e).await,
+        };
+        match self.accept(req, slug, &input).await {
+            Ok(accepted) => match format {
+                Format::Form => response::build(
+                    303,
+                    &[
+                        ("location", accepted.location.as_str()),
+                        ("cache-control", CACHE_NONE),
+                    ],
+                    Body::Empty,
+                ),
+                Format::Json => {
+                    let status = if accepted.status == CommentStatus::Approved {
+                        "approved"
+                    } else {
+                        "pending"
+                    };
+                    json(
+                        201,
+                        &serde_json::json!({
+                            "id": accepted.id.as_str(),
+                            "status": status,
+                            "location": accepted.location,
+                        }),
+                        &[],
+                    )
+                }
+            },
+            Err(e) => self.answer_error(format, slug, Some(&input), e).await,
+        }
+    }
+
+    /// Applies every rule to one submission and stores it.
+    async fn accept(
+        &self,
+        req: &Request,
+        slug: &Slug,
+        input: &CommentInput,
+    ) -> Result<Accepted, CommentError> {
+        let (settings, post) = tokio::join!(self.site.settings(), self.site.published_post(slug));
+        let settings = settings?;
+        let post = post?.ok_or(CommentError::PostNotFound)?;
+        let now = (self.clock)();
+        if !rules::comments_open(&settings.comments, &post.post, now) {
+            return Err(CommentError::Closed);
+        }
+        let valid = input.validate().map_err(CommentError::Invalid)?;
+        if let Some(parent) = &valid.parent {
+            match self.comments.get(parent).await? {
+                Some(p) if p.post == *slug && p.status == CommentStatus::Approved => {}
+                _ => return Err(CommentError::BadParent),
+            }
+        }
+        let client = crate::http::client_addr::client_addr(req)
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        let fingerprint = self.secret.keyed_hash(
+            "comment-repeat",
+            &format!(
+                "{slug}\n{}\n{}",
+                valid.email.normalized(),
+                valid.body.as_str()
+            ),
+        );
+        let mut comment = Comment {
+            id: CommentId::generate(),
+            post: slug.clone(),
+            parent: valid.parent,
+            author: valid.name,
+            email: valid.email,
+            website: valid.website,
+            body_html: body::render_comment_body(valid.body.as_str()),
+            body: valid.body,
+            status: CommentStatus::Pending,
+            created_at: now,
+            client_hash: self.secret.keyed_hash("comment-client", &client),
+            fingerprint,
+        };
+        let held = format!("/posts/{slug}?moderation=held#comment-notice");
+        if input.honeypot_filled() {
+            // A robot: keep it as spam, and answer as if it were held.
+            comment.status = CommentStatus::Spam;
+            self.comments.insert(&comment).await?;
+            tracing::info!(id = %comment.id, "honeypot comment kept as spam");
+            return Ok(Accepted {
+                location: held,
+                id: comment.id,
+                status: CommentStatus::Pending,
+            });
+        }
+        if self.comments.is_repeat(&comment.fingerprint).await? {
+            return Err(CommentError::Repeat);
+        }
+        self.flood_check(&settings, &comment, now).await?;
+        let known_author = settings.comments.moderation == crate::domain::Moderation::FirstTime
+            && self.comments.has_approved_from(&comment.email).await?;
+        comment.status = rules::judge(&settings.comments, &comment, known_author);
+        if self.comments.insert(&comment).await? == Inserted::Duplicate {
+            return Err(CommentError::Repeat);
+        }
+        tracing::info!(id = %comment.id, post = %slug, status = %comment.status, "comment stored");
+        match comment.status {
+            CommentStatus::Approved => Ok(Accepted {
+                location: format!(
+                    "/posts/{slug}?comment={}#comment-{}",
+                    comment.id, comment.id
+                ),
+                id: comment.id,
+                status: CommentStatus::Approved,
+            }),
+            CommentStatus::Pending => {
+                self.notify_owner(&settings, &post.post.front.title, &comment, now)
+                    .await;
+                Ok(Accepted {
+                    location: held,
+                    id: comment.id,
+                    status: CommentStatus::Pending,
+                })
+            }
+            // Spam hears what a held comment hears.
+            CommentStatus::Spam => Ok(Accepted {
+                location: held,
+                id: comment.id,
+                status: CommentStatus::Pending,
+            }),
+        }
+    }
+
+    /// One comment per `flood_seconds` from a client address, and from an email.
+    async fn flood_check(
+        &self,
+        settings: &SiteSettings,
+        comment: &Comment,
+        now: OffsetDateTime,
+    ) -> Result<(), CommentError> {
+        let seconds = settings.comments.flood_seconds;
+        if seconds == 0 {
+            return Ok(());
+        }
+        let window = Duration::seconds(i64::from(seconds));
+        let email_key = self
+            .secret
+            .keyed_hash("comment-email", &comment.email.normalized());
+        for key in [
+            format!("client-{}", comment.client_hash),
+            format!("email-{email_key}"),
+        ] {
+            if let Throttle::Wait(until) = self.comments.throttle(&key, now, window).await? {
+                let wait = (until - now).whole_milliseconds().max(0) as u64;
+                return Err(CommentError::TooSoon {
+                    retry_after: wait.div_ceil(1000).max(1),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Mails the owner about a held comment. A failure is logged: the comment is stored
+    /// and waits in the queue (and the CLI) either way.
+    async fn notify_owner(
+        &self,
+        settings: &SiteSettings,
+        title: &str,
+        comment: &Comment,
+        now: OffsetDateTime,
+    ) {
+        let Some(to) = self
+            .options
+            .owner_email
+            .clone()
+            .or_else(|| settings.owner.email.clone())
+            .filter(|e| !e.trim().is_empty())
+        else {
+            tracing::info!(id = %comment.id, "no owner email set: the comment waits without a mail");
+            return;
+        };
+        let token = moderate::token(&self.secret, &comment.id, now);
+        let mail = moderate::owner_mail(&to, &settings.base_url, title, comment, &token);
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::error!(error = %e, id = %comment.id, "moderation mail not sent");
+        }
+    }
+
+    async fn answer_error(
+        &self,
+        format: Format,
+        slug: &Slug,
+        input: Option<&CommentInput>,
+        error: CommentError,
+    ) -> Response<Body> {
+        match error {
+            CommentError::Unavailable(ref e) => tracing::error!(error = %e, "storage failure"),
+            CommentError::Settings(ref e) => tracing::error!(error = %e, "settings failure"),
+            _ => {}
+        }
+        let mut headers: Vec<(&str, String)> = vec![("cache-control", CACHE_NONE.into())];
+        if let CommentError::TooSoon { retry_after } = error {
+            headers.push(("retry-after", retry_after.to_string()));
+        }
+        if error.status() == 503 {
+            headers.push(("retry-after", "30".into()));
+        }
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        if format == Format::Json {
+            let (heading, message) = error.public_text();
+            let fields: serde_json::Map<String, serde_json::Value> = match &error {
+                CommentError::Invalid(errors) => errors
+                    .pairs()
+                    .into_iter()
+                    .map(|(f, m)| (f.to_owned(), m.into()))
+                    .collect(),
+                CommentError::BadParent => [("parent".to_owned(), message.into())]
+                    .into_iter()
+                    .collect(),
+                _ => Default::default(),
+            };
+            return json(
+                error.status(),
+                &serde_json::json!({ "error": heading, "message": message, "fields": fields }),
+                &headers,
+            );
+        }
+        // A form with a problem a visitor can fix comes back with the message beside it.
+        let field_errors = match &error {
+            CommentError::Invalid(errors) => Some(errors.clone()),
+            CommentError::BadParent => Some(FieldErrors {
+                parent: Some(error.public_text().1.to_owned()),
+                ..FieldErrors::default()
+            }),
+            _ => None,
+        };
+        if let (Some(errors), Some(input)) = (field_errors, input) {
+            let form = input.form(errors);
+            match self
+                .site
+                .article(slug, ArticleQuery::default(), Some(form))
+                .await
+            {
+                Ok((html, _)) => {
+                    let mut all = headers.clone();
+                    all.push(("content-type", HTML));
+                    return response::build(error.status(), &all, Body::Text(html));
+                }
+                Err(e) => return self.error_page(&e.into()).await,
+            }
+        }
+        self.error_page_with(&error, &headers).await
+    }
+
+    async fn error_page(&self, error: &CommentError) -> Response<Body> {
+        self.error_page_with(error, &[("cache-control", CACHE_NONE)])
+            .await
+    }
+
+    async fn error_page_with(
+        &self,
+        error: &CommentError,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
+        let settings = self.site.settings().await.ok();
+        let (heading, message) = error.public_text();
+        let page = ErrorPage {
+            heading,
+            message,
+            site_title: settings.as_ref().map(|s| s.title.as_str()),
+            stylesheet: pages::stylesheet_href(),
+        };
+        let html = page.render().unwrap_or_else(|_| {
+            format!("<!DOCTYPE html><title>{heading}</title><h1>{heading}</h1>")
+        });
+        let mut all = headers.to_vec();
+        all.push(("content-type", HTML));
+        if let CommentError::MethodNotAllowed = error {
+            all.push(("allow", "POST"));
+        }
+        response::build(error.status(), &all, Body::Text(html))
+    }
+
+    /// `GET /comments/moderate?token=…&action=…`: the comment and a button. Nothing changes.
+    async fn moderation_page(&self, req: &Request) -> Response<Body> {
+        let input: ModerationInput =
+            serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
+        let result = async {
+            let id = moderate::verify(&self.secret, &input.token, (self.clock)())
+                .ok_or(CommentError::BadLink)?;
+            let action = Action::parse(&input.action).ok_or(CommentError::BadAction)?;
+            let comment = self
+                .comments
+                .get(&id)
+                .await?
+                .ok_or(CommentError::CommentGone)?;
+            Ok::<_, CommentError>((action, comment))
+        }
+        .await;
+        match result {
+            Ok((action, comment)) => {
+                let mut actions = vec![(action.as_str(), action.button())];
+                actions.extend(
+                    Action::ALL
+                        .iter()
+                        .filter(|a| **a != action)
+                        .map(|a| (a.as_str(), a.button())),
+                );
+                self.moderation_response(
+                    200,
+                    "Moderate a comment",
+                    Some(format!("Press “{}” to confirm.", action.button())),
+                    Some(&comment),
+                    Some(input.token),
+                    actions,
+                )
+                .await
+            }
+            Err(e) => self.error_page(&e).await,
+        }
+    }
+
+    /// `POST /comments/moderate`: approves, marks as spam or deletes.
+    async fn moderate(&self, req: &Request) -> Response<Body> {
+        let format = match form::format_of(req) {
+            Ok(f) => f,
+            Err(e) => return self.error_page(&e).await,
+        };
+        let result = async {
+            let input: ModerationInput = form::parse(format, form::body_bytes(req)?)?;
+            let id = moderate::verify(&self.secret, &input.token, (self.clock)())
+                .ok_or(CommentError::BadLink)?;
+            let action = Action::parse(&input.action).ok_or(CommentError::BadAction)?;
+            let comment = match action {
+                Action::Approve => self.comments.approve(&id).await?,
+                Action::Spam => self.comments.mark_spam(&id).await?,
+                Action::Delete => {
+                    let before = self.comments.get(&id).await?;
+                    if self.comments.delete(&id).await? {
+                        before
+                    } else {
+                        None
+                    }
+                }
+            };
+            let comment = comment.ok_or(CommentError::CommentGone)?;
+            tracing::info!(id = %id, action = action.as_str(), "comment moderated");
+            Ok::<_, CommentError>((action, comment))
+        }
+        .await;
+        match (result, format) {
+            (Ok((action, comment)), Format::Json) => json(
+                200,
+                &serde_json::json!({"id": comment.id.as_str(), "action": action.as_str()}),
+                &[],
+            ),
+            (Ok((action, comment)), Format::Form) => {
+                self.moderation_response(
+                    200,
+                    action.done(),
+                    None,
+                    (action != Action::Delete).then_some(&comment),
+                    None,
+                    Vec::new(),
+                )
+                .await
+            }
+            (Err(e), Format::Json) => {
+                let (heading, message) = e.public_text();
+                json(
+                    e.status(),
+                    &serde_json::json!({"error": heading, "message": message}),
+                    &[],
+                )
+            }
+            (Err(e), Format::Form) => self.error_page(&e).await,
+        }
+    }
+
+    async fn moderation_response(
+        &self,
+        status: u16,
+        heading: &'static str,
+        message: Option<String>,
+        comment: Option<&Comment>,
+        token: Option<String>,
+        actions: Vec<(&'static str, &'static str)>,
+    ) -> Response<Body> {
+        let settings = match self.site.settings().await {
+            Ok(s) => s,
+            Err(e) => return self.error_page(&e.into()).await,
+        };
+        let link = comment.map(|c| {
+            if c.status == CommentStatus::Approved {
+                format!("/posts/{}#comment-{}", c.post, c.id)
+            } else {
+                format!("/posts/{}", c.post)
+            }
+        });
+        let page = ModerationPage {
+            heading,
+            message,
+            site_title: settings.title.clone(),
+            stylesheet: pages::stylesheet_href(),
+            comment: comment.map(OwnerView::from),
+            token,
+            actions,
+            link,
+            link_text: "Go to the post",
+        };
+        match page.render() {
+            Ok(html) => response::build(
+                status,
+                &[
+                    ("content-type", HTML),
+                    ("cache-control", CACHE_NONE),
+                    ("referrer-policy", "no-referrer"),
+                ],
+                Body::Text(html),
+            ),
+            Err(e) => {
+                self.error_page(&CommentError::Unavailable(crate::ports::StoreError::new(
+                    format!("template failed: {e}"),
+                )))
+                .await
+            }
+        }
+    }
+}
+
+fn json(status: u16, value: &serde_json::Value, headers: &[(&str, &str)]) -> Response<Body> {
+    let mut all = headers.to_vec();
+    all.push(("content-type", "application/json"));
+    if !all.iter().any(|(n, _)| *n == "cache-control") {
+        all.push(("cache-control", CACHE_NONE));
+    }
+    response::build(status, &all, Body::Text(value.to_string()))
+}

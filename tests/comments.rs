@@ -1,0 +1,980 @@
+//! The comment function through API Gateway events: posting (form and JSON), every
+//! moderation rule, threaded display on the article, and the owner's moderation links.
+
+use lambdapress::domain::{CommentId, CommentStatus};
+use lambdapress::ports::CommentStore;
+use lambdapress_tests::comments::{location, CommentSite, ARTICLE, OWNER, VISITOR_IP};
+use lambdapress_tests::fixtures::{body_text, header, http_api};
+use serde_json::json;
+
+const POST_COMMENTS: &str = "/posts/what-are-muscle-knots/comments";
+const NONE: &str = "[comments]\nmoderation = \"none\"\nflood_seconds = 0\n";
+
+fn fields<'a>(name: &'a str, email: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("email", email),
+        ("website", ""),
+        ("body", body),
+        ("parent", ""),
+    ]
+}
+
+async fn json_id(site: &CommentSite, value: serde_json::Value, ip: &str) -> CommentId {
+    let response = site.post_json(POST_COMMENTS, &value, ip).await;
+    assert_eq!(response.status(), 201, "{}", body_text(&response));
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&response)).unwrap();
+    CommentId::parse(answer["id"].as_str().unwrap()).unwrap()
+}
+
+async fn status_of(site: &CommentSite, id: &CommentId) -> CommentStatus {
+    site.embedded
+        .comments
+        .get(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+#[tokio::test]
+async fn a_held_comment_redirects_to_the_article_saying_it_awaits_moderation() {
+    let site = CommentSite::start("").await;
+    let response = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Ann", "ann@example.com", "Very helpful, thanks!"),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let to = location(&response);
+    assert_eq!(
+        to,
+        "/posts/what-are-muscle-knots?moderation=held#comment-notice"
+    );
+    let stored = site.stored().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].status, CommentStatus::Pending, "held by default");
+    assert_ne!(
+        stored[0].client_hash, VISITOR_IP,
+        "the address is kept only hashed"
+    );
+    assert!(!stored[0].client_hash.contains("198.51"));
+
+    let page = site.page(to.split('#').next().unwrap()).await;
+    assert!(
+        page.contains("Your comment is awaiting moderation."),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Very helpful"),
+        "a held comment is not shown"
+    );
+    let plain = site.page(ARTICLE).await;
+    assert!(!plain.contains("awaiting moderation"));
+
+    let mails = site.mails();
+    assert_eq!(mails.len(), 1, "the owner is told");
+    assert_eq!(mails[0].to, OWNER);
+    for action in ["approve", "spam", "delete"] {
+        assert!(
+            mails[0].text.contains("/comments/moderate?token=")
+                && mails[0].text.contains(&format!("&action={action}")),
+            "{}",
+            mails[0].text
+        );
+    }
+}
+
+#[tokio::test]
+async fn json_comments_get_json_answers() {
+    let site = CommentSite::start(NONE).await;
+    let response = site
+        .post_json(
+            POST_COMMENTS,
+            &json!({"name": "Bea", "email": "bea@example.com", "body": "Hello *there*"}),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(header(&response, "content-type"), Some("application/json"));
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&response)).unwrap();
+    assert_eq!(answer["status"], "approved");
+    let id = answer["id"].as_str().unwrap();
+    assert_eq!(
+        answer["location"],
+        format!("/posts/what-are-muscle-knots?comment={id}#comment-{id}")
+    );
+
+    let bad = site
+        .post_json(
+            POST_COMMENTS,
+            &json!({"name": "", "email": "nope", "body": "x", "website": "javascript:alert(1)"}),
+            "203.0.113.9",
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&bad)).unwrap();
+    assert!(answer["fields"]["name"].is_string());
+    assert!(answer["fields"]["email"].is_string());
+    assert!(answer["fields"]["website"].is_string());
+    assert!(answer["fields"].get("body").is_none());
+
+    let broken = site
+        .function
+        .serve(&lambdapress_tests::fixtures::http_api_from(
+            VISITOR_IP,
+            "POST",
+            POST_COMMENTS,
+            &[("content-type", "application/json")],
+            "{not json",
+        ))
+        .await;
+    assert_eq!(broken.status(), 400);
+    let xml = site
+        .function
+        .serve(&lambdapress_tests::fixtures::http_api_from(
+            VISITOR_IP,
+            "POST",
+            POST_COMMENTS,
+            &[("content-type", "text/xml")],
+            "<a/>",
+        ))
+        .await;
+    assert_eq!(xml.status(), 415);
+    assert_eq!(site.stored().await.len(), 1, "bad input changes nothing");
+}
+
+#[tokio::test]
+async fn a_bad_field_returns_the_article_form_with_the_message_beside_it_and_the_text_kept() {
+    let site = CommentSite::start("").await;
+    let long_name = "N".repeat(246);
+    let response = site
+        .post_form(
+            POST_COMMENTS,
+            &[
+                ("name", long_name.as_str()),
+                ("email", "not-an-address"),
+                ("website", "javascript:alert(1)"),
+                ("body", "My <b>kept</b> text & more"),
+                ("parent", ""),
+            ],
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        header(&response, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = body_text(&response);
+    assert!(
+        html.contains("<h1>What Are Muscle Knots and Why Do You Have Them?</h1>"),
+        "the article comes back"
+    );
+    assert!(html.contains(r#"<span class="field-error" id="comment-name-error">Your name can be at most 245 characters.</span>"#), "{html}");
+    assert!(html.contains(
+        r#"id="comment-email-error">Please enter an email address like name@example.com.</span>"#
+    ));
+    assert!(html.contains(r#"id="comment-website-error">A website must be an address starting with http:// or https://.</span>"#));
+    assert!(
+        !html.contains("comment-body-error"),
+        "a good field has no message"
+    );
+    assert!(
+        html.contains("My &#60;b&#62;kept&#60;/b&#62; text &#38; more</textarea>")
+            || html.contains("My &lt;b&gt;kept&lt;/b&gt; text &amp; more</textarea>"),
+        "the text is kept, escaped: {html}"
+    );
+    assert!(html.contains(r#"value="not-an-address""#));
+    assert!(html.contains(r#"aria-invalid="true" aria-describedby="comment-email-error""#));
+    assert!(site.stored().await.is_empty());
+    assert!(site.mails().is_empty());
+}
+
+#[tokio::test]
+async fn fields_are_held_to_their_limits() {
+    let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    let name_245 = "n".repeat(245);
+    let email_100 = format!("{}@example.com", "e".repeat(88));
+    let website_200 = format!("https://example.com/{}", "w".repeat(180));
+    let body_10000 = "b".repeat(10_000);
+    let ok = site
+        .post_form(
+            POST_COMMENTS,
+            &[
+                ("name", &name_245),
+                ("email", &email_100),
+                ("website", &website_200),
+                ("body", &body_10000),
+            ],
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(ok.status(), 303, "every field at its limit is accepted");
+    for (field, value) in [
+        ("name", "n".repeat(246)),
+        ("email", format!("{}@example.com", "e".repeat(89))),
+        (
+            "website",
+            format!("https://example.com/{}", "w".repeat(181)),
+        ),
+        ("body", "b".repeat(10_001)),
+        ("body", "   ".to_owned()),
+        ("email", String::new()),
+        ("website", "ftp://example.com".to_owned()),
+    ] {
+        let mut form = vec![
+            ("name", "Ann"),
+            ("email", "ann@example.com"),
+            ("website", ""),
+            ("body", "Fine text"),
+        ];
+        form.retain(|(f, _)| *f != field);
+        form.push((field, value.as_str()));
+        let response = site.post_form(POST_COMMENTS, &form, VISITOR_IP).await;
+        assert_eq!(
+            response.status(),
+            400,
+            "{field} = {} chars",
+            value.chars().count()
+        );
+        assert!(
+            body_text(&response).contains(&format!("comment-{field}-error")),
+            "{field}"
+        );
+    }
+    assert_eq!(site.stored().await.len(), 1);
+}
+
+#[tokio::test]
+async fn unknown_posts_closed_posts_and_foreign_parents_are_refused() {
+    let site = CommentSite::start(NONE).await;
+    let form = fields("Ann", "ann@example.com", "Hello");
+    let unknown = site
+        .post_form("/posts/no-such-post/comments", &form, VISITOR_IP)
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert!(body_text(&unknown).contains("There is no post at this address"));
+    let draft = site
+        .post_form("/posts/draft-winter-hours/comments", &form, VISITOR_IP)
+        .await;
+    assert_eq!(draft.status(), 404, "drafts take no comments");
+    let bad_slug = site
+        .post_form("/posts/..%2F/comments", &form, VISITOR_IP)
+        .await;
+    assert_eq!(bad_slug.status(), 404);
+
+    site.embedded.write_post(
+        "closed-post",
+        "+++\ntitle = \"Closed\"\ndate = 2024-02-01\ncomments = false\n+++\nText\n",
+    );
+    let closed = site
+        .post_form("/posts/closed-post/comments", &form, VISITOR_IP)
+        .await;
+    assert_eq!(closed.status(), 403);
+    assert!(body_text(&closed).contains("This post no longer takes comments."));
+    let page = site.page("/posts/closed-post").await;
+    assert!(page.contains("Comments are closed.") && !page.contains("comment-form"));
+
+    let other = json_id(
+        &site,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "On the other post"}),
+        VISITOR_IP,
+    )
+    .await;
+    // Move the approved comment's id to a reply on a different post.
+    let mut reply = fields("Bob", "bob@example.com", "A reply in the wrong place");
+    let other_s = other.to_string();
+    reply.retain(|(f, _)| *f != "parent");
+    reply.push(("parent", &other_s));
+    let wrong = site
+        .post_form(
+            "/posts/acupuncture-for-better-sleep/comments",
+            &reply,
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(wrong.status(), 422, "a parent from another post");
+    assert!(body_text(&wrong).contains("The comment you replied to is not on this post."));
+    let unknown_parent = site
+        .post_json(POST_COMMENTS, &json!({"name": "Bob", "email": "bob@example.com", "body": "x", "parent": "0123456789abcdef"}), VISITOR_IP)
+        .await;
+    assert_eq!(unknown_parent.status(), 422);
+    assert_eq!(site.stored().await.len(), 1);
+
+    let old = CommentSite::start("[comments]\nclose_after_days = 30\n").await;
+    let response = old.post_form(POST_COMMENTS, &form, VISITOR_IP).await;
+    assert_eq!(
+        response.status(),
+        403,
+        "posts older than close_after_days are closed"
+    );
+    assert!(old.page(ARTICLE).await.contains("Comments are closed."));
+}
+
+#[tokio::test]
+async fn moderation_modes_all_first_time_and_none() {
+    let all = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    let id = json_id(
+        &all,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "One"}),
+        VISITOR_IP,
+    )
+    .await;
+    all.embedded.comments.approve(&id).await.unwrap();
+    let again = json_id(
+        &all,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Two"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(
+        status_of(&all, &again).await,
+        CommentStatus::Pending,
+        "all: every comment is held"
+    );
+
+    let first =
+        CommentSite::start("[comments]\nmoderation = \"first_time\"\nflood_seconds = 0\n").await;
+    let id = json_id(
+        &first,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "One"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(
+        status_of(&first, &id).await,
+        CommentStatus::Pending,
+        "a first comment is held"
+    );
+    let id2 = json_id(
+        &first,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Two"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(
+        status_of(&first, &id2).await,
+        CommentStatus::Pending,
+        "still unknown until approved"
+    );
+    first.embedded.comments.approve(&id).await.unwrap();
+    let id3 = json_id(
+        &first,
+        json!({"name": "Ann", "email": "ANN@example.com", "body": "Three"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(
+        status_of(&first, &id3).await,
+        CommentStatus::Approved,
+        "a known address is approved"
+    );
+    let stranger = json_id(
+        &first,
+        json!({"name": "Cy", "email": "cy@example.com", "body": "Hi"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(status_of(&first, &stranger).await, CommentStatus::Pending);
+
+    let none = CommentSite::start(NONE).await;
+    let id = json_id(
+        &none,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "One"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(status_of(&none, &id).await, CommentStatus::Approved);
+    assert!(none.mails().is_empty(), "nothing to moderate, no mail");
+}
+
+#[tokio::test]
+async fn two_links_or_a_hold_word_hold_and_a_block_word_is_spam() {
+    let site = CommentSite::start(
+        "[comments]\nmoderation = \"none\"\nflood_seconds = 0\nhold_words = [\"Viagra\"]\nblock_words = [\"casino\"]\n",
+    )
+    .await;
+    let cases = [
+        ("one link https://a.test is fine", CommentStatus::Approved),
+        (
+            "two https://a.test and [b](http://b.test)",
+            CommentStatus::Pending,
+        ),
+        ("cheap viagra here", CommentStatus::Pending),
+        ("best CASINO online", CommentStatus::Spam),
+    ];
+    for (i, (body, expected)) in cases.into_iter().enumerate() {
+        let response = site
+            .post_form(
+                POST_COMMENTS,
+                &fields("Ann", &format!("a{i}@example.com"), body),
+                VISITOR_IP,
+            )
+            .await;
+        assert_eq!(response.status(), 303);
+        let to = location(&response);
+        if expected == CommentStatus::Approved {
+            assert!(to.contains("?comment="), "{to}");
+        } else {
+            assert!(
+                to.contains("moderation=held"),
+                "spam hears what held hears: {to}"
+            );
+        }
+    }
+    let stored = site.stored().await;
+    let status = |text: &str| {
+        stored
+            .iter()
+            .find(|c| c.body.as_str().contains(text))
+            .map(|c| c.status)
+    };
+    assert_eq!(status("one link"), Some(CommentStatus::Approved));
+    assert_eq!(status("two https"), Some(CommentStatus::Pending));
+    assert_eq!(status("viagra"), Some(CommentStatus::Pending));
+    assert_eq!(
+        status("CASINO"),
+        None,
+        "spam is neither pending nor approved"
+    );
+    assert_eq!(
+        site.mails().len(),
+        2,
+        "the owner hears of held comments, not of spam"
+    );
+
+    let word_in_name = site
+        .post_json(
+            POST_COMMENTS,
+            &json!({"name": "Casino Bob", "email": "x@example.com", "body": "hi"}),
+            VISITOR_IP,
+        )
+        .await;
+    let id: serde_json::Value = serde_json::from_str(&body_text(&word_in_name)).unwrap();
+    assert_eq!(id["status"], "pending", "spam answers like held");
+    let id = CommentId::parse(id["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        status_of(&site, &id).await,
+        CommentStatus::Spam,
+        "block words apply to the name too"
+    );
+
+    let off = CommentSite::start(
+        "[comments]\nmoderation = \"none\"\nflood_seconds = 0\nhold_links = 0\n",
+    )
+    .await;
+    let id = json_id(&off, json!({"name": "Ann", "email": "ann@example.com", "body": "https://a.test https://b.test https://c.test"}), VISITOR_IP).await;
+    assert_eq!(
+        status_of(&off, &id).await,
+        CommentStatus::Approved,
+        "hold_links = 0 turns the rule off"
+    );
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_is_spam_with_the_normal_reply() {
+    let site = CommentSite::start(NONE).await;
+    let mut form = fields("Bot", "bot@example.com", "Great post");
+    form.push(("contact_me_by_fax", "555-0100"));
+    let response = site.post_form(POST_COMMENTS, &form, VISITOR_IP).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        "/posts/what-are-muscle-knots?moderation=held#comment-notice"
+    );
+    assert!(site.stored().await.is_empty(), "neither shown nor queued");
+    assert!(site.mails().is_empty());
+    let id = json_id(
+        &site,
+        json!({"name": "Bot", "email": "bot2@example.com", "body": "Nice", "contact_me_by_fax": "x"}),
+        VISITOR_IP,
+    )
+    .await;
+    assert_eq!(
+        status_of(&site, &id).await,
+        CommentStatus::Spam,
+        "kept, as spam"
+    );
+    assert!(!site.page(ARTICLE).await.contains("Great post"));
+}
+
+#[tokio::test]
+async fn a_second_comment_within_the_flood_interval_gets_429_with_retry_after() {
+    let site = CommentSite::start("[comments]\nmoderation = \"none\"\n").await;
+    let first = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Ann", "ann@example.com", "First"),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(first.status(), 303);
+    let same_address = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Bob", "bob@example.com", "Second"),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(same_address.status(), 429);
+    assert_eq!(header(&same_address, "retry-after"), Some("15"));
+    assert!(body_text(&same_address).contains("too quickly"));
+    let same_email = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Ann", "ANN@example.com", "Third"),
+            "203.0.113.7",
+        )
+        .await;
+    assert_eq!(
+        same_email.status(),
+        429,
+        "the same email from another address"
+    );
+    let json = site
+        .post_json(
+            POST_COMMENTS,
+            &json!({"name": "Cy", "email": "cy@example.com", "body": "Hi"}),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(json.status(), 429);
+    assert!(header(&json, "retry-after").is_some());
+    let other = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Dee", "dee@example.com", "Other"),
+            "203.0.113.8",
+        )
+        .await;
+    assert_eq!(other.status(), 303, "someone else is not slowed down");
+
+    site.advance(time::Duration::seconds(15));
+    let later = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Bob", "bob@example.com", "Second, later"),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(later.status(), 303, "after the interval");
+    assert_eq!(site.stored().await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_identical_repeat_gets_409() {
+    let site = CommentSite::start(NONE).await;
+    let form = fields("Ann", "ann@example.com", "Exactly this");
+    assert_eq!(
+        site.post_form(POST_COMMENTS, &form, VISITOR_IP)
+            .await
+            .status(),
+        303
+    );
+    let repeat = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Ann B.", "Ann@Example.com", "Exactly this"),
+            "203.0.113.5",
+        )
+        .await;
+    assert_eq!(repeat.status(), 409);
+    assert!(body_text(&repeat).contains("already said that"));
+    let elsewhere = site
+        .post_form(
+            "/posts/acupuncture-for-better-sleep/comments",
+            &form,
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(
+        elsewhere.status(),
+        303,
+        "the same words on another post are not a repeat"
+    );
+    assert_eq!(site.stored().await.len(), 2);
+}
+
+#[tokio::test]
+async fn approved_comments_show_threaded_oldest_first_with_a_count() {
+    let site =
+        CommentSite::start("[comments]\nmoderation = \"none\"\nflood_seconds = 0\nmax_depth = 2\n")
+            .await;
+    let top = json_id(&site, json!({"name": "Ann", "email": "ann@example.com", "website": "https://ann.example/", "body": "Top *comment*"}), VISITOR_IP).await;
+    site.advance(time::Duration::seconds(1));
+    let reply = json_id(&site, json!({"name": "Bob", "email": "bob@example.com", "body": "A reply", "parent": top.to_string()}), VISITOR_IP).await;
+    site.advance(time::Duration::seconds(1));
+    let deep = json_id(&site, json!({"name": "Cy", "email": "cy@example.com", "body": "A reply to the reply", "parent": reply.to_string()}), VISITOR_IP).await;
+    site.advance(time::Duration::seconds(1));
+    let second = json_id(
+        &site,
+        json!({"name": "Dee", "email": "dee@example.com", "body": "Second top-level"}),
+        VISITOR_IP,
+    )
+    .await;
+    let held = site
+        .post_form(
+            POST_COMMENTS,
+            &fields(
+                "Eve",
+                "eve@example.com",
+                "two https://a.test https://b.test",
+            ),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(held.status(), 303);
+
+    let html = site.page(ARTICLE).await;
+    assert!(
+        html.contains(r#"<h2 id="comments-heading">4 comments</h2>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r##"<a href="#comments">4 comments</a>"##),
+        "the article header shows the count"
+    );
+    let at = |id: &CommentId| {
+        html.find(&format!(r#"<li id="comment-{id}""#))
+            .unwrap_or_else(|| panic!("{id} shown"))
+    };
+    assert!(
+        at(&top) < at(&reply) && at(&reply) < at(&deep) && at(&deep) < at(&second),
+        "threaded, oldest first"
+    );
+    assert!(html.contains(&format!(
+        r#"<li id="comment-{top}" class="comment depth-1">"#
+    )));
+    assert!(html.contains(&format!(
+        r#"<li id="comment-{reply}" class="comment depth-2">"#
+    )));
+    assert!(
+        html.contains(&format!(
+            r#"<li id="comment-{deep}" class="comment depth-2">"#
+        )),
+        "deeper than max_depth shows at max_depth"
+    );
+    assert!(html.contains(r#"<a href="https://ann.example/" rel="nofollow ugc noopener">Ann</a>"#));
+    assert!(html.contains(&format!(
+        r##"<a class="comment-permalink" href="#comment-{top}">"##
+    )));
+    assert!(html.contains("Top <em>comment</em>"));
+    assert!(!html.contains("ann@example.com"), "emails are never shown");
+    assert!(
+        !html.contains("https://a.test"),
+        "held comments are not shown"
+    );
+    assert!(html.contains(&format!("?reply={top}#comment-form")));
+    assert!(
+        !html.contains(&format!("?reply={deep}#comment-form")),
+        "no reply link at the depth limit"
+    );
+    assert_eq!(html.matches("<ol class=\"children\">").count(), 1);
+    let thread = &html[html.find(r#"<ol class="comment-list">"#).unwrap()
+        ..html.find(r#"<form id="comment-form""#).unwrap()];
+    assert_eq!(thread.matches("<li ").count(), 4);
+    assert_eq!(
+        thread.matches("</li>").count(),
+        4,
+        "every item is closed: {thread}"
+    );
+    assert_eq!(
+        thread.matches("<ol").count(),
+        thread.matches("</ol>").count()
+    );
+
+    let reply_page = site.page(&format!("{ARTICLE}?reply={top}")).await;
+    assert!(reply_page.contains(&format!(
+        r#"<input type="hidden" name="parent" value="{top}">"#
+    )));
+    assert!(reply_page.contains("Reply to Ann"));
+    let posted = site.page(&format!("{ARTICLE}?comment={second}")).await;
+    assert!(posted.contains("Your comment is published."));
+}
+
+#[tokio::test]
+async fn a_newly_approved_comment_changes_the_article_etag() {
+    let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    let before = site.site.handle(&http_api("GET", ARTICLE, &[])).await;
+    let etag = header(&before, "etag").unwrap().to_owned();
+    let id = json_id(
+        &site,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Held first"}),
+        VISITOR_IP,
+    )
+    .await;
+    let held = site
+        .site
+        .handle(&http_api("GET", ARTICLE, &[("if-none-match", &etag)]))
+        .await;
+    assert_eq!(held.status(), 304, "a held comment changes nothing");
+    site.embedded.comments.approve(&id).await.unwrap();
+    let after = site
+        .site
+        .handle(&http_api("GET", ARTICLE, &[("if-none-match", &etag)]))
+        .await;
+    assert_eq!(after.status(), 200);
+    assert!(body_text(&after).contains("Held first"));
+}
+
+fn link_from(mail: &str, action: &str) -> String {
+    let start = mail
+        .find("https://clinic.example/comments/moderate?token=")
+        .unwrap();
+    let rest = &mail[start..];
+    rest.lines()
+        .find(|l| l.contains(&format!("&action={action}")))
+        .or_else(|| {
+            mail.lines()
+                .find(|l| l.contains(&format!("&action={action}")))
+        })
+        .map(|l| l[l.find("https://").unwrap()..].trim().to_owned())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
+    let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    let id = json_id(
+        &site,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Please approve me"}),
+        VISITOR_IP,
+    )
+    .await;
+    let mail = site.mails()[0].text.clone();
+    let approve = link_from(&mail, "approve");
+    let path = approve.strip_prefix("https://clinic.example").unwrap();
+
+    let page = site.get(path).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(header(&page, "cache-control"), Some("no-store"));
+    let html = body_text(&page);
+    assert!(
+        html.contains(r#"<form method="post" action="/comments/moderate">"#),
+        "{html}"
+    );
+    assert!(html.contains("Approve this comment") && html.contains("Please approve me"));
+    assert!(!html.contains("<script"));
+    assert_eq!(
+        status_of(&site, &id).await,
+        CommentStatus::Pending,
+        "a GET changes nothing"
+    );
+
+    let token = path
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let done = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", token), ("action", "approve")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    assert!(body_text(&done).contains("Comment approved"));
+    assert_eq!(status_of(&site, &id).await, CommentStatus::Approved);
+    assert!(site.page(ARTICLE).await.contains("Please approve me"));
+
+    let spam = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", token), ("action", "spam")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(spam.status(), 200);
+    assert_eq!(status_of(&site, &id).await, CommentStatus::Spam);
+    assert!(!site.page(ARTICLE).await.contains("Please approve me"));
+
+    let deleted = site
+        .post_json(
+            "/comments/moderate",
+            &json!({"token": token, "action": "delete"}),
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(deleted.status(), 200);
+    assert!(site.embedded.comments.get(&id).await.unwrap().is_none());
+    let gone = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", token), ("action", "approve")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(gone.status(), 404);
+
+    let forged = site
+        .get("/comments/moderate?token=abc.def&action=approve")
+        .await;
+    assert_eq!(forged.status(), 403);
+    let bad_action = site
+        .get(&path.replace("action=approve", "action=publish"))
+        .await;
+    assert!(matches!(bad_action.status().as_u16(), 400 | 404));
+
+    let fresh = json_id(
+        &site,
+        json!({"name": "Bob", "email": "bob@example.com", "body": "Expiring"}),
+        VISITOR_IP,
+    )
+    .await;
+    let mail = site.mails().last().unwrap().text.clone();
+    let approve = link_from(&mail, "approve");
+    let token = approve
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    site.advance(time::Duration::days(31));
+    let expired = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", &token), ("action", "approve")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(expired.status(), 403, "links expire");
+    assert_eq!(status_of(&site, &fresh).await, CommentStatus::Pending);
+}
+
+#[tokio::test]
+async fn comment_routes_answer_only_their_methods() {
+    let site = CommentSite::start("").await;
+    let get = site.get(POST_COMMENTS).await;
+    assert_eq!(get.status(), 405);
+    assert_eq!(header(&get, "allow"), Some("POST"));
+    assert_eq!(site.get("/comments/elsewhere").await.status(), 404);
+}
+
+#[tokio::test]
+async fn comments_work_end_to_end_on_s3_and_dynamodb() {
+    use lambdapress::comments::{CommentFunction, CommentOptions};
+    use lambdapress::site::{Site, SiteOptions};
+    use lambdapress_tests::comments::RecordingMailer;
+    use lambdapress_tests::fixtures::http_api_from;
+    use lambdapress_tests::moto;
+    use std::sync::Arc;
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let (content, client, bucket) = moto::s3_content(&endpoint).await;
+    let dir = lambdapress_tests::sample::sample_content_dir();
+    let mut settings = std::fs::read_to_string(dir.join("site.toml")).unwrap();
+    settings.push_str("\n[comments]\nmoderation = \"first_time\"\n");
+    for (key, bytes) in [
+        ("site.toml", settings.into_bytes()),
+        (
+            "posts/what-are-muscle-knots.md",
+            std::fs::read(dir.join("posts/what-are-muscle-knots.md")).unwrap(),
+        ),
+    ] {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let (index, comments) = moto::dynamo_stores(&endpoint).await;
+    lambdapress::indexer::reindex_all(&content, &index)
+        .await
+        .unwrap();
+    let comments = Arc::new(comments);
+    let site = Arc::new(Site::new(
+        Arc::new(content),
+        Arc::new(index),
+        comments.clone(),
+        SiteOptions {
+            base_url: Some("https://clinic.example".into()),
+            ..SiteOptions::default()
+        },
+    ));
+    let mailer = Arc::new(RecordingMailer::default());
+    let now = Arc::new(std::sync::Mutex::new(time::OffsetDateTime::now_utc()));
+    let clock = now.clone();
+    let function = CommentFunction::new(
+        site.clone(),
+        comments.clone(),
+        mailer.clone(),
+        lambdapress::domain::Secret::new(vec![9u8; 32]).unwrap(),
+        CommentOptions {
+            owner_email: Some(OWNER.into()),
+        },
+    )
+    .with_clock(Arc::new(move || *clock.lock().unwrap()));
+    let post = |body: serde_json::Value, ip: &str| {
+        http_api_from(
+            ip,
+            "POST",
+            POST_COMMENTS,
+            &[("content-type", "application/json")],
+            &body.to_string(),
+        )
+    };
+    let first = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "First on DynamoDB"}),
+            VISITOR_IP,
+        ))
+        .await;
+    assert_eq!(first.status(), 201);
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&first)).unwrap();
+    assert_eq!(
+        answer["status"], "pending",
+        "a first-time commenter is held"
+    );
+    assert_eq!(mailer.sent.lock().unwrap().len(), 1);
+    let again = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "Too soon"}),
+            VISITOR_IP,
+        ))
+        .await;
+    assert_eq!(again.status(), 429, "flood control on the DynamoDB table");
+    let repeat = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "First on DynamoDB"}),
+            "203.0.113.50",
+        ))
+        .await;
+    assert_eq!(repeat.status(), 409);
+
+    let id = CommentId::parse(answer["id"].as_str().unwrap()).unwrap();
+    assert_eq!(comments.pending(10).await.unwrap().len(), 1);
+    comments.approve(&id).await.unwrap().unwrap();
+    let article = body_text(&site.handle(&http_api("GET", ARTICLE, &[])).await);
+    assert!(article.contains("First on DynamoDB") && article.contains("1 comment"));
+    *now.lock().unwrap() += time::Duration::seconds(15);
+    let known = function
+        .serve(&post(
+            json!({"name": "Ann", "email": "ann@example.com", "body": "Now I am known"}),
+            VISITOR_IP,
+        ))
+        .await;
+    assert_eq!(known.status(), 201, "{}", body_text(&known));
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&known)).unwrap();
+    assert_eq!(
+        answer["status"], "approved",
+        "an address with an approved comment is known"
+    );
+    let thread = comments
+        .approved_for_post(&lambdapress::domain::Slug::parse("what-are-muscle-knots").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(thread[1].body.as_str(), "Now I am known", "oldest first");
+}

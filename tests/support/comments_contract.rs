@@ -1,0 +1,262 @@
+//! The comment port's contract: what the SQLite and the DynamoDB comment stores must
+//! both do, including exactly-once storage under concurrency.
+
+use lambdapress::domain::{
+    AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Slug, Website,
+};
+use lambdapress::ports::{CommentStore, Inserted, Throttle};
+use std::collections::HashSet;
+use std::sync::Arc;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+/// A comment on `post` by `who` at `at`, with a fingerprint of its own.
+pub fn comment(post: &str, who: &str, at: OffsetDateTime, status: CommentStatus) -> Comment {
+    let id = CommentId::generate();
+    Comment {
+        id: id.clone(),
+        post: Slug::parse(post).unwrap(),
+        parent: None,
+        author: AuthorName::parse(&format!("{who} “Ünïcode” <b>")).unwrap(),
+        email: CommentEmail::parse(&format!("{who}@example.com")).unwrap(),
+        website: Some(Website::parse("https://example.com/a?b=1&c=2").unwrap()),
+        body: CommentBody::parse(&format!("Hello from {who}, *déjà vu*")).unwrap(),
+        body_html: format!("<p>Hello from {who}, <em>déjà vu</em></p>"),
+        status,
+        created_at: at,
+        client_hash: "c1ient".into(),
+        fingerprint: format!("fp-{id}"),
+    }
+}
+
+fn ids(comments: &[Comment]) -> Vec<&str> {
+    comments.iter().map(|c| c.id.as_str()).collect()
+}
+
+pub async fn comment_store(store: &dyn CommentStore) {
+    let t = datetime!(2024-03-12 09:00:00.123 UTC);
+    let post_a = Slug::parse("post-a").unwrap();
+    let post_b = Slug::parse("post-b").unwrap();
+    let mut first = comment("post-a", "ann", t, CommentStatus::Approved);
+    first.parent = None;
+    let mut reply = comment(
+        "post-a",
+        "bob",
+        t + Duration::minutes(5),
+        CommentStatus::Approved,
+    );
+    reply.parent = Some(first.id.clone());
+    reply.website = None;
+    let held = comment(
+        "post-a",
+        "cat",
+        t + Duration::minutes(1),
+        CommentStatus::Pending,
+    );
+    let spam = comment(
+        "post-a",
+        "dan",
+        t + Duration::minutes(2),
+        CommentStatus::Spam,
+    );
+    let other = comment(
+        "post-b",
+        "eve",
+        t + Duration::hours(1),
+        CommentStatus::Approved,
+    );
+    for c in [&reply, &held, &other, &spam, &first] {
+        assert_eq!(store.insert(c).await.unwrap(), Inserted::Stored);
+    }
+
+    assert_eq!(
+        store.get(&reply.id).await.unwrap().as_ref(),
+        Some(&reply),
+        "reads back whole"
+    );
+    assert_eq!(store.get(&CommentId::generate()).await.unwrap(), None);
+
+    assert_eq!(
+        ids(&store.approved_for_post(&post_a).await.unwrap()),
+        ids(&[first.clone(), reply.clone()]),
+        "approved only, oldest first"
+    );
+    assert_eq!(
+        ids(&store.approved_for_post(&post_b).await.unwrap()),
+        [other.id.as_str()]
+    );
+    assert!(store
+        .approved_for_post(&Slug::parse("post-c").unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        ids(&store.newest_approved(2).await.unwrap()),
+        [other.id.as_str(), reply.id.as_str()],
+        "site-wide, newest first, limited"
+    );
+    assert_eq!(store.newest_approved(10).await.unwrap().len(), 3);
+    assert_eq!(ids(&store.pending(10).await.unwrap()), [held.id.as_str()]);
+
+    // No duplicates: the same fingerprint (or id) is refused, whatever else differs.
+    let mut repeat = comment(
+        "post-a",
+        "cat",
+        t + Duration::minutes(9),
+        CommentStatus::Pending,
+    );
+    repeat.fingerprint = held.fingerprint.clone();
+    assert_eq!(store.insert(&repeat).await.unwrap(), Inserted::Duplicate);
+    // The same comment sent again (an SDK retry) never makes a second copy.
+    store.insert(&held).await.unwrap();
+    assert_eq!(
+        store.get(&repeat.id).await.unwrap(),
+        None,
+        "a refused repeat leaves nothing"
+    );
+    assert_eq!(store.pending(10).await.unwrap().len(), 1);
+    assert!(store.is_repeat(&held.fingerprint).await.unwrap());
+    assert!(!store.is_repeat("fp-never").await.unwrap());
+
+    // First-time commenters: an address with an approved comment is known.
+    assert!(store
+        .has_approved_from(&CommentEmail::parse("ANN@example.com").unwrap())
+        .await
+        .unwrap());
+    assert!(!store.has_approved_from(&held.email).await.unwrap());
+
+    let approved = store.approve(&held.id).await.unwrap().expect("exists");
+    assert_eq!(approved.status, CommentStatus::Approved);
+    assert_eq!(approved.body, held.body);
+    assert!(store.has_approved_from(&held.email).await.unwrap());
+    assert!(store.pending(10).await.unwrap().is_empty());
+    assert_eq!(
+        ids(&store.approved_for_post(&post_a).await.unwrap()),
+        [first.id.as_str(), held.id.as_str(), reply.id.as_str()],
+        "an approved comment takes its place in time order"
+    );
+
+    let spammed = store.mark_spam(&reply.id).await.unwrap().unwrap();
+    assert_eq!(spammed.status, CommentStatus::Spam);
+    assert_eq!(
+        store.get(&reply.id).await.unwrap().unwrap().status,
+        CommentStatus::Spam
+    );
+    assert_eq!(store.approved_for_post(&post_a).await.unwrap().len(), 2);
+
+    assert!(store.delete(&first.id).await.unwrap());
+    assert!(!store.delete(&first.id).await.unwrap());
+    assert_eq!(store.get(&first.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .set_status(&first.id, CommentStatus::Approved)
+            .await
+            .unwrap(),
+        None,
+        "no status change brings back a deleted comment"
+    );
+    assert_eq!(
+        ids(&store.approved_for_post(&post_a).await.unwrap()),
+        [held.id.as_str()]
+    );
+    assert!(!store.is_repeat(&first.fingerprint).await.unwrap());
+}
+
+pub async fn throttle(store: &dyn CommentStore) {
+    let t = datetime!(2024-03-12 09:00 UTC);
+    let window = Duration::seconds(15);
+    assert_eq!(
+        store.throttle("client-a", t, window).await.unwrap(),
+        Throttle::Allowed
+    );
+    assert_eq!(
+        store
+            .throttle("client-a", t + Duration::seconds(5), window)
+            .await
+            .unwrap(),
+        Throttle::Wait(t + window),
+        "a second attempt inside the window waits until it ends"
+    );
+    assert_eq!(
+        store.throttle("client-b", t, window).await.unwrap(),
+        Throttle::Allowed
+    );
+    assert_eq!(
+        store
+            .throttle("client-a", t + window, window)
+            .await
+            .unwrap(),
+        Throttle::Allowed,
+        "the window ends"
+    );
+    assert_eq!(
+        store
+            .throttle("client-a", t + window + Duration::seconds(1), window)
+            .await
+            .unwrap(),
+        Throttle::Wait(t + window + window),
+        "the allowed attempt opened a new window"
+    );
+}
+
+/// 500 comments across 10 posts, each sent twice at once: every comment is stored
+/// exactly once and every post lists its 50, in order. `in_flight` requests at a time.
+pub async fn concurrent_inserts(store: Arc<dyn CommentStore>, in_flight: usize) {
+    use futures::stream::{self, StreamExt};
+    let t = datetime!(2024-05-01 12:00 UTC);
+    let comments: Vec<Comment> = (0..500)
+        .map(|i| {
+            comment(
+                &format!("busy-post-{}", i % 10),
+                &format!("visitor{i}"),
+                t + Duration::milliseconds(i as i64 * 7),
+                CommentStatus::Approved,
+            )
+        })
+        .collect();
+    // Each comment is sent twice, as a double-clicked form would: two ids, one fingerprint.
+    let repeats = comments.iter().map(|c| Comment {
+        id: CommentId::generate(),
+        ..c.clone()
+    });
+    let attempts: Vec<Comment> = comments.iter().cloned().chain(repeats).collect();
+    let outcomes: Vec<Inserted> = stream::iter(attempts)
+        .map(|c| {
+            let store = store.clone();
+            async move {
+                tokio::spawn(async move { store.insert(&c).await.unwrap() })
+                    .await
+                    .unwrap()
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == Inserted::Stored).count(),
+        500
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == Inserted::Duplicate)
+            .count(),
+        500
+    );
+    let mut seen = HashSet::new();
+    for p in 0..10 {
+        let slug = Slug::parse(&format!("busy-post-{p}")).unwrap();
+        let listed = store.approved_for_post(&slug).await.unwrap();
+        assert_eq!(listed.len(), 50, "post {p}");
+        assert!(
+            listed
+                .windows(2)
+                .all(|w| w[0].created_at <= w[1].created_at),
+            "oldest first"
+        );
+        for c in &listed {
+            assert!(seen.insert(c.id.clone()), "stored once: {}", c.id);
+        }
+    }
+    assert_eq!(seen.len(), 500);
+}
