@@ -73,3 +73,56 @@ async fn dynamodb_listings_reach_deep_pages_in_date_order() {
     assert_eq!(last.posts.len(), 3);
     assert!(!last.has_more);
 }
+
+#[tokio::test]
+async fn dynamodb_reindexing_a_post_leaves_its_comments_alone() {
+    use lambdapress::domain::{
+        AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, PostMeta, Slug,
+        Tag,
+    };
+    use lambdapress::ports::{CommentStore, PostIndex};
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    // The post's index entry and its comments share the `POST#<slug>` partition.
+    let (index, comments) = moto::dynamo_stores(&endpoint).await;
+    let slug = Slug::parse("shared-partition").unwrap();
+    let date = time::macros::datetime!(2024-03-12 09:00 UTC);
+    let mut meta = PostMeta {
+        slug: slug.clone(),
+        title: "Shared".into(),
+        summary: String::new(),
+        date,
+        updated: None,
+        tags: vec![Tag::parse("Old").unwrap()],
+        comments_open: true,
+    };
+    index.upsert(&meta).await.unwrap();
+    let comment = Comment {
+        id: CommentId::generate(),
+        post: slug.clone(),
+        parent: None,
+        author: AuthorName::parse("Ann").unwrap(),
+        email: CommentEmail::parse("ann@example.com").unwrap(),
+        website: None,
+        body: CommentBody::parse("Hello").unwrap(),
+        body_html: "<p>Hello</p>".into(),
+        status: CommentStatus::Approved,
+        created_at: date,
+        client_hash: "c".into(),
+        fingerprint: "shared-partition-fp".into(),
+    };
+    comments.insert(&comment).await.unwrap();
+
+    meta.tags = vec![Tag::parse("New").unwrap()];
+    index.upsert(&meta).await.unwrap();
+    index.remove(&slug).await.unwrap();
+    index.upsert(&meta).await.unwrap();
+
+    assert_eq!(
+        comments.get(&comment.id).await.unwrap(),
+        Some(comment.clone())
+    );
+    assert_eq!(comments.approved_for_post(&slug).await.unwrap(), [comment]);
+    assert_eq!(index.get(&slug).await.unwrap().unwrap().tags, meta.tags);
+}

@@ -3,5 +3,6 @@
 
 pub mod comments_cli;
 pub mod csv;
+pub mod import;
 pub mod local;
 pub mod subscribers;

@@ -3,6 +3,8 @@
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
 //!   lambdapress check      parse every post and site.toml; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
+//!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
+//!                          posts, tags and comments from a WordPress export
 //!   lambdapress comments   list pending comments; approve, spam or delete one by id
 //!   lambdapress subscribers export         confirmed subscribers as CSV on stdout
 //!   lambdapress subscribers erase <email>  remove one address's record completely
@@ -12,9 +14,12 @@ use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress_infra::comments_cli;
+use lambdapress_infra::import;
 use lambdapress_infra::local::{local_feeds, serve, LocalConfig, LocalStores};
+use std::path::PathBuf;
 
-const USAGE: &str = "usage: lambdapress [serve | check | reindex | comments ... | subscribers ...]
+const USAGE: &str =
+    "usage: lambdapress [serve | check | reindex | comments ... | subscribers ... | import ...]
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml and every post, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
@@ -44,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
             println!("re-indexed {} posts", outcomes.len());
             Ok(())
         }
+        "import" => import_command(&config, std::env::args().skip(2).collect()).await,
         "comments" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             match std::env::var("TABLE_NAME") {
@@ -111,6 +117,71 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
         bail!("{problems} problem(s) in {}", config.content_dir.display());
     }
     println!("{} posts and site.toml are fine", slugs.len());
+    Ok(())
+}
+
+async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
+    let mut options = import::Options::default();
+    let mut positional = Vec::new();
+    for arg in args {
+        match arg.as_str() {
+            "--dry-run" => options.dry_run = true,
+            "--overwrite" => options.overwrite = true,
+            flag if flag.starts_with("--") => bail!("unknown option `{flag}`\n{USAGE}"),
+            _ => positional.push(arg),
+        }
+    }
+    let [source, path] = positional.as_slice() else {
+        bail!("usage: lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]");
+    };
+    if source != "wordpress" {
+        bail!("can only import from `wordpress`, not `{source}`");
+    }
+    let path = PathBuf::from(path);
+    if !path.is_file() {
+        bail!("{} is not a file", path.display());
+    }
+    let bar = import::progress::Bar::new();
+    let aws =
+        std::env::var_os("CONTENT_BUCKET").is_some() || std::env::var_os("TABLE_NAME").is_some();
+    let summary = if aws {
+        use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
+        use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
+        let bucket = required_env("CONTENT_BUCKET").map_err(anyhow::Error::msg)?;
+        let table = required_env("TABLE_NAME").map_err(anyhow::Error::msg)?;
+        let secret = lambdapress::domain::Secret::from_env()?;
+        let sdk = load_sdk_config().await;
+        let content = S3Content::new(s3_client(&sdk), bucket.clone());
+        let index = DynamoPostIndex::new(dynamodb_client(&sdk), table.clone());
+        let comments = DynamoCommentStore::new(dynamodb_client(&sdk), table.clone());
+        println!(
+            "importing {} into s3://{bucket} and table {table}",
+            path.display()
+        );
+        let stores = import::Stores {
+            content: &content,
+            index: &index,
+            comments: &comments,
+            secret: &secret,
+        };
+        import::import_wordpress(&path, &stores, options, &bar).await?
+    } else {
+        let local = LocalStores::open(config)?;
+        println!(
+            "importing {} into {} (data in {})",
+            path.display(),
+            config.content_dir.display(),
+            config.data_dir.display()
+        );
+        let stores = import::Stores {
+            content: local.content.as_ref(),
+            index: local.index.as_ref(),
+            comments: local.comments.as_ref(),
+            secret: &local.secret,
+        };
+        import::import_wordpress(&path, &stores, options, &bar).await?
+    };
+    print!("{summary}");
     Ok(())
 }
 

@@ -37,8 +37,13 @@ impl DynamoPostIndex {
             .query()
             .table_name(&self.table)
             .key_condition_expression("#pk = :pk")
+            // Only the index's own items: the post's comments share its partition.
+            .filter_expression("#sk = :meta OR begins_with(#sk, :tag)")
             .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
             .expression_attribute_values(":pk", s(post_pk(slug)))
+            .expression_attribute_values(":meta", s(META_SK))
+            .expression_attribute_values(":tag", s("TAG#"))
             .consistent_read(true)
             .send()
             .await
