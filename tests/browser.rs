@@ -138,6 +138,7 @@ async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscr
         .unwrap();
     let thanks = c
         .wait()
+        .at_most(std::time::Duration::from_secs(90))
         .for_element(Locator::XPath(
             "//h1[text()='Almost done: check your inbox']",
         ))
@@ -173,6 +174,7 @@ async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscr
         .await
         .unwrap();
     c.wait()
+        .at_most(std::time::Duration::from_secs(90))
         .for_element(Locator::XPath("//h1[text()='You are subscribed']"))
         .await
         .unwrap();
@@ -189,6 +191,7 @@ async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscr
         .await
         .unwrap();
     c.wait()
+        .at_most(std::time::Duration::from_secs(90))
         .for_element(Locator::XPath("//h1[text()='You are unsubscribed']"))
         .await
         .unwrap();

@@ -100,6 +100,7 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
     form.submit().await.unwrap();
     // A submit returns before the next page arrives: wait for the page it leads to.
     c.wait()
+        .at_most(std::time::Duration::from_secs(90))
         .for_element(Locator::Css("#comment-notice"))
         .await
         .unwrap();
@@ -129,6 +130,7 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .await
         .unwrap();
     c.wait()
+        .at_most(std::time::Duration::from_secs(90))
         .for_element(Locator::Css(".cancel-reply"))
         .await
         .unwrap();
@@ -151,6 +153,7 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
     form.submit().await.unwrap();
     let nested = c
         .wait()
+        .at_most(std::time::Duration::from_secs(90))
         .for_element(Locator::Css(
             ".comment-list > li > ol.children > li .comment-body",
         ))
@@ -249,6 +252,7 @@ async fn nothing_in_the_xss_corpus_runs_in_the_browser() {
         // Every such post is refused (no payload is an email address): wait for the
         // form that comes back, so the inspection sees that page and not the last one.
         c.wait()
+            .at_most(std::time::Duration::from_secs(90))
             .for_element(Locator::Css("#comment-email-error"))
             .await
             .unwrap();

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use lambdapress::adapters::sqlite::SqliteDb;
 use lambdapress::adapters::{
     FsContent, OutboxMailer, SqliteCommentStore, SqlitePostIndex, SqliteSubscribers,
 };
@@ -82,14 +83,15 @@ impl LocalStores {
             config.data_dir.join("generated"),
         ));
         let database = Self::database_path(config);
-        let index = Arc::new(SqlitePostIndex::open(&database)?);
-        let comments = Arc::new(SqliteCommentStore::open(&database)?);
+        let db = SqliteDb::open(&database, "")?;
+        let index = Arc::new(SqlitePostIndex::on(&db)?);
+        let comments = Arc::new(SqliteCommentStore::on(&db)?);
         let mailer = Arc::new(OutboxMailer::new(
             config.data_dir.join("outbox"),
             "Local Site <site@localhost>",
         ));
         let secret = local_secret(&config.data_dir)?;
-        let subscribers = Arc::new(SqliteSubscribers::open(&database)?);
+        let subscribers = Arc::new(SqliteSubscribers::on(&db)?);
         Ok(LocalStores {
             content,
             index,

@@ -33,6 +33,17 @@ impl SqliteDb {
         )
     }
 
+    /// This same connection with one more adapter's schema applied: the local site's
+    /// stores share one connection, so their writes never wait on each other.
+    pub fn with_schema(&self, schema: &str) -> Result<SqliteDb, StoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        conn.execute_batch(schema).map_err(StoreError::new)?;
+        Ok(self.clone())
+    }
+
     fn with_connection(conn: Connection, schema: &str) -> Result<SqliteDb, StoreError> {
         conn.execute_batch(schema).map_err(StoreError::new)?;
         Ok(SqliteDb {

@@ -43,6 +43,13 @@ impl SqliteCommentStore {
         })
     }
 
+    /// On a connection shared with the other embedded stores.
+    pub fn on(db: &SqliteDb) -> Result<SqliteCommentStore, StoreError> {
+        Ok(SqliteCommentStore {
+            db: db.with_schema(SCHEMA)?,
+        })
+    }
+
     pub fn in_memory() -> Result<SqliteCommentStore, StoreError> {
         Ok(SqliteCommentStore {
             db: SqliteDb::in_memory(SCHEMA)?,

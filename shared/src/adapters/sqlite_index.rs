@@ -38,6 +38,13 @@ impl SqlitePostIndex {
         })
     }
 
+    /// On a connection shared with the other embedded stores.
+    pub fn on(db: &SqliteDb) -> Result<SqlitePostIndex, StoreError> {
+        Ok(SqlitePostIndex {
+            db: db.with_schema(SCHEMA)?,
+        })
+    }
+
     pub fn in_memory() -> Result<SqlitePostIndex, StoreError> {
         Ok(SqlitePostIndex {
             db: SqliteDb::in_memory(SCHEMA)?,

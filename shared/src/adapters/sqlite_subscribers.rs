@@ -49,6 +49,13 @@ impl SqliteSubscribers {
         })
     }
 
+    /// On a connection shared with the other embedded stores.
+    pub fn on(db: &SqliteDb) -> Result<SqliteSubscribers, StoreError> {
+        Ok(SqliteSubscribers {
+            db: db.with_schema(SCHEMA)?,
+        })
+    }
+
     pub fn in_memory() -> Result<SqliteSubscribers, StoreError> {
         Ok(SqliteSubscribers {
             db: SqliteDb::in_memory(SCHEMA)?,
