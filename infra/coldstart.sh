@@ -35,6 +35,7 @@ fixtures, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 v2 = json.loads((fixtures / "apigw-v2-http-api-get.json").read_text())
 def http(method, path, body=None, ctype=None):
     e = json.loads(json.dumps(v2))
+    e["requestContext"]["http"]["sourceIp"] = "198.51.100.{{run}}"
     e["rawPath"] = path
     e["routeKey"] = f"{method} {path}"
     e["requestContext"]["http"]["method"] = method
@@ -45,9 +46,9 @@ def http(method, path, body=None, ctype=None):
     return e
 events = {
     "site": http("GET", "/posts/what-are-muscle-knots"),
-    "subscribe": http("POST", "/subscribe", '{"email":"reader@example.com","source":"/"}', "application/json"),
+    "subscribe": http("POST", "/subscribe", '{"email":"reader{{run}}@example.com","source":"/"}', "application/json"),
     "comment": http("POST", "/posts/what-are-muscle-knots/comments",
-                    '{"name":"Ann","email":"ann@example.com","body":"Thank you!"}', "application/json"),
+                    '{"name":"Ann","email":"ann{{run}}@example.com","body":"Thank you! ({{run}})"}', "application/json"),
     "feeds": json.loads((fixtures / "s3-object-created.json").read_text()),
 }
 for name, event in events.items():
