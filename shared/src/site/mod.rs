@@ -205,12 +205,12 @@ impl Site {
         query: ArticleQuery,
         form: Option<CommentForm>,
     ) -> Result<(String, Option<OffsetDateTime>), SiteError> {
-        // One content read, one index query and one comments query, issued together
-        // (plus settings when stale).
-        let (settings, post, entry, approved) = tokio::join!(
+        // One content read and one comments query, issued together (plus settings when
+        // stale). The post's own front matter decides whether it is published and open
+        // for comments, so the post index is not read here.
+        let (settings, post, approved) = tokio::join!(
             self.settings(),
             self.load_post(slug),
-            self.index.get(slug),
             self.comments.approved_for_post(slug)
         );
         let settings = settings?;
@@ -220,9 +220,7 @@ impl Site {
             return Err(SiteError::NotFound);
         }
         let approved = approved?;
-        // The index may lag the bucket by an event; the post's own front matter decides.
-        let comments_open = entry?.is_none_or(|e| e.comments_open)
-            && rules::comments_open(&settings.comments, &post.post, now);
+        let comments_open = rules::comments_open(&settings.comments, &post.post, now);
         let thread = thread(&approved, settings.comments.max_depth, comments_open);
         let mut form = form.unwrap_or_default();
         if form.parent.is_empty() {
