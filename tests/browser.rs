@@ -19,13 +19,7 @@ async fn the_article_reads_in_a_real_browser_on_a_phone_sized_screen() {
         c.title().await.unwrap(),
         "What Are Muscle Knots and Why Do You Have Them? – Cindy Albon Acupuncture"
     );
-    let h1 = c
-        .find(Locator::Css("article h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let h1 = browser.text("article h1").await;
     assert_eq!(h1, "What Are Muscle Knots and Why Do You Have Them?");
     let headings: Vec<String> = futures_text(c, "article h2").await;
     assert_eq!(
@@ -59,13 +53,7 @@ async fn the_article_reads_in_a_real_browser_on_a_phone_sized_screen() {
         .eval("return document.querySelector('form.subscribe-form').action")
         .await;
     assert_eq!(action.as_str(), Some(server.url("/subscribe").as_str()));
-    let heading = c
-        .find(Locator::Css(".subscribe h2"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = browser.text(".subscribe h2").await;
     assert_eq!(heading, "Like what you read? Subscribe below!");
     // The honeypot field is not visible to a person.
     let hp_visible = c
@@ -136,14 +124,11 @@ async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscr
         .click()
         .await
         .unwrap();
-    let thanks = c
-        .wait()
-        .at_most(std::time::Duration::from_secs(90))
-        .for_element(Locator::XPath(
+    let thanks = browser
+        .wait_for(Locator::XPath(
             "//h1[text()='Almost done: check your inbox']",
         ))
-        .await
-        .unwrap();
+        .await;
     assert!(thanks.is_displayed().await.unwrap());
     assert_eq!(
         c.current_url().await.unwrap().as_str(),
@@ -173,11 +158,9 @@ async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscr
         .click()
         .await
         .unwrap();
-    c.wait()
-        .at_most(std::time::Duration::from_secs(90))
-        .for_element(Locator::XPath("//h1[text()='You are subscribed']"))
-        .await
-        .unwrap();
+    browser
+        .wait_for(Locator::XPath("//h1[text()='You are subscribed']"))
+        .await;
     assert_eq!(
         c.current_url().await.unwrap().as_str(),
         server.url("/subscribe/confirmed")
@@ -190,11 +173,9 @@ async fn a_visitor_subscribes_on_the_article_confirms_from_the_mail_and_unsubscr
         .click()
         .await
         .unwrap();
-    c.wait()
-        .at_most(std::time::Duration::from_secs(90))
-        .for_element(Locator::XPath("//h1[text()='You are unsubscribed']"))
-        .await
-        .unwrap();
+    browser
+        .wait_for(Locator::XPath("//h1[text()='You are unsubscribed']"))
+        .await;
     assert!(!browser.dialog_open().await);
     browser.close().await;
 }

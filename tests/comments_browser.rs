@@ -99,28 +99,12 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .unwrap();
     form.submit().await.unwrap();
     // A submit returns before the next page arrives: wait for the page it leads to.
-    c.wait()
-        .at_most(std::time::Duration::from_secs(90))
-        .for_element(Locator::Css("#comment-notice"))
-        .await
-        .unwrap();
+    browser.wait_for(Locator::Css("#comment-notice")).await;
     let url = c.current_url().await.unwrap();
     assert!(url.query().unwrap_or("").starts_with("comment="), "{url}");
-    let notice = c
-        .find(Locator::Css("#comment-notice"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let notice = browser.text("#comment-notice").await;
     assert_eq!(notice, "Thank you! Your comment is published.");
-    let body = c
-        .find(Locator::Css(".comment-body em"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = browser.text(".comment-body em").await;
     assert_eq!(body, "heat");
 
     c.find(Locator::Css(".comment-reply a"))
@@ -129,18 +113,8 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .at_most(std::time::Duration::from_secs(90))
-        .for_element(Locator::Css(".cancel-reply"))
-        .await
-        .unwrap();
-    let title = c
-        .find(Locator::Css("#reply-title"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.wait_for(Locator::Css(".cancel-reply")).await;
+    let title = browser.text("#reply-title").await;
     assert!(title.starts_with("Reply to Ann"), "{title}");
     let form = c.form(Locator::Css("#comment-form")).await.unwrap();
     form.set_by_name("name", "Cindy").await.unwrap();
@@ -151,14 +125,11 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         .await
         .unwrap();
     form.submit().await.unwrap();
-    let nested = c
-        .wait()
-        .at_most(std::time::Duration::from_secs(90))
-        .for_element(Locator::Css(
+    let nested = browser
+        .wait_for(Locator::Css(
             ".comment-list > li > ol.children > li .comment-body",
         ))
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -166,13 +137,7 @@ async fn a_visitor_comments_and_replies_with_plain_forms() {
         nested, "Yes, gentle heat helps.",
         "the reply sits under the comment"
     );
-    let heading = c
-        .find(Locator::Css("#comments-heading"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = browser.text("#comments-heading").await;
     assert_eq!(heading, "2 comments");
     inspect(&browser, "after commenting").await;
     browser.close().await;
@@ -251,11 +216,7 @@ async fn nothing_in_the_xss_corpus_runs_in_the_browser() {
             .unwrap();
         // Every such post is refused (no payload is an email address): wait for the
         // form that comes back, so the inspection sees that page and not the last one.
-        c.wait()
-            .at_most(std::time::Duration::from_secs(90))
-            .for_element(Locator::Css("#comment-email-error"))
-            .await
-            .unwrap();
+        browser.wait_for(Locator::Css("#comment-email-error")).await;
         let url = c.current_url().await.unwrap();
         assert_eq!(url.path(), "/posts/what-are-muscle-knots/comments");
         inspect(

@@ -5,7 +5,7 @@
 //! test is skipped, unless `LAMBDAPRESS_REQUIRE_BROWSER` is set (CI sets it).
 
 use crate::sample::{copy_dir, sample_content_dir, ScratchDir};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use lambdapress_infra::local::{LocalConfig, LocalSite};
 use serde_json::json;
 use std::net::TcpListener;
@@ -154,6 +154,28 @@ impl Browser {
     /// injected script that ran.
     pub async fn dialog_open(&self) -> bool {
         self.client.get_alert_text().await.is_ok()
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"));
+        element.text().await.expect("element text")
+    }
+
+    /// Waits (up to 90 s, for a loaded machine) until an element is on the page: a
+    /// submit returns before the page it leads to has arrived.
+    pub async fn wait_for(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+        let what = format!("{locator:?}");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(90))
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{what} never appeared: {e}"))
     }
 
     /// Runs a script in the page and returns its JSON result.
