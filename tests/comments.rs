@@ -1043,3 +1043,25 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
     assert_eq!(thread.len(), 2);
     assert_eq!(thread[1].body.as_str(), "Now I am known", "oldest first");
 }
+
+#[tokio::test]
+async fn the_articles_json_ld_counts_its_approved_comments() {
+    let site = CommentSite::start(NONE).await;
+    let count = |html: String| -> serde_json::Value {
+        let start = html.find("application/ld+json\">").unwrap() + "application/ld+json\">".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+        ld["@graph"][0]["commentCount"].clone()
+    };
+    assert_eq!(count(site.page(ARTICLE).await), 0);
+    for (i, ip) in ["203.0.113.21", "203.0.113.22"].iter().enumerate() {
+        let email = format!("reader{i}@example.com");
+        site.post_json(
+            POST_COMMENTS,
+            &json!({"name": "Reader", "email": email, "body": format!("Note {i}")}),
+            ip,
+        )
+        .await;
+    }
+    assert_eq!(count(site.page(ARTICLE).await), 2);
+}

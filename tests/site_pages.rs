@@ -75,6 +75,7 @@ async fn the_article_carries_blog_posting_and_local_business_json_ld() {
     );
     assert_eq!(posting["datePublished"], "2024-03-12T09:00:00Z");
     assert_eq!(posting["author"]["name"], "Cindy Albon");
+    assert_eq!(posting["commentCount"], 0);
     let business = graph
         .iter()
         .find(|n| n["@type"] == "LocalBusiness")

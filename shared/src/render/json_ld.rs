@@ -41,6 +41,7 @@ pub fn blog_posting(
     post: &Post,
     canonical: &str,
     image: Option<&str>,
+    comment_count: usize,
 ) -> String {
     let f = &post.front;
     let mut posting = json!({
@@ -55,6 +56,7 @@ pub fn blog_posting(
         "author": { "@type": "Person", "name": site.owner.name },
         "publisher": { "@id": format!("{}/#business", site.base_url) },
         "keywords": f.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "commentCount": comment_count,
     });
     if let Some(image) = image {
         posting["image"] = json!(image);

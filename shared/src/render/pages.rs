@@ -103,6 +103,8 @@ pub struct PostPage<'a> {
     pub chrome: Chrome<'a>,
     pub post: PostView<'a>,
     pub comments: CommentsView,
+    /// The post itself, for the JSON-LD that the comment count updates.
+    source: &'a Post,
 }
 
 impl<'a> PostPage<'a> {
@@ -128,7 +130,8 @@ impl<'a> PostPage<'a> {
         head.og_title = f.title.clone();
         head.og_type = "article";
         head.og_image = f.image.as_ref().map(|i| absolute(site, &i.src));
-        head.json_ld = json_ld::blog_posting(site, post, &head.canonical, head.og_image.as_deref());
+        head.json_ld =
+            json_ld::blog_posting(site, post, &head.canonical, head.og_image.as_deref(), 0);
         head.post_comments_feed = Some(site.url(&format!("{path}/comments.xml")));
         PostPage {
             head,
@@ -150,12 +153,20 @@ impl<'a> PostPage<'a> {
                 comment_count: 0,
             },
             comments: CommentsView::default(),
+            source: post,
         }
     }
 
     /// Adds the approved thread, the form's state and a notice for a returning author.
     pub fn with_comments(mut self, comments: CommentsView) -> Self {
         self.post.comment_count = comments.thread.len();
+        self.head.json_ld = json_ld::blog_posting(
+            self.chrome.site,
+            self.source,
+            &self.head.canonical,
+            self.head.og_image.as_deref(),
+            self.post.comment_count,
+        );
         self.comments = comments;
         self
     }
