@@ -363,3 +363,33 @@ async fn the_site_feed_keeps_only_the_newest_comments() {
         assert!(!xml.contains("Reader 2"), "{key}");
     }
 }
+
+#[tokio::test]
+async fn a_deleted_post_takes_its_comment_feed_down() {
+    let site = CommentedSite::start().await;
+    site.approved(comment(KNOTS, "Ann", "<p>Thanks</p>", january_2025()))
+        .await;
+    site.feeds.comments_changed(&slugs(&[KNOTS])).await.unwrap();
+    let key = format!("posts/{KNOTS}/comments.xml");
+    assert!(
+        site.stored(&key).await.is_some(),
+        "the thread's feed was written"
+    );
+
+    std::fs::remove_file(site.site.dir.0.join(format!("content/posts/{KNOTS}.md"))).unwrap();
+    let report = site.feeds.posts_changed(&slugs(&[KNOTS])).await.unwrap();
+    assert_eq!(report.removed, [key.clone()]);
+    assert_eq!(
+        site.stored(&key).await,
+        None,
+        "no feed left for a post that is gone"
+    );
+    // Running the same event again finds nothing more to take down.
+    assert!(site
+        .feeds
+        .posts_changed(&slugs(&[KNOTS]))
+        .await
+        .unwrap()
+        .removed
+        .is_empty());
+}

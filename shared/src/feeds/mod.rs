@@ -70,6 +70,9 @@ pub struct Report {
     pub posts: BTreeMap<String, String>,
     pub written: Vec<String>,
     pub unchanged: Vec<String>,
+    /// Comment feeds of posts no longer published, taken down.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub removed: Vec<String>,
 }
 
 impl Report {
@@ -218,17 +221,25 @@ impl Feeds {
         let threads = slugs
             .iter()
             .map(|slug| comments::post_comments(store.as_ref(), index, site, slug, now));
-        for (post, items) in futures::future::try_join_all(threads)
-            .await?
-            .into_iter()
-            .flatten()
-        {
-            outputs.push(generate::post_comments_feed(
-                site,
-                &post.slug,
-                &post.title,
-                &items,
-            ));
+        let threads = futures::future::try_join_all(threads).await?;
+        for (slug, thread) in slugs.iter().zip(threads) {
+            match thread {
+                Some((post, items)) => outputs.push(generate::post_comments_feed(
+                    site,
+                    &post.slug,
+                    &post.title,
+                    &items,
+                )),
+                // Unpublished or deleted: its comment feed goes too, so the URL is a 404.
+                None => {
+                    let key = ContentKey::generated(&format!("posts/{slug}/comments.xml"))
+                        .expect("a slug makes a valid key");
+                    if let Fetched::Found(_) = self.content.get(&key, None).await? {
+                        self.content.delete(&key).await?;
+                        report.removed.push(key.to_string());
+                    }
+                }
+            }
         }
         self.publish(outputs, report).await
     }
