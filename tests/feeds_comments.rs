@@ -378,7 +378,7 @@ async fn a_deleted_post_takes_its_comment_feed_down() {
 
     std::fs::remove_file(site.site.dir.0.join(format!("content/posts/{KNOTS}.md"))).unwrap();
     let report = site.feeds.posts_changed(&slugs(&[KNOTS])).await.unwrap();
-    assert_eq!(report.removed, [key.clone()]);
+    assert_eq!(report.removed, std::slice::from_ref(&key));
     assert_eq!(
         site.stored(&key).await,
         None,
