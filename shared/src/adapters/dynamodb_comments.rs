@@ -1,6 +1,7 @@
 //! AWS comment store: DynamoDB items in the layout of `aws::table`. A post's comments sit
 //! in the post's partition in time order; `gsi1` lists each status newest or oldest first.
 
+use super::dynamodb::{post_pk, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt;
 use crate::domain::{
@@ -15,8 +16,6 @@ use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
 
-type Item = HashMap<String, AttributeValue>;
-
 /// The attribute the feeds function's stream filter matches (`approved`).
 pub const STATUS: &str = "status";
 /// Spam is kept this long for review, then DynamoDB's TTL removes it.
@@ -28,20 +27,8 @@ pub struct DynamoCommentStore {
     table: String,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
 fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
-}
-
-fn unavailable(what: &str, e: impl std::error::Error) -> StoreError {
-    StoreError::new(format!("DynamoDB {what}: {}", DisplayErrorContext(e)))
-}
-
-fn post_pk(slug: &Slug) -> String {
-    format!("POST#{slug}")
 }
 
 fn comment_sk(c: &Comment) -> String {

@@ -1,17 +1,14 @@
 //! AWS post index: DynamoDB items in the layout of `aws::table`.
 
+use super::dynamodb::{post_pk, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt;
 use crate::domain::{PostMeta, Slug, Tag};
 use crate::ports::{PostIndex, PostPage, StoreError};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use std::collections::HashMap;
 use time::OffsetDateTime;
-
-type Item = HashMap<String, AttributeValue>;
 
 const META_SK: &str = "META";
 const PUBLISHED: &str = "PUBLISHED";
@@ -116,18 +113,6 @@ impl DynamoPostIndex {
             .map_err(|e| unavailable("TransactWriteItems", e))?;
         Ok(())
     }
-}
-
-fn unavailable(what: &str, e: impl std::error::Error) -> StoreError {
-    StoreError::new(format!("DynamoDB {what}: {}", DisplayErrorContext(e)))
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn post_pk(slug: &Slug) -> String {
-    format!("POST#{slug}")
 }
 
 fn encode(meta: &PostMeta, sk: String, gsi1pk: String) -> Item {

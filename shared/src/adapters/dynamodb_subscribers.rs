@@ -1,5 +1,6 @@
 //! AWS subscriber store and rate counters: items in the single table (see `aws::table`).
 
+use super::dynamodb::{condition_failed, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::SubscriberEmail;
@@ -8,13 +9,9 @@ use crate::ports::{
     SubscriptionStatus,
 };
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
-use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
-
-type Item = HashMap<String, AttributeValue>;
 
 pub const SUBSCRIBER_PREFIX: &str = "SUBSCRIBER#";
 pub const RATE_PREFIX: &str = "RATE#";
@@ -48,24 +45,6 @@ impl DynamoSubscribers {
             .map_err(|e| unavailable("GetItem", e))?;
         Ok(out.item)
     }
-}
-
-fn unavailable(what: &str, e: impl std::error::Error) -> StoreError {
-    StoreError::new(format!("DynamoDB {what}: {}", DisplayErrorContext(e)))
-}
-
-/// Whether a write was refused by its condition (the expected "someone got there first").
-fn condition_failed<E, R>(e: &SdkError<E, R>) -> bool
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
-{
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .is_some_and(|code| code == "ConditionalCheckFailedException")
-}
-
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
 }
 
 fn subscriber_pk(key: &str) -> String {

@@ -1,5 +1,6 @@
 //! Adapters for the storage ports: AWS (S3, DynamoDB, SES) and embedded (a folder, SQLite).
 
+pub mod dynamodb;
 pub mod dynamodb_comments;
 pub mod dynamodb_index;
 pub mod dynamodb_subscribers;
