@@ -1,7 +1,7 @@
 //! The feeds function end to end on moto: S3 events (and DynamoDB stream records) in,
 //! objects in the bucket out, with their headers; a repeated event writes nothing.
 
-use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex};
+use lambdapress::adapters::DynamoCommentStore;
 use lambdapress::domain::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Slug,
 };
@@ -35,13 +35,8 @@ impl AwsSite {
             .await
             .unwrap();
         // One table for the post index and the comments, as deployed.
-        let dynamodb = lambdapress::aws::dynamodb_client(&moto::sdk_config(endpoint).await);
-        let table = moto::unique_name("lambdapress");
-        lambdapress::aws::table::create_table(&dynamodb, &table)
-            .await
-            .unwrap();
-        let index = DynamoPostIndex::new(dynamodb.clone(), table.clone());
-        let comments = Arc::new(DynamoCommentStore::new(dynamodb, table));
+        let (index, comments) = moto::dynamo_stores(endpoint).await;
+        let comments = Arc::new(comments);
         let site = AwsSite {
             client,
             bucket,

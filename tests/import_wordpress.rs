@@ -2,7 +2,7 @@
 //! Markdown written), tags and comment threads; twice-safe; a dry run writes nothing;
 //! the same import against S3 and DynamoDB on moto.
 
-use lambdapress::adapters::{DynamoCommentStore, FsContent, SqliteCommentStore, SqlitePostIndex};
+use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
 use lambdapress::domain::{Comment, CommentId, Post, Secret, Slug};
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex};
 use lambdapress_infra::import::{import_wordpress, Options, Silent, Stores, Summary};
@@ -258,14 +258,7 @@ async fn the_import_writes_to_s3_and_dynamodb_the_same_way() {
         return;
     };
     let (content, _, _) = moto::s3_content(&endpoint).await;
-    let config = moto::sdk_config(&endpoint).await;
-    let client = lambdapress::aws::dynamodb_client(&config);
-    let table = moto::unique_name("import");
-    lambdapress::aws::table::create_table(&client, &table)
-        .await
-        .unwrap();
-    let index = lambdapress::adapters::DynamoPostIndex::new(client.clone(), table.clone());
-    let comments = DynamoCommentStore::new(client, table);
+    let (index, comments) = moto::dynamo_stores(&endpoint).await;
     let secret = secret();
     let stores = Stores {
         content: &content,

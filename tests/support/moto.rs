@@ -82,25 +82,26 @@ pub async fn s3_content(endpoint: &str) -> (S3Content, aws_sdk_s3::Client, Strin
     )
 }
 
-/// A fresh table on moto, laid out as `template.yaml` declares, behind the index adapter.
-pub async fn dynamo_index(endpoint: &str) -> DynamoPostIndex {
+/// A fresh table on moto, laid out as `template.yaml` declares, and a client for it.
+pub async fn fresh_table(endpoint: &str) -> (aws_sdk_dynamodb::Client, String) {
     let config = sdk_config(endpoint).await;
     let client = lambdapress::aws::dynamodb_client(&config);
     let table = unique_name("lambdapress");
     lambdapress::aws::table::create_table(&client, &table)
         .await
         .expect("moto creates the table");
+    (client, table)
+}
+
+/// A fresh table on moto behind the index adapter.
+pub async fn dynamo_index(endpoint: &str) -> DynamoPostIndex {
+    let (client, table) = fresh_table(endpoint).await;
     DynamoPostIndex::new(client, table)
 }
 
 /// A fresh table on moto behind both the post index and the comment store.
 pub async fn dynamo_stores(endpoint: &str) -> (DynamoPostIndex, DynamoCommentStore) {
-    let config = sdk_config(endpoint).await;
-    let client = lambdapress::aws::dynamodb_client(&config);
-    let table = unique_name("lambdapress");
-    lambdapress::aws::table::create_table(&client, &table)
-        .await
-        .expect("moto creates the table");
+    let (client, table) = fresh_table(endpoint).await;
     (
         DynamoPostIndex::new(client.clone(), table.clone()),
         DynamoCommentStore::new(client, table),
@@ -114,12 +115,7 @@ pub async fn dynamo_comments(endpoint: &str) -> DynamoCommentStore {
 
 /// A fresh table on moto behind the subscriber store (and rate counter) adapter.
 pub async fn dynamo_subscribers(endpoint: &str) -> DynamoSubscribers {
-    let config = sdk_config(endpoint).await;
-    let client = lambdapress::aws::dynamodb_client(&config);
-    let table = unique_name("lambdapress");
-    lambdapress::aws::table::create_table(&client, &table)
-        .await
-        .expect("moto creates the table");
+    let (client, table) = fresh_table(endpoint).await;
     DynamoSubscribers::new(client, table)
 }
 
