@@ -122,14 +122,13 @@ pub fn stream_sequence_numbers(event: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The response Lambda reads with `FunctionResponseTypes: [ReportBatchItemFailures]`:
-/// the records to retry, none when the batch succeeded.
+/// The `batchItemFailures` list Lambda reads with `FunctionResponseTypes:
+/// [ReportBatchItemFailures]`: the records to retry, none when the batch succeeded.
 pub fn batch_item_failures(sequence_numbers: &[String]) -> Value {
-    let failures: Vec<Value> = sequence_numbers
+    sequence_numbers
         .iter()
         .map(|n| serde_json::json!({ "itemIdentifier": n }))
-        .collect();
-    serde_json::json!({ "batchItemFailures": failures })
+        .collect()
 }
 
 /// A stream image as plain DynamoDB JSON (`{"name": {"S": "..."}}`).

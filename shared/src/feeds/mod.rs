@@ -137,17 +137,20 @@ impl Feeds {
             // (bisecting, up to the mapping's bound) and then sends them to the on-failure
             // queue, instead of the whole shard stalling on one error.
             Trigger::Comments(slugs) => {
-                let failed = match self.comments_changed(&slugs).await {
+                return Ok(match self.comments_changed(&slugs).await {
                     Ok(report) => {
                         tracing::info!(written = ?report.written, "comment feeds regenerated");
-                        Vec::new()
+                        let mut out = serde_json::to_value(report).expect("a report serializes");
+                        out["batchItemFailures"] = events::batch_item_failures(&[]);
+                        out
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "comment feeds not regenerated; batch reported failed");
-                        stream_records
+                        serde_json::json!({
+                            "batchItemFailures": events::batch_item_failures(&stream_records)
+                        })
                     }
-                };
-                return Ok(events::batch_item_failures(&failed));
+                });
             }
             Trigger::Schedule => self.publish_due().await?,
             Trigger::Rebuild => self.rebuild().await?,
