@@ -18,6 +18,7 @@ use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
 use lambdapress::indexer::{reindex_all, IndexOutcome};
 use lambdapress::ports::{Mail, MailError, Mailer};
+use lambdapress::site::routes::{function_for, Function};
 use lambdapress::site::{Site, SiteOptions};
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
 use std::collections::{BTreeSet, HashMap};
@@ -176,21 +177,11 @@ impl Functions {
     /// `template.yaml`).
     pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
         let path = lambdapress::http::request_path(req);
-        if lambdapress::subscribe::answers(path) {
-            return self.subscribe.as_ref();
+        match function_for(req.method().as_str(), path) {
+            Function::Subscribe => self.subscribe.as_ref(),
+            Function::Comment => self.comment.as_ref(),
+            Function::Site => self.site.as_ref(),
         }
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let comment_route = match segments.as_slice() {
-            ["posts", _, "comments"] => req.method() == http::Method::POST,
-            ["comments", "moderate"] => {
-                req.method() == http::Method::POST || req.method() == http::Method::GET
-            }
-            _ => false,
-        };
-        if comment_route {
-            return self.comment.as_ref();
-        }
-        self.site.as_ref()
     }
 }
 
