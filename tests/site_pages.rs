@@ -526,7 +526,10 @@ async fn unchanged_versions_keep_the_etag_and_personal_pages_bypass_the_cache() 
     let a = site.handle(&http_api("GET", ARTICLE, &[])).await;
     let b = site.handle(&http_api("GET", ARTICLE, &[])).await;
     let etag = header(&a, "etag").unwrap();
-    assert!(etag.starts_with("\"v"), "a version tag, not a hash of the page: {etag}");
+    assert!(
+        etag.starts_with("\"v"),
+        "a version tag, not a hash of the page: {etag}"
+    );
     assert_eq!(header(&b, "etag"), Some(etag));
     // A notice is for one visitor: rendered for them, never stored or shared.
     let held = site

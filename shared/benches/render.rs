@@ -95,17 +95,13 @@ fn main() {
         );
     });
 
-    measure(
-        "article template into a pre-sized buffer",
-        budget,
-        || {
-            let mut html = String::with_capacity(body.html.len() + 12 * 1024);
-            PostPage::new(&settings, &post, &body, true)
-                .render_into(&mut html)
-                .unwrap();
-            black_box(html);
-        },
-    );
+    measure("article template into a pre-sized buffer", budget, || {
+        let mut html = String::with_capacity(body.html.len() + 12 * 1024);
+        PostPage::new(&settings, &post, &body, true)
+            .render_into(&mut html)
+            .unwrap();
+        black_box(html);
+    });
 
     // One thread, as a Lambda instance has: the handler's CPU, not a wake-up across
     // threads. SQLite calls still go to the blocking pool.

@@ -362,8 +362,14 @@ mod tests {
         assert!(matches!(cache.lookup("/0"), Lookup::Fresh(_)));
         cache.store("/8", view(1000, 8));
         assert!(cache.bytes() <= one * 8);
-        assert!(matches!(cache.lookup("/0"), Lookup::Fresh(_)), "recently used");
-        assert!(matches!(cache.lookup("/1"), Lookup::Miss), "least recently used");
+        assert!(
+            matches!(cache.lookup("/0"), Lookup::Fresh(_)),
+            "recently used"
+        );
+        assert!(
+            matches!(cache.lookup("/1"), Lookup::Miss),
+            "least recently used"
+        );
         // Re-storing a path replaces it, it does not double count.
         cache.store("/8", view(1000, 9));
         assert!(cache.bytes() <= one * 8);

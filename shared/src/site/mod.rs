@@ -143,7 +143,9 @@ impl Site {
                 route => {
                     let query = ArticleQuery::of(req);
                     let view = if query.is_personal() {
-                        self.page(route, query).await.map(|page| Arc::new(page.view()))
+                        self.page(route, query)
+                            .await
+                            .map(|page| Arc::new(page.view()))
                     } else {
                         self.view(path, route).await
                     };
@@ -427,7 +429,10 @@ impl Site {
         };
         // A pre-sized buffer: the body, the thread and the chrome, without regrowing.
         let hint = post.body.html.len()
-            + approved.iter().map(|c| c.body_html.len() + 512).sum::<usize>()
+            + approved
+                .iter()
+                .map(|c| c.body_html.len() + 512)
+                .sum::<usize>()
             + 12 * 1024;
         let html = render_sized(
             &PostPage::new(settings, &post.post, &post.body, comments_open).with_comments(view),

@@ -232,8 +232,14 @@ mod tests {
         assert!(!template.is_empty());
         let missing: Vec<_> = ours.difference(&template).collect();
         let extra: Vec<_> = template.difference(&ours).collect();
-        assert!(missing.is_empty(), "in API_ROUTES, not template.yaml: {missing:?}");
-        assert!(extra.is_empty(), "in template.yaml, not API_ROUTES: {extra:?}");
+        assert!(
+            missing.is_empty(),
+            "in API_ROUTES, not template.yaml: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "in template.yaml, not API_ROUTES: {extra:?}"
+        );
     }
 
     #[test]
