@@ -519,3 +519,95 @@ async fn the_mail_has_both_parts_one_click_headers_and_absolute_signed_links() {
     assert!(short_html.contains("Read on the site"));
     assert!(short_html.contains(&format!("{BASE_URL}/posts/what-are-muscle-knots")));
 }
+
+/// On moto: the planner queues batches in SQS; the sender's handler receives the same
+/// message twice (SQS delivers at least once) and mails each recipient once.
+#[tokio::test]
+async fn sqs_batches_delivered_twice_mail_once_on_moto() {
+    use lambdapress::newsletter::sqs::{handle_sqs_event, SqsQueue};
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let w = on_moto(&endpoint).await;
+    let config = moto::sdk_config(&endpoint).await;
+    let sqs = lambdapress::aws::sqs_client(&config);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(moto::unique_name("newsletter"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for n in 0..60 {
+        subscribe(
+            w.subscribers.as_ref(),
+            &format!("reader{n}@example.com"),
+            true,
+        )
+        .await;
+    }
+    let planner = Planner {
+        content: w.sender.content.clone(),
+        subscribers: w.subscribers.clone(),
+        store: w.ledger.clone(),
+        queue: Arc::new(SqsQueue::new(sqs.clone(), queue_url.clone())),
+    };
+    let post = Post::parse(
+        Slug::parse("queued-news").unwrap(),
+        &post_source("Queued news", now() - Duration::hours(1), "", "Queued."),
+    )
+    .unwrap();
+    (w.write)(
+        "queued-news".into(),
+        post_source("Queued news", now() - Duration::hours(1), "", "Queued."),
+    )
+    .await;
+    let outcome = planner.post_published(&post, now()).await.unwrap();
+    assert_eq!(
+        outcome,
+        lambdapress::newsletter::PlanOutcome::Planned { recipients: 60 }
+    );
+    assert_eq!(
+        planner.post_published(&post, now()).await.unwrap(),
+        lambdapress::newsletter::PlanOutcome::AlreadyPlanned
+    );
+
+    let mut records = Vec::new();
+    while records.len() < 2 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        assert!(
+            !messages.is_empty(),
+            "the planner queued two batches (50 + 10)"
+        );
+        for m in messages {
+            records.push(serde_json::json!({
+                "messageId": m.message_id.unwrap(),
+                "body": m.body.unwrap(),
+                "eventSource": "aws:sqs",
+            }));
+        }
+    }
+    let event = serde_json::json!({ "Records": records });
+    let first = handle_sqs_event(&w.sender, event.clone()).await;
+    let again = handle_sqs_event(&w.sender, event).await;
+    assert_eq!(first["batchItemFailures"], serde_json::json!([]));
+    assert_eq!(again["batchItemFailures"], serde_json::json!([]));
+    let mut to = w.mail.to("Queued news");
+    let total = to.len();
+    to.dedup();
+    assert_eq!(
+        (total, to.len()),
+        (60, 60),
+        "each of 60 readers mailed exactly once"
+    );
+    let counts = w.ledger.counts(&post.slug).await.unwrap();
+    assert_eq!((counts.planned, counts.sent), (60, 60));
+}

@@ -7,6 +7,7 @@ pub mod planner;
 pub mod ports;
 pub mod sender;
 pub mod sqlite;
+pub mod sqs;
 
 pub use planner::{PlanOutcome, Planner};
 pub use ports::{Batch, BatchQueue, Counts, Delivery, NewsletterRecord, NewsletterStore};
