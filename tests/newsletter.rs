@@ -611,3 +611,52 @@ async fn sqs_batches_delivered_twice_mail_once_on_moto() {
     let counts = w.ledger.counts(&post.slug).await.unwrap();
     assert_eq!((counts.planned, counts.sent), (60, 60));
 }
+
+/// The local site (`cargo site`): a new post in the content folder mails the confirmed
+/// local subscribers into the outbox, once; the owner's tools see it.
+#[tokio::test]
+async fn the_local_site_mails_a_new_post_into_the_outbox_once() {
+    use lambdapress_infra::local::{local_feeds, LocalConfig, LocalStores};
+    use lambdapress_infra::newsletter_cli;
+    let dir = ScratchDir::new();
+    copy_dir(&sample_content_dir(), &dir.0.join("content"));
+    let config = LocalConfig {
+        addr: "127.0.0.1:3999".parse().unwrap(),
+        content_dir: dir.0.join("content"),
+        data_dir: dir.0.join("data"),
+    };
+    let stores = LocalStores::open(&config).unwrap();
+    let ann = SubscriberEmail::parse("ann@example.com").unwrap();
+    let at = OffsetDateTime::now_utc() - Duration::days(1);
+    let signup = Signup {
+        email: ann.clone(),
+        source: "/".into(),
+        client_hash: "h".into(),
+        at,
+    };
+    stores.subscribers.sign_up(&signup, Duration::hours(1)).await.unwrap();
+    stores.subscribers.confirm(&ann, at).await.unwrap();
+    let feeds = local_feeds(&stores, "http://127.0.0.1:3999").unwrap();
+    let outbox = || {
+        std::fs::read_dir(dir.0.join("data/outbox"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let source = post_source("Open on Saturdays", OffsetDateTime::now_utc() - Duration::hours(1), "", "From May.");
+    std::fs::write(dir.0.join("content/posts/open-saturdays.md"), &source).unwrap();
+    let slugs = BTreeSet::from([Slug::parse("open-saturdays").unwrap()]);
+    feeds.posts_changed(&slugs).await.unwrap();
+    assert_eq!(outbox(), 1, "one mail in the outbox");
+    std::fs::write(dir.0.join("content/posts/open-saturdays.md"), source.replace("From May.", "From June.")).unwrap();
+    feeds.posts_changed(&slugs).await.unwrap();
+    assert_eq!(outbox(), 1, "an edit mails nobody");
+
+    let status = newsletter_cli::status(stores.newsletters.as_ref(), "open-saturdays").await.unwrap();
+    assert!(status.contains("planned 1, sent 1, skipped 0, failed 0"), "{status}");
+    let eml = newsletter_cli::preview(stores.content.as_ref(), &stores.secret, "open-saturdays", Some("http://127.0.0.1:3999"))
+        .await
+        .unwrap();
+    assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
+    assert!(eml.contains("multipart/alternative"), "{eml}");
+    assert_eq!(newsletter_cli::confirmed_count(stores.subscribers.as_ref()).await.unwrap(), 1);
+}
