@@ -51,6 +51,8 @@ pub struct Feeds {
     /// Without a comment store, the comment feeds are left as they are.
     pub comments: Option<Arc<dyn CommentStore>>,
     pub options: FeedsOptions,
+    /// Mails a post's first publication to the subscribers (see `newsletter`).
+    pub newsletter: Option<Arc<crate::newsletter::Planner>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +112,13 @@ impl Feeds {
             index,
             comments: None,
             options: FeedsOptions::default(),
+            newsletter: None,
         }
+    }
+
+    pub fn with_newsletter(mut self, planner: Arc<crate::newsletter::Planner>) -> Feeds {
+        self.newsletter = Some(planner);
+        self
     }
 
     pub fn with_comments(mut self, comments: Arc<dyn CommentStore>) -> Feeds {
@@ -166,6 +174,9 @@ impl Feeds {
         for slug in slugs {
             let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
             report.indexed(slug, &outcome);
+            if let (IndexOutcome::Indexed, Some(planner)) = (&outcome, &self.newsletter) {
+                planner.post_indexed(slug, (self.options.clock)()).await?;
+            }
         }
         let site = self.site().await?;
         self.regenerate_posts(&site, &mut report).await?;
@@ -200,6 +211,11 @@ impl Feeds {
             report.indexed(slug, outcome);
         }
         let site = self.site().await?;
+        if let Some(planner) = &self.newsletter {
+            planner
+                .publish_due(self.index.as_ref(), (self.options.clock)())
+                .await?;
+        }
         self.regenerate_posts(&site, &mut report).await?;
         if !drifted.is_empty() || report.wrote_any(POSTS_FEEDS) {
             self.regenerate_sitemap(&site, &mut report).await?;
