@@ -169,12 +169,16 @@ pub async fn newest_posts(
     }
     // The object's date may differ from the entry's: keep the feed newest first.
     out.posts
-        .sort_by(|a, b| b.meta.sort_key().cmp(&a.meta.sort_key()));
+        .sort_by_key(|p| std::cmp::Reverse(p.meta.sort_key()));
     Ok(out)
 }
 
 /// The post an object holds, if it may be published at `now`.
-fn checked(fetched: Fetched<crate::ports::StoredObject>, slug: Slug, now: OffsetDateTime) -> Option<Post> {
+fn checked(
+    fetched: Fetched<crate::ports::StoredObject>,
+    slug: Slug,
+    now: OffsetDateTime,
+) -> Option<Post> {
     let Fetched::Found(object) = fetched else {
         return None;
     };
