@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod http;
 pub mod indexer;
 pub mod ports;
+pub mod redirects;
 pub mod render;
 pub mod site;
 pub mod subscribe;

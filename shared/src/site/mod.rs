@@ -47,6 +47,7 @@ pub struct Site {
     options: SiteOptions,
     posts: PostCache,
     settings: SettingsCache,
+    redirects: crate::redirects::RedirectsCache,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -88,6 +89,7 @@ impl Site {
         options: SiteOptions,
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
+        let redirects = crate::redirects::RedirectsCache::new(options.settings_ttl);
         Site {
             content,
             index,
@@ -95,6 +97,7 @@ impl Site {
             options,
             posts: PostCache::default(),
             settings,
+            redirects,
             clock: OffsetDateTime::now_utc,
         }
     }
@@ -108,6 +111,8 @@ impl Site {
         let head_only = req.method() == http::Method::HEAD;
         let response = if req.method() != http::Method::GET && !head_only {
             self.error_response(&SiteError::MethodNotAllowed).await
+        } else if let Some(old_url) = self.old_url(req).await {
+            old_url
         } else {
             match Route::parse(crate::http::request_path(req)) {
                 // Answered before any storage read.
@@ -123,6 +128,25 @@ impl Site {
             return Response::from_parts(parts, Body::Empty);
         }
         response
+    }
+
+    /// An old address (`redirects.toml`) answered with 301 before any other read, or a
+    /// WordPress query on `/` no redirect knows answered 404 rather than the home page.
+    async fn old_url(&self, req: &Request) -> Option<Response<Body>> {
+        let path = crate::http::request_path(req);
+        let query = req.uri().query();
+        match self.redirects.get(self.content.as_ref()).await {
+            Ok(redirects) => {
+                if let Some(to) = redirects.target(path, query) {
+                    return Some(response::redirect(301, to));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "redirects not read"),
+        }
+        if path == "/" && crate::redirects::is_wordpress_query(query) {
+            return Some(self.error_response(&SiteError::NotFound).await);
+        }
+        None
     }
 
     async fn page(&self, route: Route, query: ArticleQuery) -> Result<Page, SiteError> {
@@ -142,7 +166,14 @@ impl Site {
     /// logged: the first request retries them.
     pub async fn warm_up(&self) {
         let now = (self.clock)();
-        let (settings, index) = tokio::join!(self.settings(), self.index.newest(now, 0, 1));
+        let (settings, index, redirects) = tokio::join!(
+            self.settings(),
+            self.index.newest(now, 0, 1),
+            self.redirects.get(self.content.as_ref())
+        );
+        if let Err(e) = redirects {
+            tracing::warn!(error = %e, "warm-up: redirects not loaded");
+        }
         if let Err(e) = settings {
             tracing::warn!(error = %e, "warm-up: site settings not loaded");
         }
