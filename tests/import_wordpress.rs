@@ -308,7 +308,10 @@ fn site_over(dir: &std::path::Path) -> lambdapress::site::Site {
     .unwrap();
     let database = dir.join("data/lambdapress.sqlite");
     lambdapress::site::Site::new(
-        Arc::new(FsContent::new(dir.join("content"), dir.join("data/generated"))),
+        Arc::new(FsContent::new(
+            dir.join("content"),
+            dir.join("data/generated"),
+        )),
         Arc::new(SqlitePostIndex::open(&database).unwrap()),
         Arc::new(SqliteCommentStore::open(&database).unwrap()),
         lambdapress::site::SiteOptions {
@@ -320,10 +323,7 @@ fn site_over(dir: &std::path::Path) -> lambdapress::site::Site {
 
 /// Requests `path` through an API Gateway event; one 301 is followed. Returns the
 /// first status, where it led, and the final status and body.
-async fn visit(
-    site: &lambdapress::site::Site,
-    path: &str,
-) -> (u16, Option<String>, u16, String) {
+async fn visit(site: &lambdapress::site::Site, path: &str) -> (u16, Option<String>, u16, String) {
     let response = site.handle(&fixtures::http_api("GET", path, &[])).await;
     let first = response.status().as_u16();
     let location = fixtures::header(&response, "location").map(str::to_owned);
@@ -362,9 +362,17 @@ async fn every_old_address_of_a_year_month_permalink_export_resolves() {
         ("/2024/03/what-are-muscle-knots/", knots, "Muscle Knots"),
         ("/2024/03/what-are-muscle-knots", knots, "Muscle Knots"),
         ("/?p=10", knots, "Muscle Knots"),
-        ("/2024/03/what-are-muscle-knots/back-tension/", knots, "Muscle Knots"),
+        (
+            "/2024/03/what-are-muscle-knots/back-tension/",
+            knots,
+            "Muscle Knots",
+        ),
         ("/?attachment_id=12", knots, "Muscle Knots"),
-        ("/category/muscle-pain/", "/tags/muscle-pain", "Muscle Knots"),
+        (
+            "/category/muscle-pain/",
+            "/tags/muscle-pain",
+            "Muscle Knots",
+        ),
         ("/tag/acupuncture/", "/tags/acupuncture", "Muscle Knots"),
         ("/?tag=acupuncture", "/tags/acupuncture", "Muscle Knots"),
         ("/author/mei/", "/", "Muscle Knots"),
@@ -425,7 +433,11 @@ async fn every_old_address_of_a_postname_permalink_export_resolves() {
     let path = embedded.dir.0.join("data/generated/redirects.toml");
     let before = std::fs::read(&path).unwrap();
     let again = import_at(&embedded, &export).await;
-    assert_eq!((again.redirects_added, again.posts_written), (0, 0), "{again}");
+    assert_eq!(
+        (again.redirects_added, again.posts_written),
+        (0, 0),
+        "{again}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
 
@@ -439,7 +451,11 @@ async fn a_dry_run_writes_no_redirects() {
         })
         .await;
     assert!(summary.redirects_added > 0, "{summary}");
-    assert!(!embedded.dir.0.join("data/generated/redirects.toml").exists());
+    assert!(!embedded
+        .dir
+        .0
+        .join("data/generated/redirects.toml")
+        .exists());
 }
 
 #[tokio::test]
@@ -471,10 +487,16 @@ async fn redirects_are_one_object_in_s3_served_before_the_page() {
         .expect("one redirects object in the bucket");
     let text = object.body.collect().await.unwrap().into_bytes();
     let text = String::from_utf8(text.to_vec()).unwrap();
-    assert!(text.contains("\"/hello-compost\" = \"/posts/hello-compost\""), "{text}");
+    assert!(
+        text.contains("\"/hello-compost\" = \"/posts/hello-compost\""),
+        "{text}"
+    );
 
     let site = lambdapress::site::Site::new(
-        Arc::new(lambdapress::adapters::S3Content::new(s3.clone(), bucket.clone())),
+        Arc::new(lambdapress::adapters::S3Content::new(
+            s3.clone(),
+            bucket.clone(),
+        )),
         Arc::new(moto::dynamo_index(&endpoint).await),
         Arc::new(moto::dynamo_comments(&endpoint).await),
         lambdapress::site::SiteOptions::default(),

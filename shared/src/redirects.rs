@@ -28,6 +28,8 @@ pub struct RedirectProblem {
     pub message: String,
 }
 
+impl std::error::Error for RedirectProblem {}
+
 impl fmt::Display for RedirectProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{REDIRECTS_KEY}: `{}`: {}", self.from, self.message)
@@ -78,16 +80,19 @@ impl Redirects {
             from: from.to_owned(),
             message,
         };
-        let table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| problem("", format!("not valid TOML: {}", e.message())))?;
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            problem("", format!("not valid TOML: {}", e.message()))
+        })?;
         let mut redirects = Redirects::new();
         for (key, value) in &table {
             if key != "redirects" {
                 return Err(problem(key, "unknown table (known: redirects)".into()));
             }
             let Some(entries) = value.as_table() else {
-                return Err(problem(key, "must be a table of \"/old\" = \"/new\"".into()));
+                return Err(problem(
+                    key,
+                    "must be a table of \"/old\" = \"/new\"".into(),
+                ));
             };
             for (from, to) in entries {
                 let Some(to) = to.as_str() else {
@@ -183,7 +188,10 @@ impl Redirects {
                 });
                 continue;
             }
-            if let Some(next) = local.as_deref().and_then(|t| self.map.get(t).map(|n| (t, n))) {
+            if let Some(next) = local
+                .as_deref()
+                .and_then(|t| self.map.get(t).map(|n| (t, n)))
+            {
                 let looped = normalize_url_path(next.1) == from;
                 problems.push(RedirectProblem {
                     from: from.into(),

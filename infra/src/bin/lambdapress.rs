@@ -13,10 +13,10 @@
 
 use anyhow::bail;
 use lambdapress::domain::{Post, SiteSettings, Slug, SubscriberEmail};
+use lambdapress::indexer::reindex_all;
+use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress::redirects::{redirects_key, Redirects};
 use lambdapress::site::routes::Route;
-use lambdapress::indexer::reindex_all;
-use lambdapress::ports::{ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress_infra::comments_cli;
 use lambdapress_infra::import;
 use lambdapress_infra::local::{local_feeds, serve, LocalConfig, LocalStores};
@@ -175,9 +175,7 @@ async fn rename(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
     let (from, to) = (format!("/posts/{old}"), format!("/posts/{new}"));
     redirects.remove(&to);
     redirects.retarget(&from, &to);
-    redirects
-        .insert(&from, &to)
-        .map_err(anyhow::Error::msg)?;
+    redirects.insert(&from, &to).map_err(anyhow::Error::msg)?;
     content
         .put(
             &ContentKey::post(&new),
@@ -242,6 +240,22 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
             "importing {} into s3://{bucket} and table {table}",
             path.display()
         );
+        let stores = import::Stores {
+            content: &content,
+            index: &index,
+            comments: &comments,
+            secret: &secret,
+        };
+        import::import_wordpress(&path, &stores, options, &bar).await?
+    } else if options.dry_run && !LocalStores::database_path(config).exists() {
+        // Nothing was imported before: a dry run reads against empty in-memory stores,
+        // so it creates neither the SQLite file nor the secret.
+        use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
+        let content = FsContent::new(&config.content_dir, config.data_dir.join("generated"));
+        let index = SqlitePostIndex::in_memory()?;
+        let comments = SqliteCommentStore::in_memory()?;
+        let secret = lambdapress::domain::Secret::new(*b"dry-run-only-never-stored-secret-0123")?;
+        println!("dry run of {} (nothing is written)", path.display());
         let stores = import::Stores {
             content: &content,
             index: &index,

@@ -97,7 +97,11 @@ impl OldUrls {
             };
             self.add(&format!("/{base}/{nicename}/"), &target);
             self.add(&format!("/{base}/{nicename}/feed/"), "/feed.xml");
-            let query = if base == "tag" { "tag" } else { "category_name" };
+            let query = if base == "tag" {
+                "tag"
+            } else {
+                "category_name"
+            };
             self.add(&format!("/?{query}={nicename}"), &target);
         }
         let creator = item.creator.trim();
@@ -126,7 +130,11 @@ impl OldUrls {
     /// All redirects, once every post is known (attachment pages go to their post).
     pub fn finish(mut self) -> Redirects {
         for (id, page, parent) in std::mem::take(&mut self.attachments) {
-            let to = self.posts.get(&parent).cloned().unwrap_or_else(|| "/".into());
+            let to = self
+                .posts
+                .get(&parent)
+                .cloned()
+                .unwrap_or_else(|| "/".into());
             if !page.is_empty() {
                 self.add(&page, &to);
             }
@@ -146,7 +154,10 @@ mod tests {
             link_path("https://x.example/2024/03/a/").as_deref(),
             Some("/2024/03/a/")
         );
-        assert_eq!(link_path("https://x.example/?p=30").as_deref(), Some("/?p=30"));
+        assert_eq!(
+            link_path("https://x.example/?p=30").as_deref(),
+            Some("/?p=30")
+        );
         assert_eq!(link_path("http://x.example").as_deref(), Some("/"));
         assert_eq!(link_path("/relative"), None);
     }

@@ -4,12 +4,12 @@
 
 use super::comment::{map_comments, SkippedComment};
 use super::markdown::Converter;
+use super::old_urls::OldUrls;
 use super::post::{map_post, Attachments, NotAPost, Slugs};
 use super::wxr::{Malformed, Position, WxrReader};
 use lambdapress::domain::Secret;
 use lambdapress::indexer::{sync_post, IndexOutcome};
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, Inserted, PostIndex};
-use super::old_urls::OldUrls;
 use lambdapress::redirects::{redirects_key, Redirects};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -199,7 +199,9 @@ async fn write_redirects(
         Fetched::Found(o) => {
             let text = String::from_utf8_lossy(&o.bytes).into_owned();
             let parsed = Redirects::parse(&text).map_err(|e| {
-                anyhow::anyhow!("{e}; fix or remove it before importing (nothing was written to it)")
+                anyhow::anyhow!(
+                    "{e}; fix or remove it before importing (nothing was written to it)"
+                )
             })?;
             (Some(o.bytes), parsed)
         }
