@@ -294,3 +294,225 @@ async fn the_import_writes_to_s3_and_dynamodb_the_same_way() {
     assert_eq!((second.posts_unchanged, second.posts_written), (3, 0));
     assert_eq!((second.comments_stored, second.comments_existing), (0, 7));
 }
+
+// ---- Switching over: every old address of the export resolves on the new site ----
+
+/// A site over the scratch folder an import wrote into, with a `site.toml`.
+fn site_over(dir: &std::path::Path) -> lambdapress::site::Site {
+    use std::sync::Arc;
+    std::fs::create_dir_all(dir.join("content")).unwrap();
+    std::fs::copy(
+        lambdapress_tests::sample::sample_content_dir().join("site.toml"),
+        dir.join("content/site.toml"),
+    )
+    .unwrap();
+    let database = dir.join("data/lambdapress.sqlite");
+    lambdapress::site::Site::new(
+        Arc::new(FsContent::new(
+            dir.join("content"),
+            dir.join("data/generated"),
+        )),
+        Arc::new(SqlitePostIndex::open(&database).unwrap()),
+        Arc::new(SqliteCommentStore::open(&database).unwrap()),
+        lambdapress::site::SiteOptions {
+            base_url: None,
+            settings_ttl: std::time::Duration::ZERO,
+            view_ttl: std::time::Duration::ZERO,
+            ..Default::default()
+        },
+    )
+}
+
+/// Requests `path` through an API Gateway event; one 301 is followed. Returns the
+/// first status, where it led, and the final status and body.
+async fn visit(site: &lambdapress::site::Site, path: &str) -> (u16, Option<String>, u16, String) {
+    let response = site.handle(&fixtures::http_api("GET", path, &[])).await;
+    let first = response.status().as_u16();
+    let location = fixtures::header(&response, "location").map(str::to_owned);
+    let Some(to) = location.clone().filter(|_| first == 301) else {
+        return (first, None, first, fixtures::body_text(&response));
+    };
+    let response = site.handle(&fixtures::http_api("GET", &to, &[])).await;
+    (
+        first,
+        location,
+        response.status().as_u16(),
+        fixtures::body_text(&response),
+    )
+}
+
+async fn import_at(embedded: &Embedded, export: &std::path::Path) -> Summary {
+    let stores = Stores {
+        content: &embedded.content,
+        index: &embedded.index,
+        comments: &embedded.comments,
+        secret: &embedded.secret,
+    };
+    import_wordpress(export, &stores, Options::default(), &Silent)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_old_address_of_a_year_month_permalink_export_resolves() {
+    let embedded = Embedded::open();
+    let summary = embedded.import(Options::default()).await;
+    assert!(summary.redirects > 10, "{summary}");
+    let site = site_over(&embedded.dir.0);
+    let knots = "/posts/what-are-muscle-knots";
+    for (old, to, contains) in [
+        ("/2024/03/what-are-muscle-knots/", knots, "Muscle Knots"),
+        ("/2024/03/what-are-muscle-knots", knots, "Muscle Knots"),
+        ("/?p=10", knots, "Muscle Knots"),
+        (
+            "/2024/03/what-are-muscle-knots/back-tension/",
+            knots,
+            "Muscle Knots",
+        ),
+        ("/?attachment_id=12", knots, "Muscle Knots"),
+        (
+            "/category/muscle-pain/",
+            "/tags/muscle-pain",
+            "Muscle Knots",
+        ),
+        ("/tag/acupuncture/", "/tags/acupuncture", "Muscle Knots"),
+        ("/?tag=acupuncture", "/tags/acupuncture", "Muscle Knots"),
+        ("/author/mei/", "/", "Muscle Knots"),
+        ("/2024/03/", "/", "Muscle Knots"),
+        ("/2024/", "/", "Muscle Knots"),
+        ("/feed/", "/feed.xml", ""),
+        ("/?feed=rss2", "/feed.xml", ""),
+        ("/comments/feed/", "/comments/feed.xml", ""),
+        (
+            "/2024/03/what-are-muscle-knots/feed/",
+            "/posts/what-are-muscle-knots/comments.xml",
+            "",
+        ),
+    ] {
+        let (first, location, _, body) = visit(&site, old).await;
+        assert_eq!(first, 301, "{old}");
+        assert_eq!(location.as_deref(), Some(to), "{old}");
+        assert!(body.contains(contains), "{old} → {to}: {body:.300}");
+    }
+    // A WordPress query no redirect knows is a 404, not the home page; a draft's too.
+    for unknown in ["/?p=999", "/?page_id=999", "/?p=30"] {
+        assert_eq!(visit(&site, unknown).await.0, 404, "{unknown}");
+    }
+    // The site's own addresses are not shadowed.
+    assert_eq!(visit(&site, knots).await.0, 200);
+    assert_eq!(visit(&site, "/").await.0, 200);
+
+    let again = embedded.import(Options::default()).await;
+    assert_eq!(again.redirects_added, 0, "{again}");
+}
+
+#[tokio::test]
+async fn every_old_address_of_a_postname_permalink_export_resolves() {
+    let embedded = Embedded::open();
+    let export = fixtures::path("wordpress-export-postname.xml");
+    let first = import_at(&embedded, &export).await;
+    assert_eq!(first.posts_written, 2, "{first}");
+    let site = site_over(&embedded.dir.0);
+    for (old, to) in [
+        ("/hello-compost/", "/posts/hello-compost"),
+        ("/tomatoes-in-pots/", "/posts/tomatoes-in-pots"),
+        ("/?p=103", "/posts/tomatoes-in-pots"),
+        ("/hello-compost/heap-photo/", "/posts/hello-compost"),
+        ("/hello-compost/feed/", "/posts/hello-compost/comments.xml"),
+        ("/category/soil-care/", "/tags/soil-care"),
+        ("/tag/compost/", "/tags/compost"),
+        ("/category/uncategorized/", "/"),
+        ("/2023/07/", "/"),
+    ] {
+        let (status, location, _, _) = visit(&site, old).await;
+        assert_eq!((status, location.as_deref()), (301, Some(to)), "{old}");
+    }
+    let (_, _, end, body) = visit(&site, "/tomatoes-in-pots/").await;
+    assert_eq!(end, 200);
+    assert!(body.contains("Deep pots"), "{body:.300}");
+
+    // Twice: redirects.toml is byte for byte the same and not rewritten.
+    let path = embedded.dir.0.join("data/generated/redirects.toml");
+    let before = std::fs::read(&path).unwrap();
+    let again = import_at(&embedded, &export).await;
+    assert_eq!(
+        (again.redirects_added, again.posts_written),
+        (0, 0),
+        "{again}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[tokio::test]
+async fn a_dry_run_writes_no_redirects() {
+    let embedded = Embedded::open();
+    let summary = embedded
+        .import(Options {
+            dry_run: true,
+            ..Options::default()
+        })
+        .await;
+    assert!(summary.redirects_added > 0, "{summary}");
+    assert!(!embedded
+        .dir
+        .0
+        .join("data/generated/redirects.toml")
+        .exists());
+}
+
+#[tokio::test]
+async fn redirects_are_one_object_in_s3_served_before_the_page() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    use std::sync::Arc;
+    let (content, s3, bucket) = moto::s3_content(&endpoint).await;
+    let (index, comments) = moto::dynamo_stores(&endpoint).await;
+    let secret = secret();
+    let stores = Stores {
+        content: &content,
+        index: &index,
+        comments: &comments,
+        secret: &secret,
+    };
+    let export = fixtures::path("wordpress-export-postname.xml");
+    let summary = import_wordpress(&export, &stores, Options::default(), &Silent)
+        .await
+        .unwrap();
+    assert!(summary.redirects_added > 0);
+    let object = s3
+        .get_object()
+        .bucket(&bucket)
+        .key("redirects.toml")
+        .send()
+        .await
+        .expect("one redirects object in the bucket");
+    let text = object.body.collect().await.unwrap().into_bytes();
+    let text = String::from_utf8(text.to_vec()).unwrap();
+    assert!(
+        text.contains("\"/hello-compost\" = \"/posts/hello-compost\""),
+        "{text}"
+    );
+
+    let site = lambdapress::site::Site::new(
+        Arc::new(lambdapress::adapters::S3Content::new(
+            s3.clone(),
+            bucket.clone(),
+        )),
+        Arc::new(moto::dynamo_index(&endpoint).await),
+        Arc::new(moto::dynamo_comments(&endpoint).await),
+        lambdapress::site::SiteOptions::default(),
+    );
+    let response = site
+        .handle(&fixtures::http_api("GET", "/?p=103", &[]))
+        .await;
+    assert_eq!(response.status(), 301);
+    assert_eq!(
+        fixtures::header(&response, "location"),
+        Some("/posts/tomatoes-in-pots")
+    );
+    let response = site
+        .handle(&fixtures::http_api("GET", "/?p=404404", &[]))
+        .await;
+    assert_eq!(response.status(), 404);
+}

@@ -24,6 +24,7 @@ pub mod http;
 pub mod indexer;
 pub mod newsletter;
 pub mod ports;
+pub mod redirects;
 pub mod render;
 pub mod site;
 pub mod subscribe;

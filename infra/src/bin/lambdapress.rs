@@ -5,6 +5,8 @@
 //!   lambdapress reindex    rebuild the local post index from the content folder
 //!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
 //!                          posts, tags and comments from a WordPress export
+//!   lambdapress rename <old-slug> <new-slug>
+//!                          move a post, keeping its old address as a redirect
 //!   lambdapress comments   list pending comments; approve, spam or delete one by id
 //!   lambdapress subscribers export         confirmed subscribers as CSV on stdout
 //!   lambdapress subscribers erase <email>  remove one address's record completely
@@ -12,9 +14,11 @@
 //!   lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>
 
 use anyhow::bail;
-use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
+use lambdapress::domain::{Post, SiteSettings, Slug, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
-use lambdapress::ports::{ContentKey, ContentStore, Fetched, SubscriberStore};
+use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
+use lambdapress::redirects::{redirects_key, Redirects};
+use lambdapress::site::routes::Route;
 use lambdapress_infra::comments_cli;
 use lambdapress_infra::import;
 use lambdapress_infra::local::{local_feeds, serve, LocalConfig, LocalStores};
@@ -25,6 +29,8 @@ const USAGE: &str =
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml and every post, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
+  rename <old-slug> <new-slug>
+            move posts/<old>.md to posts/<new>.md; /posts/<old> redirects to /posts/<new>
   comments pending | approve <id> | spam <id> | delete <id>
                              the moderation queue, and a comment's fate by id
   subscribers export         confirmed subscribers as CSV on stdout
@@ -55,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
             println!("re-indexed {} posts", outcomes.len());
             Ok(())
         }
+        "rename" => rename(&config, std::env::args().skip(2).collect()).await,
         "import" => import_command(&config, std::env::args().skip(2).collect()).await,
         "comments" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
@@ -120,10 +127,85 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             }
         }
     }
+    let redirects = match load_redirects(stores.content.as_ref()).await {
+        Ok(r) => r,
+        Err(e) => {
+            println!("{e}");
+            problems += 1;
+            Redirects::new()
+        }
+    };
+    for problem in redirects.validate(|path| match Route::parse(path) {
+        Route::Post(slug) => slugs.contains(&slug),
+        Route::NotFound | Route::Redirect(_) => false,
+        _ => true,
+    }) {
+        println!("{problem}");
+        problems += 1;
+    }
     if problems > 0 {
         bail!("{problems} problem(s) in {}", config.content_dir.display());
     }
-    println!("{} posts and site.toml are fine", slugs.len());
+    println!(
+        "{} posts, {} redirects and site.toml are fine",
+        slugs.len(),
+        redirects.len()
+    );
+    Ok(())
+}
+
+async fn load_redirects(content: &dyn ContentStore) -> anyhow::Result<Redirects> {
+    match content.get(&redirects_key(), None).await? {
+        Fetched::Found(o) => Ok(Redirects::parse(&String::from_utf8_lossy(&o.bytes))?),
+        _ => Ok(Redirects::new()),
+    }
+}
+
+/// Moves a post to a new slug; its old address (and every redirect that pointed at it)
+/// now leads to the new one, so no link breaks and no chain forms.
+async fn rename(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
+    let [old, new] = args.as_slice() else {
+        bail!("usage: lambdapress rename <old-slug> <new-slug>");
+    };
+    let old = Slug::parse(old).map_err(|e| anyhow::anyhow!("`{old}`: {e}"))?;
+    let new = Slug::parse(new).map_err(|e| anyhow::anyhow!("`{new}`: {e}"))?;
+    let stores = LocalStores::open(config)?;
+    let content = stores.content.as_ref();
+    let Fetched::Found(object) = content.get(&ContentKey::post(&old), None).await? else {
+        bail!("posts/{old}.md does not exist");
+    };
+    if let Fetched::Found(_) = content.get(&ContentKey::post(&new), None).await? {
+        bail!("posts/{new}.md already exists; nothing was changed");
+    }
+    Post::parse(new.clone(), &String::from_utf8_lossy(&object.bytes))?;
+    let mut redirects = load_redirects(content).await?;
+    let (from, to) = (format!("/posts/{old}"), format!("/posts/{new}"));
+    redirects.remove(&to);
+    redirects.retarget(&from, &to);
+    redirects.insert(&from, &to).map_err(anyhow::Error::msg)?;
+    content
+        .put(
+            &ContentKey::post(&new),
+            object.bytes,
+            "text/markdown; charset=utf-8",
+            "no-cache",
+        )
+        .await?;
+    content
+        .put(
+            &redirects_key(),
+            redirects.to_toml().into_bytes(),
+            "application/toml",
+            "no-cache",
+        )
+        .await?;
+    content.delete(&ContentKey::post(&old)).await?;
+    lambdapress::indexer::sync_post(content, stores.index.as_ref(), &new).await?;
+    lambdapress::indexer::sync_post(content, stores.index.as_ref(), &old).await?;
+    println!("renamed posts/{old}.md to posts/{new}.md; {from} redirects to {to}");
+    if !stores.comments.approved_for_post(&old).await?.is_empty() {
+        println!("note: its comments stay filed under `{old}`; they are not moved");
+    }
     Ok(())
 }
 
@@ -165,6 +247,22 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
             "importing {} into s3://{bucket} and table {table}",
             path.display()
         );
+        let stores = import::Stores {
+            content: &content,
+            index: &index,
+            comments: &comments,
+            secret: &secret,
+        };
+        import::import_wordpress(&path, &stores, options, &bar).await?
+    } else if options.dry_run && !LocalStores::database_path(config).exists() {
+        // Nothing was imported before: a dry run reads against empty in-memory stores,
+        // so it creates neither the SQLite file nor the secret.
+        use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
+        let content = FsContent::new(&config.content_dir, config.data_dir.join("generated"));
+        let index = SqlitePostIndex::in_memory()?;
+        let comments = SqliteCommentStore::in_memory()?;
+        let secret = lambdapress::domain::Secret::new(*b"dry-run-only-never-stored-secret-0123")?;
+        println!("dry run of {} (nothing is written)", path.display());
         let stores = import::Stores {
             content: &content,
             index: &index,

@@ -3,6 +3,7 @@
 
 pub mod comment;
 pub mod markdown;
+pub mod old_urls;
 pub mod post;
 pub mod progress;
 pub mod run;

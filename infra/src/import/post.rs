@@ -81,6 +81,9 @@ pub struct MappedPost {
     pub slug: Slug,
     pub wp_id: String,
     pub draft: bool,
+    pub date: OffsetDateTime,
+    /// The tags kept (their pages are where category and tag archives now go).
+    pub tags: Vec<Tag>,
     /// The whole `posts/<slug>.md` file.
     pub source: String,
     /// Things the owner may want to check (a tag that has no slug, a missing image).
@@ -229,6 +232,8 @@ pub fn map_post(
         slug,
         wp_id: wp_id.to_owned(),
         draft,
+        date,
+        tags,
         source,
         notes,
     })

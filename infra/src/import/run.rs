@@ -4,11 +4,13 @@
 
 use super::comment::{map_comments, SkippedComment};
 use super::markdown::Converter;
+use super::old_urls::OldUrls;
 use super::post::{map_post, Attachments, NotAPost, Slugs};
 use super::wxr::{Malformed, Position, WxrReader};
 use lambdapress::domain::Secret;
 use lambdapress::indexer::{sync_post, IndexOutcome};
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, Inserted, PostIndex};
+use lambdapress::redirects::{redirects_key, Redirects};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -71,6 +73,10 @@ pub struct Summary {
     pub skipped_comments: BTreeMap<String, usize>,
     /// Items that could not be read, with where they are.
     pub malformed: Vec<Malformed>,
+    /// Old addresses (permalinks, `?p=`, archives, feeds) the export gives redirects for.
+    pub redirects: usize,
+    /// Of those, the ones `redirects.toml` did not hold yet.
+    pub redirects_added: usize,
     /// Things the owner may want to check, with the post they concern.
     pub notes: Vec<String>,
 }
@@ -101,8 +107,10 @@ pub async fn import_wordpress(
 
     // Featured images point at attachments that may come later in the export.
     let mut attachments = Attachments::default();
+    let mut old_urls = OldUrls::new();
     for item in open()?.flatten() {
         attachments.add(&item);
+        old_urls.attachment(&item);
     }
 
     let converter = Converter::new();
@@ -143,6 +151,9 @@ pub async fn import_wordpress(
                                 .push(format!("posts/{}.md ({position}): {note}", post.slug));
                         }
                         write_post(stores, options, &post, &mut summary).await?;
+                        if !post.draft {
+                            old_urls.post(&item, &post.slug, &post.tags, post.date);
+                        }
                         let comments =
                             map_comments(&post.slug, &item.comments, &converter, stores.secret);
                         for (wp_id, mapped) in comments {
@@ -170,8 +181,50 @@ pub async fn import_wordpress(
         }
         progress.advance(reader.bytes_read(), &summary);
     }
+    write_redirects(stores, options, old_urls.finish(), &mut summary).await?;
     progress.finish(&summary);
     Ok(summary)
+}
+
+/// Merges the old addresses into `redirects.toml`: entries already there (the owner's,
+/// or an earlier run's) are kept as they are; the object is written only if it changes.
+async fn write_redirects(
+    stores: &Stores<'_>,
+    options: Options,
+    imported: Redirects,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let key = redirects_key();
+    let (existing_bytes, mut merged) = match stores.content.get(&key, None).await? {
+        Fetched::Found(o) => {
+            let text = String::from_utf8_lossy(&o.bytes).into_owned();
+            let parsed = Redirects::parse(&text).map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}; fix or remove it before importing (nothing was written to it)"
+                )
+            })?;
+            (Some(o.bytes), parsed)
+        }
+        _ => (None, Redirects::new()),
+    };
+    summary.redirects = imported.len();
+    for (from, to) in imported.entries() {
+        if !merged.contains(from) {
+            let _ = merged.insert(from, to);
+            summary.redirects_added += 1;
+        }
+    }
+    let text = merged.to_toml();
+    if existing_bytes.as_deref() == Some(text.as_bytes()) || summary.redirects_added == 0 {
+        return Ok(());
+    }
+    if !options.dry_run {
+        stores
+            .content
+            .put(&key, text.into_bytes(), "application/toml", "no-cache")
+            .await?;
+    }
+    Ok(())
 }
 
 async fn write_post(
@@ -278,6 +331,13 @@ impl fmt::Display for Summary {
             self.comments_stored,
             would("stored", "to store"),
             self.comments_existing
+        )?;
+        writeln!(
+            f,
+            "  redirects: {} old addresses, {} {} to redirects.toml",
+            self.redirects,
+            self.redirects_added,
+            would("added", "to add")
         )?;
         for (reason, n) in &self.skipped_items {
             writeln!(f, "  skipped {n} {reason}")?;

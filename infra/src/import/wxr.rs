@@ -64,6 +64,10 @@ pub struct WxrItem {
     pub post_type: String,
     pub comment_status: String,
     pub attachment_url: String,
+    /// `wp:post_parent` (an attachment's post), `0` for none.
+    pub post_parent: String,
+    /// `dc:creator` (the author's login, as in `/author/<login>/`).
+    pub creator: String,
     pub categories: Vec<Category>,
     /// `_thumbnail_id` (the featured image's attachment id).
     pub thumbnail_id: String,
@@ -282,6 +286,8 @@ fn assign(
         (None, b"wp:post_type") => item.post_type = take,
         (None, b"wp:comment_status") => item.comment_status = take,
         (None, b"wp:attachment_url") => item.attachment_url = take,
+        (None, b"wp:post_parent") => item.post_parent = take,
+        (None, b"dc:creator") => item.creator = take,
         (None, b"category") => {
             let mut c = std::mem::take(category);
             c.name = take;

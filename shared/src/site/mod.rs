@@ -74,6 +74,7 @@ pub struct Site {
     posts: PostCache,
     settings: SettingsCache,
     views: ViewCache,
+    redirects: crate::redirects::RedirectsCache,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -114,6 +115,7 @@ impl Site {
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
         let views = ViewCache::new(options.view_budget, options.view_ttl.min(PAGE_MAX_AGE));
+        let redirects = crate::redirects::RedirectsCache::new(options.settings_ttl);
         Site {
             content,
             index,
@@ -122,6 +124,7 @@ impl Site {
             posts: PostCache::default(),
             settings,
             views,
+            redirects,
             clock: OffsetDateTime::now_utc,
         }
     }
@@ -135,6 +138,8 @@ impl Site {
         let head_only = req.method() == http::Method::HEAD;
         let response = if req.method() != http::Method::GET && !head_only {
             self.error_response(&SiteError::MethodNotAllowed).await
+        } else if let Some(old_url) = self.old_url(req).await {
+            old_url
         } else {
             let path = crate::http::request_path(req);
             match Route::parse(path) {
@@ -262,6 +267,25 @@ impl Site {
         })
     }
 
+    /// An old address (`redirects.toml`) answered with 301 before any other read, or a
+    /// WordPress query on `/` no redirect knows answered 404 rather than the home page.
+    async fn old_url(&self, req: &Request) -> Option<Response<Body>> {
+        let path = crate::http::request_path(req);
+        let query = req.uri().query();
+        match self.redirects.get(self.content.as_ref()).await {
+            Ok(redirects) => {
+                if let Some(to) = redirects.target(path, query) {
+                    return Some(response::redirect(301, to));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "redirects not read"),
+        }
+        if path == "/" && crate::redirects::is_wordpress_query(query) {
+            return Some(self.error_response(&SiteError::NotFound).await);
+        }
+        None
+    }
+
     async fn page(&self, route: Route, query: ArticleQuery) -> Result<Page, SiteError> {
         match route {
             Route::Home { page } => self.listing(None, page).await,
@@ -279,7 +303,14 @@ impl Site {
     /// logged: the first request retries them.
     pub async fn warm_up(&self) {
         let now = (self.clock)();
-        let (settings, index) = tokio::join!(self.settings(), self.index.newest(now, 0, 1));
+        let (settings, index, redirects) = tokio::join!(
+            self.settings(),
+            self.index.newest(now, 0, 1),
+            self.redirects.get(self.content.as_ref())
+        );
+        if let Err(e) = redirects {
+            tracing::warn!(error = %e, "warm-up: redirects not loaded");
+        }
         if let Err(e) = settings {
             tracing::warn!(error = %e, "warm-up: site settings not loaded");
         }

@@ -1,0 +1,369 @@
+//! Redirects as data: one `redirects.toml` object of old path → new URL, parsed once,
+//! looked up in one hash probe, validated (no loops, chains or shadowed live URLs) and
+//! cached per warm instance, revalidated by ETag as the settings are.
+
+use crate::ports::{ContentKey, ContentStore, Fetched, StoreError};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The content key of the redirects object (bucket, or local content folder).
+pub const REDIRECTS_KEY: &str = "redirects.toml";
+
+pub fn redirects_key() -> ContentKey {
+    ContentKey::generated(REDIRECTS_KEY).expect("a plain name")
+}
+
+/// Old path (with its query, for forms like `/?p=4`) → where it now lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Redirects {
+    map: HashMap<String, String>,
+}
+
+/// A redirects file that cannot be read, or an entry that must not be served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectProblem {
+    pub from: String,
+    pub message: String,
+}
+
+impl std::error::Error for RedirectProblem {}
+
+impl fmt::Display for RedirectProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{REDIRECTS_KEY}: `{}`: {}", self.from, self.message)
+    }
+}
+
+/// The lookup form of a path and query: percent-escapes decoded, no trailing slash
+/// (except `/` itself), `?query` kept as given. `/About/` and `/About` are one key.
+pub fn normalize(path: &str, query: Option<&str>) -> String {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let trimmed = decoded.trim_end_matches('/');
+    let mut key = if trimmed.is_empty() {
+        "/".to_owned()
+    } else if trimmed.starts_with('/') {
+        trimmed.to_owned()
+    } else {
+        format!("/{trimmed}")
+    };
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        key.push('?');
+        key.push_str(q);
+    }
+    key
+}
+
+/// Splits `"/x/?p=4"` into its normalized key.
+pub fn normalize_url_path(path_and_query: &str) -> String {
+    match path_and_query.split_once('?') {
+        Some((path, query)) => normalize(path, Some(query)),
+        None => normalize(path_and_query, None),
+    }
+}
+
+fn valid_target(to: &str) -> bool {
+    (to.starts_with('/') && !to.starts_with("//"))
+        || to.starts_with("https://")
+        || to.starts_with("http://")
+}
+
+impl Redirects {
+    pub fn new() -> Redirects {
+        Redirects::default()
+    }
+
+    /// Reads `redirects.toml`: a `[redirects]` table of `"/old/" = "/new"`.
+    pub fn parse(text: &str) -> Result<Redirects, RedirectProblem> {
+        let problem = |from: &str, message: String| RedirectProblem {
+            from: from.to_owned(),
+            message,
+        };
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            problem("", format!("not valid TOML: {}", e.message()))
+        })?;
+        let mut redirects = Redirects::new();
+        for (key, value) in &table {
+            if key != "redirects" {
+                return Err(problem(key, "unknown table (known: redirects)".into()));
+            }
+            let Some(entries) = value.as_table() else {
+                return Err(problem(
+                    key,
+                    "must be a table of \"/old\" = \"/new\"".into(),
+                ));
+            };
+            for (from, to) in entries {
+                let Some(to) = to.as_str() else {
+                    return Err(problem(from, "the target must be a string".into()));
+                };
+                redirects.insert(from, to).map_err(|m| problem(from, m))?;
+            }
+        }
+        Ok(redirects)
+    }
+
+    /// Adds one redirect; the old path is normalized. Refuses a target that is not a
+    /// site path or an http(s) URL, and an old path that is not a path.
+    pub fn insert(&mut self, from: &str, to: &str) -> Result<(), String> {
+        if !from.starts_with('/') || from.starts_with("//") {
+            return Err("the old address must be a path starting with one `/`".into());
+        }
+        if !valid_target(to) {
+            return Err(format!(
+                "target `{to}` must be a path on this site or an http(s) URL"
+            ));
+        }
+        self.map.insert(normalize_url_path(from), to.to_owned());
+        Ok(())
+    }
+
+    /// Whether `from` (a path as written, with any query) has a redirect.
+    pub fn contains(&self, from: &str) -> bool {
+        self.map.contains_key(&normalize_url_path(from))
+    }
+
+    pub fn remove(&mut self, from: &str) -> Option<String> {
+        self.map.remove(&normalize_url_path(from))
+    }
+
+    /// One hash lookup: where `path` (raw, as requested) with `query` now lives.
+    pub fn target(&self, path: &str, query: Option<&str>) -> Option<&str> {
+        if self.map.is_empty() {
+            return None;
+        }
+        self.map.get(&normalize(path, query)).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Every entry, sorted by old path.
+    pub fn entries(&self) -> BTreeMap<&str, &str> {
+        self.map
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
+    /// Points every redirect to `old` at `new` instead (a renamed post's old aliases).
+    pub fn retarget(&mut self, old: &str, new: &str) {
+        for to in self.map.values_mut() {
+            if to == old {
+                *to = new.to_owned();
+            }
+        }
+    }
+
+    /// The file as written: sorted, so the same redirects are the same bytes.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# Old addresses answered with 301 before anything else (lambdapress import, rename).\n\
+             # \"/old/path/\" = \"/new/path\"; `lambdapress check` refuses loops, chains and live URLs.\n\
+             [redirects]\n",
+        );
+        for (from, to) in self.entries() {
+            out.push_str(&format!("{} = {}\n", toml_quote(from), toml_quote(to)));
+        }
+        out
+    }
+
+    /// Problems that make an entry wrong to serve: it points at itself, at another old
+    /// path (a chain, or a loop), or its old path is a live URL (`is_live` decides,
+    /// given the normalized path without query).
+    pub fn validate(&self, is_live: impl Fn(&str) -> bool) -> Vec<RedirectProblem> {
+        let mut problems = Vec::new();
+        for (from, to) in self.entries() {
+            let local = to.starts_with('/').then(|| normalize_url_path(to));
+            if local.as_deref() == Some(from) {
+                problems.push(RedirectProblem {
+                    from: from.into(),
+                    message: "redirects to itself (a loop)".into(),
+                });
+                continue;
+            }
+            if let Some(next) = local
+                .as_deref()
+                .and_then(|t| self.map.get(t).map(|n| (t, n)))
+            {
+                let looped = normalize_url_path(next.1) == from;
+                problems.push(RedirectProblem {
+                    from: from.into(),
+                    message: if looped {
+                        format!("`{}` redirects back here (a loop)", next.0)
+                    } else {
+                        format!(
+                            "`{}` is itself redirected to `{}` (a chain: point this at `{}`)",
+                            next.0, next.1, next.1
+                        )
+                    },
+                });
+            }
+            if !from.contains('?') && is_live(from) {
+                problems.push(RedirectProblem {
+                    from: from.into(),
+                    message: "is a live address on this site; the redirect would hide it".into(),
+                });
+            }
+        }
+        problems
+    }
+}
+
+/// A TOML basic string (JSON's string escapes are valid TOML).
+fn toml_quote(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// The redirects a warm instance holds, with the store's ETag and when it was checked.
+pub struct RedirectsCache {
+    ttl: Duration,
+    entry: Mutex<Option<(String, Arc<Redirects>, Instant)>>,
+}
+
+impl RedirectsCache {
+    pub fn new(ttl: Duration) -> RedirectsCache {
+        RedirectsCache {
+            ttl,
+            entry: Mutex::new(None),
+        }
+    }
+
+    /// The redirects: from memory within the TTL, else revalidated with one conditional
+    /// read. A missing object is no redirects; an unreadable one is logged and the last
+    /// good copy (or none) is kept, so a bad edit never takes the site down.
+    pub async fn get(&self, content: &dyn ContentStore) -> Result<Arc<Redirects>, StoreError> {
+        let stale = {
+            let entry = self.lock();
+            if let Some((_, r, at)) = entry.as_ref() {
+                if !self.ttl.is_zero() && at.elapsed() < self.ttl {
+                    return Ok(r.clone());
+                }
+            }
+            entry.as_ref().map(|(e, r, _)| (e.clone(), r.clone()))
+        };
+        let etag = stale
+            .as_ref()
+            .map(|(e, _)| e.as_str())
+            .filter(|e| !e.is_empty());
+        let (etag, redirects) = match content.get(&redirects_key(), etag).await? {
+            Fetched::NotModified => stale.expect("NotModified answers a conditional read"),
+            Fetched::Missing => (String::new(), Arc::new(Redirects::new())),
+            Fetched::Found(object) => {
+                match Redirects::parse(&String::from_utf8_lossy(&object.bytes)) {
+                    Ok(r) => (object.etag, Arc::new(r)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "redirects not loaded");
+                        let keep = stale.map(|(_, r)| r).unwrap_or_default();
+                        (object.etag, keep)
+                    }
+                }
+            }
+        };
+        *self.lock() = Some((etag, redirects.clone(), Instant::now()));
+        Ok(redirects)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(String, Arc<Redirects>, Instant)>> {
+        self.entry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// WordPress's query-string addresses on `/` (`?p=4`, `?page_id=6`, ...): one that no
+/// redirect knows is a 404, never the home page (a soft 404).
+pub fn is_wordpress_query(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&').any(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            matches!(
+                name,
+                "p" | "page_id" | "attachment_id" | "cat" | "tag" | "feed" | "author" | "m"
+            )
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalize_to_one_key() {
+        assert_eq!(normalize("/about/", None), "/about");
+        assert_eq!(normalize("/", Some("p=4")), "/?p=4");
+        assert_eq!(normalize("/caf%C3%A9/", None), "/café");
+        assert_eq!(normalize("/caf%c3%a9", None), "/café");
+        assert_eq!(normalize_url_path("/?page_id=6"), "/?page_id=6");
+    }
+
+    #[test]
+    fn lookup_matches_path_and_query() {
+        let mut r = Redirects::new();
+        r.insert("/2024/03/knots/", "/posts/knots").unwrap();
+        r.insert("/?p=10", "/posts/knots").unwrap();
+        assert_eq!(r.target("/2024/03/knots", None), Some("/posts/knots"));
+        assert_eq!(r.target("/2024/03/knots/", None), Some("/posts/knots"));
+        assert_eq!(r.target("/", Some("p=10")), Some("/posts/knots"));
+        assert_eq!(r.target("/", Some("p=11")), None);
+        assert_eq!(r.target("/", None), None);
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let mut r = Redirects::new();
+        r.insert("/a \"quoted\"/", "/posts/a").unwrap();
+        r.insert("/?p=1", "https://elsewhere.example/x").unwrap();
+        let back = Redirects::parse(&r.to_toml()).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.to_toml(), r.to_toml());
+    }
+
+    #[test]
+    fn bad_entries_are_refused() {
+        assert!(Redirects::parse("[redirects]\n\"/a\" = \"javascript:alert(1)\"").is_err());
+        assert!(Redirects::parse("[redirects]\n\"/a\" = \"//evil.example\"").is_err());
+        assert!(Redirects::parse("[redirects]\n\"a\" = \"/b\"").is_err());
+        assert!(Redirects::parse("[other]\n\"/a\" = \"/b\"").is_err());
+        assert!(Redirects::parse("[redirects]\n\"/a\" = 3").is_err());
+    }
+
+    #[test]
+    fn loops_chains_and_shadowing_are_found() {
+        let mut r = Redirects::new();
+        r.insert("/self/", "/self").unwrap();
+        r.insert("/a", "/b/").unwrap();
+        r.insert("/b", "/posts/b").unwrap();
+        r.insert("/x", "/y").unwrap();
+        r.insert("/y", "/x").unwrap();
+        r.insert("/posts/live", "/posts/other").unwrap();
+        r.insert("/?p=1", "/posts/b").unwrap();
+        let problems = r.validate(|p| p == "/posts/live");
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        let has = |from: &str, word: &str| {
+            problems
+                .iter()
+                .any(|p| p.from == from && p.message.contains(word))
+        };
+        assert!(has("/self", "loop"), "{text:?}");
+        assert!(has("/a", "chain"), "{text:?}");
+        assert!(has("/x", "loop") && has("/y", "loop"), "{text:?}");
+        assert!(has("/posts/live", "live"), "{text:?}");
+        assert!(!problems.iter().any(|p| p.from == "/b" || p.from == "/?p=1"));
+    }
+
+    #[test]
+    fn wordpress_queries_are_recognized() {
+        assert!(is_wordpress_query(Some("p=4")));
+        assert!(is_wordpress_query(Some("utm=1&page_id=6")));
+        assert!(!is_wordpress_query(Some("reply=abc")));
+        assert!(!is_wordpress_query(None));
+    }
+}
