@@ -1,7 +1,7 @@
 //! `lambdapress`: run the site locally, and operator commands.
 //!
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
-//!   lambdapress check      parse every post and site.toml; report problems by file and field
+//!   lambdapress check      parse every post, page and site.toml; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
 //!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
 //!                          posts, tags and comments from a WordPress export
@@ -10,7 +10,7 @@
 //!   lambdapress subscribers erase <email>  remove one address's record completely
 
 use anyhow::bail;
-use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
+use lambdapress::domain::{Page, Post, SiteSettings, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress_infra::comments_cli;
@@ -21,7 +21,7 @@ use std::path::PathBuf;
 const USAGE: &str =
     "usage: lambdapress [serve | check | reindex | comments ... | subscribers ... | import ...]
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
-  check     parse site.toml and every post, reporting problems by file and field
+  check     parse site.toml, every post and page, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
   comments pending | approve <id> | spam <id> | delete <id>
                              the moderation queue, and a comment's fate by id
@@ -88,15 +88,19 @@ async fn main() -> anyhow::Result<()> {
 async fn check(config: &LocalConfig) -> anyhow::Result<()> {
     let stores = LocalStores::open(config)?;
     let mut problems = 0;
+    let mut settings = None;
     match stores
         .content
         .get(&ContentKey::site_settings(), None)
         .await?
     {
         Fetched::Found(o) => {
-            if let Err(e) = SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
-                println!("{e}");
-                problems += 1;
+            match SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
+                Ok(s) => settings = Some(s),
+                Err(e) => {
+                    println!("{e}");
+                    problems += 1;
+                }
             }
         }
         _ => {
@@ -113,10 +117,35 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             }
         }
     }
+    let pages = stores.content.list_page_slugs().await?;
+    for slug in &pages {
+        if let Fetched::Found(o) = stores.content.get(&ContentKey::page(slug), None).await? {
+            if let Err(e) = Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                println!("{e}");
+                problems += 1;
+            }
+        }
+    }
+    for entry in settings.iter().flat_map(|s| s.menu.iter()) {
+        if let Some(page) = entry.page.as_deref().filter(|p| !p.is_empty()) {
+            if !pages.iter().any(|s| s.as_str() == page) {
+                println!(
+                    "site.toml: menu entry `{}`: field `page`: there is no {}",
+                    entry.label,
+                    Page::file_name(page)
+                );
+                problems += 1;
+            }
+        }
+    }
     if problems > 0 {
         bail!("{problems} problem(s) in {}", config.content_dir.display());
     }
-    println!("{} posts and site.toml are fine", slugs.len());
+    println!(
+        "{} posts, {} pages and site.toml are fine",
+        slugs.len(),
+        pages.len()
+    );
     Ok(())
 }
 

@@ -130,6 +130,7 @@ impl Site {
             Route::Home { page } => self.listing(None, page).await,
             Route::Tag { tag, page } => self.listing(Some(tag), page).await,
             Route::Post(slug) => self.post(&slug, query).await,
+            Route::Page(slug) => self.site_page(&slug).await,
             Route::Stylesheet => Ok(stylesheet()),
             Route::Stored(key) => self.stored(&key).await,
             Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
@@ -271,6 +272,31 @@ impl Site {
             ))
             .max(newest_comment);
         Ok((html, last_modified))
+    }
+
+    /// `/<slug>`: a page from `pages/<slug>.md`, read per request (pages are few and
+    /// small; the CDN or browser caches the HTML).
+    async fn site_page(&self, slug: &Slug) -> Result<Page, SiteError> {
+        let key = ContentKey::page(slug);
+        let (settings, object) = tokio::join!(self.settings(), self.content.get(&key, None));
+        let settings = settings?;
+        let object = match object? {
+            Fetched::Found(object) => object,
+            Fetched::Missing | Fetched::NotModified => return Err(SiteError::NotFound),
+        };
+        let page = match crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+            Ok(page) if !page.draft => page,
+            Ok(_) => return Err(SiteError::NotFound),
+            Err(e) => {
+                tracing::error!(error = %e, "page cannot be served");
+                return Err(SiteError::NotFound);
+            }
+        };
+        let body = render_markdown(&page.body_markdown);
+        let html = pages::SitePageView::new(&settings, &page, &body)
+            .render()
+            .map_err(render_failed)?;
+        Ok(Page::html(html, object.last_modified))
     }
 
     /// A post a visitor can read now, or `None`.
