@@ -49,7 +49,12 @@ async fn a_page_is_served_at_its_slug_without_date_comments_or_subscribe_box() {
 #[tokio::test]
 async fn every_page_has_the_menu_with_the_current_page_marked() {
     let site = EmbeddedSite::start().await;
-    for path in ["/", "/posts/what-are-muscle-knots", "/services", "/tags/acupuncture"] {
+    for path in [
+        "/",
+        "/posts/what-are-muscle-knots",
+        "/services",
+        "/tags/acupuncture",
+    ] {
         let response = get(&site, path).await;
         assert_eq!(response.status(), 200, "{path}");
         let html = body_text(&response);
@@ -63,7 +68,11 @@ async fn every_page_has_the_menu_with_the_current_page_marked() {
             r#"<a href="/contact""#,
             r#"<a href="/privacy""#,
         ] {
-            assert_eq!(html.matches(link).count(), 2, "{path}: {link} (wide + narrow)");
+            assert_eq!(
+                html.matches(link).count(),
+                2,
+                "{path}: {link} (wide + narrow)"
+            );
         }
         assert!(html.contains("<details class=\"menu-narrow\">\n      <summary>Menu</summary>"));
     }
@@ -85,9 +94,16 @@ async fn a_page_may_keep_the_subscribe_box_and_drafts_are_hidden() {
         "+++\ntitle = \"Newsletter\"\nsubscribe = true\n+++\nMonthly notes.\n",
     );
     let html = body_text(&get(&site, "/newsletter").await);
-    assert!(html.contains("subscribe-form"), "subscribe = true keeps the box");
+    assert!(
+        html.contains("subscribe-form"),
+        "subscribe = true keeps the box"
+    );
 
-    write_page(&site, "soon", "+++\ntitle = \"Soon\"\ndraft = true\n+++\nx\n");
+    write_page(
+        &site,
+        "soon",
+        "+++\ntitle = \"Soon\"\ndraft = true\n+++\nx\n",
+    );
     assert_eq!(get(&site, "/soon").await.status(), 404);
 }
 
@@ -117,7 +133,11 @@ async fn the_sample_pages_and_menu_pass_check_parsing() {
     let names: Vec<&str> = slugs.iter().map(Slug::as_str).collect();
     assert_eq!(names, ["about", "contact", "privacy", "services"]);
     for slug in &slugs {
-        let Fetched::Found(o) = site.content.get(&ContentKey::page(slug), None).await.unwrap()
+        let Fetched::Found(o) = site
+            .content
+            .get(&ContentKey::page(slug), None)
+            .await
+            .unwrap()
         else {
             panic!("{slug} listed but not readable");
         };

@@ -15,7 +15,7 @@ async fn no_overflow(browser: &Browser, what: &str) {
 async fn visible(browser: &Browser, css: &str) -> bool {
     browser
         .eval(&format!(
-            "const e = document.querySelector('{css}'); return !!e && e.getClientRects().length > 0"
+            "const e = document.querySelector(\"{css}\"); return !!e && e.checkVisibility({{visibilityProperty: true}})"
         ))
         .await
         .as_bool()
@@ -39,7 +39,10 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     // Desktop: a row of links, the disclosure hidden.
     c.set_window_size(1280, 900).await.unwrap();
     c.goto(&server.url("/services")).await.unwrap();
-    assert_eq!(c.title().await.unwrap(), "Services – Cindy Albon Acupuncture");
+    assert_eq!(
+        c.title().await.unwrap(),
+        "Services – Cindy Albon Acupuncture"
+    );
     assert!(visible(&browser, ".menu-wide").await);
     assert!(!visible(&browser, ".menu-narrow").await);
     let current = browser.text(".menu-wide a[aria-current=page]").await;
@@ -61,9 +64,7 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     let mut reached = false;
     for _ in 0..10 {
         body.send_keys(&Key::Tab.to_string()).await.unwrap();
-        let focused = browser
-            .eval("return document.activeElement.tagName")
-            .await;
+        let focused = browser.eval("return document.activeElement.tagName").await;
         if focused.as_str() == Some("SUMMARY") {
             reached = true;
             break;
@@ -87,7 +88,9 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         .send_keys(&Key::Tab.to_string())
         .await
         .unwrap();
-    let first = browser.eval("return document.activeElement.textContent").await;
+    let first = browser
+        .eval("return document.activeElement.textContent")
+        .await;
     assert_eq!(first.as_str(), Some("Home"));
     no_overflow(&browser, "the phone page with the menu open").await;
     screenshot("page-phone-menu-open.png", &c.screenshot().await.unwrap());
@@ -101,7 +104,9 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
             .await
             .unwrap();
     }
-    let label = browser.eval("return document.activeElement.textContent").await;
+    let label = browser
+        .eval("return document.activeElement.textContent")
+        .await;
     assert_eq!(label.as_str(), Some("Contact"));
     c.active_element()
         .await
@@ -112,7 +117,9 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     browser.wait_for(Locator::Css("h1")).await;
     assert_eq!(c.current_url().await.unwrap().path(), "/contact");
     let scripts = browser
-        .eval("return document.querySelectorAll('script:not([type=\"application/ld+json\"])').length")
+        .eval(
+            "return document.querySelectorAll('script:not([type=\"application/ld+json\"])').length",
+        )
         .await;
     assert_eq!(scripts.as_i64(), Some(0), "pages need no JavaScript");
     browser.close().await;

@@ -94,15 +94,13 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
         .get(&ContentKey::site_settings(), None)
         .await?
     {
-        Fetched::Found(o) => {
-            match SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
-                Ok(s) => settings = Some(s),
-                Err(e) => {
-                    println!("{e}");
-                    problems += 1;
-                }
+        Fetched::Found(o) => match SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
+            Ok(s) => settings = Some(s),
+            Err(e) => {
+                println!("{e}");
+                problems += 1;
             }
-        }
+        },
         _ => {
             println!("site.toml: missing");
             problems += 1;

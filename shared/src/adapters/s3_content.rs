@@ -134,8 +134,7 @@ impl S3Content {
             .send();
         let mut slugs = Vec::new();
         while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| unavailable("ListObjectsV2", prefix, e))?;
+            let page = page.map_err(|e| unavailable("ListObjectsV2", prefix, e))?;
             for object in page.contents() {
                 let slug = object
                     .key()

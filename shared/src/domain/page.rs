@@ -5,9 +5,26 @@ use super::{Image, PostError, Slug};
 
 /// First path segments the site answers itself: a page may not take one of them.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "posts", "tags", "page", "media", "static", "style", "css", "comments", "subscribe",
-    "search", "archive", "feed", "feeds", "sitemap", "robots", "theme", "api",
-    "admin", "unsubscribe", "confirm",
+    "posts",
+    "tags",
+    "page",
+    "media",
+    "static",
+    "style",
+    "css",
+    "comments",
+    "subscribe",
+    "search",
+    "archive",
+    "feed",
+    "feeds",
+    "sitemap",
+    "robots",
+    "theme",
+    "api",
+    "admin",
+    "unsubscribe",
+    "confirm",
 ];
 
 const KNOWN_FIELDS: &[&str] = &["title", "summary", "image", "menu", "subscribe", "draft"];
@@ -60,25 +77,41 @@ impl Page {
             )
         })?;
         let t: toml::Table = front.parse().map_err(|e: toml::de::Error| {
-            err(None, format!("front matter is not valid TOML: {}", e.message()))
+            err(
+                None,
+                format!("front matter is not valid TOML: {}", e.message()),
+            )
         })?;
         if let Some(unknown) = t.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
             return Err(err(
                 Some("front matter"),
-                format!("unknown field `{unknown}` (known: {})", KNOWN_FIELDS.join(", ")),
+                format!(
+                    "unknown field `{unknown}` (known: {})",
+                    KNOWN_FIELDS.join(", ")
+                ),
             ));
         }
         let named = |(f, m): (&'static str, String)| err(Some(f), m);
         let title = required_string(&t, "title").map_err(named)?;
-        let summary = optional_string(&t, "summary").map_err(named)?.unwrap_or_default();
-        let subscribe = optional_bool(&t, "subscribe").map_err(named)?.unwrap_or(false);
+        let summary = optional_string(&t, "summary")
+            .map_err(named)?
+            .unwrap_or_default();
+        let subscribe = optional_bool(&t, "subscribe")
+            .map_err(named)?
+            .unwrap_or(false);
         let draft = optional_bool(&t, "draft").map_err(named)?.unwrap_or(false);
         let menu = match t.get("menu") {
             None => None,
-            Some(toml::Value::Integer(n)) => Some(u16::try_from(*n).map_err(|_| {
-                err(Some("menu"), "must be a position from 0 to 65535".into())
-            })?),
-            Some(_) => return Err(err(Some("menu"), "must be a number (the menu position)".into())),
+            Some(toml::Value::Integer(n)) => Some(
+                u16::try_from(*n)
+                    .map_err(|_| err(Some("menu"), "must be a position from 0 to 65535".into()))?,
+            ),
+            Some(_) => {
+                return Err(err(
+                    Some("menu"),
+                    "must be a number (the menu position)".into(),
+                ))
+            }
         };
         let image = match t.get("image") {
             None => None,
@@ -89,7 +122,10 @@ impl Page {
                     .map_err(|(_, m)| err(Some("image.caption"), m))?,
             }),
             Some(_) => {
-                return Err(err(Some("image"), "must be a table with src, alt and caption".into()))
+                return Err(err(
+                    Some("image"),
+                    "must be a table with src, alt and caption".into(),
+                ))
             }
         };
         Ok(Page {
@@ -131,10 +167,14 @@ mod tests {
         let e = Page::parse(slug("posts"), "+++\ntitle = \"x\"\n+++\n").unwrap_err();
         assert_eq!(e.file, "pages/posts.md");
         assert_eq!(e.field.as_deref(), Some("slug"));
-        let e = Page::parse(slug("about"), "+++\ntitle = \"x\"\nmenu = \"top\"\n+++\n").unwrap_err();
+        let e =
+            Page::parse(slug("about"), "+++\ntitle = \"x\"\nmenu = \"top\"\n+++\n").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("menu"));
-        let e = Page::parse(slug("about"), "+++\ntitle = \"x\"\ndate = 2024-01-01\n+++\n")
-            .unwrap_err();
+        let e = Page::parse(
+            slug("about"),
+            "+++\ntitle = \"x\"\ndate = 2024-01-01\n+++\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("unknown field `date`"), "{e}");
         let e = Page::parse(slug("about"), "+++\nsummary = \"x\"\n+++\n").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("title"));

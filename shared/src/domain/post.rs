@@ -200,7 +200,10 @@ pub(crate) fn required_string(t: &toml::Table, key: &'static str) -> Result<Stri
     }
 }
 
-pub(crate) fn optional_string(t: &toml::Table, key: &'static str) -> Result<Option<String>, FieldError> {
+pub(crate) fn optional_string(
+    t: &toml::Table,
+    key: &'static str,
+) -> Result<Option<String>, FieldError> {
     match t.get(key) {
         None => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s.clone())),
@@ -208,7 +211,10 @@ pub(crate) fn optional_string(t: &toml::Table, key: &'static str) -> Result<Opti
     }
 }
 
-pub(crate) fn optional_bool(t: &toml::Table, key: &'static str) -> Result<Option<bool>, FieldError> {
+pub(crate) fn optional_bool(
+    t: &toml::Table,
+    key: &'static str,
+) -> Result<Option<bool>, FieldError> {
     match t.get(key) {
         None => Ok(None),
         Some(toml::Value::Boolean(b)) => Ok(Some(*b)),

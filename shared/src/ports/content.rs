@@ -27,7 +27,10 @@ impl ContentKey {
 
     /// The slug of a `pages/<slug>.md` key, if this is one.
     pub fn page_slug(&self) -> Option<Slug> {
-        let name = self.0.strip_prefix(Self::PAGES_PREFIX)?.strip_suffix(".md")?;
+        let name = self
+            .0
+            .strip_prefix(Self::PAGES_PREFIX)?
+            .strip_suffix(".md")?;
         Slug::parse(name).ok()
     }
 

@@ -210,7 +210,12 @@ impl<'a> SitePageView<'a> {
         } else {
             page.summary.clone()
         };
-        let mut head = head(site, &path, format!("{} – {}", page.title, site.title), description);
+        let mut head = head(
+            site,
+            &path,
+            format!("{} – {}", page.title, site.title),
+            description,
+        );
         head.og_title = page.title.clone();
         head.og_image = page.image.as_ref().map(|i| absolute(site, &i.src));
         head.json_ld = json_ld::website(site, &head.canonical);

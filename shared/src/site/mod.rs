@@ -284,14 +284,16 @@ impl Site {
             Fetched::Found(object) => object,
             Fetched::Missing | Fetched::NotModified => return Err(SiteError::NotFound),
         };
-        let page = match crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
-            Ok(page) if !page.draft => page,
-            Ok(_) => return Err(SiteError::NotFound),
-            Err(e) => {
-                tracing::error!(error = %e, "page cannot be served");
-                return Err(SiteError::NotFound);
-            }
-        };
+        let page =
+            match crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes))
+            {
+                Ok(page) if !page.draft => page,
+                Ok(_) => return Err(SiteError::NotFound),
+                Err(e) => {
+                    tracing::error!(error = %e, "page cannot be served");
+                    return Err(SiteError::NotFound);
+                }
+            };
         let body = render_markdown(&page.body_markdown);
         let html = pages::SitePageView::new(&settings, &page, &body)
             .render()
