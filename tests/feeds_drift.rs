@@ -60,6 +60,9 @@ impl ContentStore for Flaky {
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
         self.inner.list_post_slugs().await
     }
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.inner.list_page_slugs().await
+    }
 }
 
 struct Site {

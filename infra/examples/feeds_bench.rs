@@ -67,6 +67,9 @@ impl ContentStore for CountedContent {
         self.1.content_reads.fetch_add(1, Ordering::Relaxed);
         self.0.list_post_slugs().await
     }
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.0.list_page_slugs().await
+    }
 }
 
 #[async_trait]

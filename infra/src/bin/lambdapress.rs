@@ -1,7 +1,7 @@
 //! `lambdapress`: run the site locally, and operator commands.
 //!
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
-//!   lambdapress check      parse every post and site.toml; report problems by file and field
+//!   lambdapress check      parse every post, page and site.toml; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
 //!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
 //!                          posts, tags and comments from a WordPress export
@@ -14,7 +14,7 @@
 //!   lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>
 
 use anyhow::bail;
-use lambdapress::domain::{Post, SiteSettings, Slug, SubscriberEmail};
+use lambdapress::domain::{Page, Post, SiteSettings, Slug, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress::redirects::{redirects_key, Redirects};
@@ -27,7 +27,7 @@ use std::path::PathBuf;
 const USAGE: &str =
     "usage: lambdapress [serve | check | reindex | comments ... | subscribers ... | import ...]
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
-  check     parse site.toml and every post, reporting problems by file and field
+  check     parse site.toml, every post and page, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
   rename <old-slug> <new-slug>
             move posts/<old>.md to posts/<new>.md; /posts/<old> redirects to /posts/<new>
@@ -102,17 +102,19 @@ async fn main() -> anyhow::Result<()> {
 async fn check(config: &LocalConfig) -> anyhow::Result<()> {
     let stores = LocalStores::open(config)?;
     let mut problems = 0;
+    let mut settings = None;
     match stores
         .content
         .get(&ContentKey::site_settings(), None)
         .await?
     {
-        Fetched::Found(o) => {
-            if let Err(e) = SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
+        Fetched::Found(o) => match SiteSettings::parse(&String::from_utf8_lossy(&o.bytes)) {
+            Ok(s) => settings = Some(s),
+            Err(e) => {
                 println!("{e}");
                 problems += 1;
             }
-        }
+        },
         _ => {
             println!("site.toml: missing");
             problems += 1;
@@ -127,6 +129,27 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             }
         }
     }
+    let pages = stores.content.list_page_slugs().await?;
+    for slug in &pages {
+        if let Fetched::Found(o) = stores.content.get(&ContentKey::page(slug), None).await? {
+            if let Err(e) = Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                println!("{e}");
+                problems += 1;
+            }
+        }
+    }
+    for entry in settings.iter().flat_map(|s| s.menu.iter()) {
+        if let Some(page) = entry.page.as_deref().filter(|p| !p.is_empty()) {
+            if !pages.iter().any(|s| s.as_str() == page) {
+                println!(
+                    "site.toml: menu entry `{}`: field `page`: there is no {}",
+                    entry.label,
+                    Page::file_name(page)
+                );
+                problems += 1;
+            }
+        }
+    }
     let redirects = match load_redirects(stores.content.as_ref()).await {
         Ok(r) => r,
         Err(e) => {
@@ -137,6 +160,7 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
     };
     for problem in redirects.validate(|path| match Route::parse(path) {
         Route::Post(slug) => slugs.contains(&slug),
+        Route::Page(slug) => pages.contains(&slug),
         Route::NotFound | Route::Redirect(_) => false,
         _ => true,
     }) {
@@ -147,8 +171,9 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
         bail!("{problems} problem(s) in {}", config.content_dir.display());
     }
     println!(
-        "{} posts, {} redirects and site.toml are fine",
+        "{} posts, {} pages, {} redirects and site.toml are fine",
         slugs.len(),
+        pages.len(),
         redirects.len()
     );
     Ok(())

@@ -120,16 +120,31 @@ impl ContentStore for FsContent {
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.list_slugs("posts", ContentKey::post_slug).await
+    }
+
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.list_slugs("pages", ContentKey::page_slug).await
+    }
+}
+
+impl FsContent {
+    /// The slugs of `<folder>/<slug>.md` files, in the source and generated trees.
+    async fn list_slugs(
+        &self,
+        folder: &str,
+        slug_of: fn(&ContentKey) -> Option<Slug>,
+    ) -> Result<Vec<Slug>, StoreError> {
         let mut slugs = Vec::new();
-        for dir in [self.root.join("posts"), self.generated.join("posts")] {
+        for dir in [self.root.join(folder), self.generated.join(folder)] {
             let mut entries = match tokio::fs::read_dir(&dir).await {
                 Ok(entries) => entries,
                 Err(e) if e.kind() == ErrorKind::NotFound => continue,
                 Err(e) => return Err(StoreError::new(format!("listing {}: {e}", dir.display()))),
             };
             while let Some(entry) = entries.next_entry().await.map_err(StoreError::new)? {
-                let key = format!("posts/{}", entry.file_name().to_string_lossy());
-                if let Some(slug) = ContentKey::generated(&key).and_then(|k| k.post_slug()) {
+                let key = format!("{folder}/{}", entry.file_name().to_string_lossy());
+                if let Some(slug) = ContentKey::generated(&key).and_then(|k| slug_of(&k)) {
                     slugs.push(slug);
                 }
             }

@@ -108,22 +108,38 @@ impl ContentStore for S3Content {
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.list_slugs(ContentKey::POSTS_PREFIX, ContentKey::post_slug)
+            .await
+    }
+
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.list_slugs(ContentKey::PAGES_PREFIX, ContentKey::page_slug)
+            .await
+    }
+}
+
+impl S3Content {
+    /// The slugs of `<prefix><slug>.md` objects.
+    async fn list_slugs(
+        &self,
+        prefix: &'static str,
+        slug_of: fn(&ContentKey) -> Option<Slug>,
+    ) -> Result<Vec<Slug>, StoreError> {
         let mut pages = self
             .client
             .list_objects_v2()
             .bucket(&self.bucket)
-            .prefix(ContentKey::POSTS_PREFIX)
+            .prefix(prefix)
             .into_paginator()
             .send();
         let mut slugs = Vec::new();
         while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| unavailable("ListObjectsV2", ContentKey::POSTS_PREFIX, e))?;
+            let page = page.map_err(|e| unavailable("ListObjectsV2", prefix, e))?;
             for object in page.contents() {
                 let slug = object
                     .key()
                     .and_then(ContentKey::generated)
-                    .and_then(|k| k.post_slug());
+                    .and_then(|k| slug_of(&k));
                 slugs.extend(slug);
             }
         }

@@ -1,6 +1,7 @@
 //! Pure domain types: validated newtypes and the content model. No I/O here.
 
 pub mod comment;
+pub mod page;
 pub mod post;
 pub mod secret;
 pub mod settings;
@@ -11,8 +12,9 @@ pub mod time_fmt;
 pub use comment::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, FieldError, Website,
 };
+pub use page::{Page, RESERVED_SLUGS};
 pub use post::{FrontMatter, Image, Post, PostError, PostMeta};
 pub use secret::{Secret, SecretError, TokenError};
-pub use settings::{CommentSettings, Moderation, SettingsError, SiteSettings};
+pub use settings::{CommentSettings, MenuEntry, Moderation, SettingsError, SiteSettings};
 pub use slug::{Slug, SlugError, Tag};
 pub use subscriber_email::{SubscriberEmail, SubscriberEmailError};

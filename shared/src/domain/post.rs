@@ -123,7 +123,7 @@ impl Post {
     }
 }
 
-fn split_front_matter(source: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_front_matter(source: &str) -> Option<(&str, &str)> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let rest = source.strip_prefix("+++")?.strip_prefix(['\n', '\r'])?;
     let rest = rest.strip_prefix('\n').unwrap_or(rest);
@@ -137,7 +137,7 @@ fn split_front_matter(source: &str) -> Option<(&str, &str)> {
     None
 }
 
-type FieldError = (&'static str, String);
+pub(crate) type FieldError = (&'static str, String);
 
 impl FrontMatter {
     fn from_table(t: &toml::Table) -> Result<FrontMatter, FieldError> {
@@ -205,14 +205,17 @@ impl FrontMatter {
     }
 }
 
-fn required_string(t: &toml::Table, key: &'static str) -> Result<String, FieldError> {
+pub(crate) fn required_string(t: &toml::Table, key: &'static str) -> Result<String, FieldError> {
     match optional_string(t, key)? {
         Some(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
         _ => Err((key, "is required".into())),
     }
 }
 
-fn optional_string(t: &toml::Table, key: &'static str) -> Result<Option<String>, FieldError> {
+pub(crate) fn optional_string(
+    t: &toml::Table,
+    key: &'static str,
+) -> Result<Option<String>, FieldError> {
     match t.get(key) {
         None => Ok(None),
         Some(toml::Value::String(s)) => Ok(Some(s.clone())),
@@ -220,7 +223,10 @@ fn optional_string(t: &toml::Table, key: &'static str) -> Result<Option<String>,
     }
 }
 
-fn optional_bool(t: &toml::Table, key: &'static str) -> Result<Option<bool>, FieldError> {
+pub(crate) fn optional_bool(
+    t: &toml::Table,
+    key: &'static str,
+) -> Result<Option<bool>, FieldError> {
     match t.get(key) {
         None => Ok(None),
         Some(toml::Value::Boolean(b)) => Ok(Some(*b)),

@@ -20,8 +20,75 @@ pub struct SiteSettings {
     pub address: Address,
     #[serde(default)]
     pub comments: CommentSettings,
+    /// `[[menu]]`: the header's links, in order.
+    #[serde(default)]
+    pub menu: Vec<MenuEntry>,
     #[serde(default)]
     pub newsletter: NewsletterSettings,
+}
+
+/// One `[[menu]]` entry: a label and exactly one of a page, a tag or a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuEntry {
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl MenuEntry {
+    /// Where the entry links to (validated by `SiteSettings::parse`).
+    pub fn href(&self) -> String {
+        match (&self.page, &self.tag, &self.url) {
+            (Some(page), _, _) => format!("/{page}"),
+            (_, Some(tag), _) => format!("/tags/{tag}"),
+            (_, _, Some(url)) => url.clone(),
+            _ => "/".into(),
+        }
+    }
+
+    fn check(&self, n: usize) -> Result<(), SettingsError> {
+        let bad = |m: String| SettingsError(format!("menu entry {n} (`{}`): {m}", self.label));
+        if self.label.trim().is_empty() || self.label.chars().count() > 40 {
+            return Err(bad("label must be 1 to 40 characters".into()));
+        }
+        let targets = [&self.page, &self.tag, &self.url]
+            .iter()
+            .filter(|t| t.is_some())
+            .count();
+        if targets != 1 {
+            return Err(bad("give exactly one of page, tag or url".into()));
+        }
+        if let Some(page) = &self.page {
+            if page.is_empty() {
+                return Ok(()); // `page = ""` links home.
+            }
+            super::Slug::parse(page).map_err(|e| bad(format!("page `{page}`: {e}")))?;
+            if super::Page::is_reserved(page) {
+                return Err(bad(format!("page `{page}` is a route of the site")));
+            }
+        }
+        if let Some(tag) = &self.tag {
+            super::Slug::parse(tag).map_err(|e| bad(format!("tag `{tag}`: {e}")))?;
+        }
+        if let Some(url) = &self.url {
+            let ok = url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with("mailto:")
+                || url.starts_with("tel:")
+                || (url.starts_with('/') && !url.starts_with("//"));
+            if !ok || url.len() > 500 || url.chars().any(|c| c.is_whitespace() || c == '"') {
+                return Err(bad(format!(
+                    "url `{url}` must be https://, http://, mailto:, tel: or a /path"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// When new posts are mailed to the confirmed subscribers.
@@ -173,6 +240,12 @@ impl SiteSettings {
         if s.comments.max_depth == 0 || s.comments.max_depth > 10 {
             return Err(SettingsError("comments.max_depth must be 1..=10".into()));
         }
+        if s.menu.len() > 12 {
+            return Err(SettingsError("menu: at most 12 entries".into()));
+        }
+        for (i, entry) in s.menu.iter().enumerate() {
+            entry.check(i + 1)?;
+        }
         if s.newsletter.digest_weekday > 6 || s.newsletter.digest_hour > 23 {
             return Err(SettingsError(
                 "newsletter.digest_weekday must be 0..=6 and digest_hour 0..=23".into(),
@@ -236,6 +309,26 @@ mod tests {
         let e = SiteSettings::parse(&format!("{MINIMAL}[comments]\nmoderaton = \"none\"\n"))
             .unwrap_err();
         assert!(e.to_string().contains("moderaton"), "{e}");
+    }
+
+    #[test]
+    fn menu_entries_link_to_one_page_tag_or_url() {
+        let s = SiteSettings::parse(&format!(
+            "{MINIMAL}[[menu]]\nlabel = \"About\"\npage = \"about\"\n[[menu]]\nlabel = \"Sleep\"\ntag = \"sleep\"\n[[menu]]\nlabel = \"Book\"\nurl = \"https://book.example/x\"\n"
+        ))
+        .unwrap();
+        let hrefs: Vec<String> = s.menu.iter().map(MenuEntry::href).collect();
+        assert_eq!(hrefs, ["/about", "/tags/sleep", "https://book.example/x"]);
+        for bad in [
+            "label = \"X\"\npage = \"posts\"",
+            "label = \"X\"\npage = \"a\"\ntag = \"b\"",
+            "label = \"X\"\nurl = \"javascript:alert(1)\"",
+            "label = \"X\"\nurl = \"//evil.example\"",
+            "label = \"\"\npage = \"about\"",
+        ] {
+            let e = SiteSettings::parse(&format!("{MINIMAL}[[menu]]\n{bad}\n")).unwrap_err();
+            assert!(e.to_string().contains("menu entry 1"), "{bad}: {e}");
+        }
     }
 
     #[test]

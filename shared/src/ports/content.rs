@@ -19,6 +19,21 @@ impl ContentKey {
         ContentKey(format!("posts/{slug}.md"))
     }
 
+    pub const PAGES_PREFIX: &'static str = "pages/";
+
+    pub fn page(slug: &Slug) -> ContentKey {
+        ContentKey(format!("pages/{slug}.md"))
+    }
+
+    /// The slug of a `pages/<slug>.md` key, if this is one.
+    pub fn page_slug(&self) -> Option<Slug> {
+        let name = self
+            .0
+            .strip_prefix(Self::PAGES_PREFIX)?
+            .strip_suffix(".md")?;
+        Slug::parse(name).ok()
+    }
+
     pub fn site_settings() -> ContentKey {
         ContentKey(Self::SITE_SETTINGS.into())
     }
@@ -102,6 +117,10 @@ pub trait ContentStore: Send + Sync {
 
     /// Every `posts/*.md` slug. For a full re-index by an operator, never on a page view.
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError>;
+
+    /// Every `pages/*.md` slug (reserved ones included, so `check` can name them).
+    /// Read by `check`, the sitemap and the menu's page links; a site has a handful.
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError>;
 }
 
 #[cfg(test)]

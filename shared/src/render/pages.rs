@@ -4,7 +4,7 @@ use super::comments::CommentsView;
 use super::json_ld;
 use super::markdown::RenderedMarkdown;
 use crate::domain::time_fmt::{human_date, rfc3339};
-use crate::domain::{Image, Post, PostMeta, SiteSettings, Tag};
+use crate::domain::{Image, Page, Post, PostMeta, SiteSettings, Tag};
 use askama::Template;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -38,11 +38,15 @@ pub struct Head {
     pub json_ld: String,
     pub post_comments_feed: Option<String>,
     pub noindex: bool,
+    /// Whether the subscribe box closes the page (posts and listings; pages opt in).
+    pub subscribe_box: bool,
 }
 
 /// The site header and footer.
 pub struct Chrome<'a> {
     pub site: &'a SiteSettings,
+    /// `[[menu]]` as (label, href).
+    pub menu: Vec<(&'a str, String)>,
     pub address_line: String,
     pub phone_href: String,
     pub stylesheet: &'static str,
@@ -58,6 +62,11 @@ impl<'a> Chrome<'a> {
             .collect();
         Chrome {
             site,
+            menu: site
+                .menu
+                .iter()
+                .map(|m| (m.label.as_str(), m.href()))
+                .collect(),
             address_line: site.address_line(),
             phone_href,
             stylesheet: stylesheet_href(),
@@ -79,6 +88,7 @@ fn head(site: &SiteSettings, path: &str, title: String, description: String) -> 
         json_ld: String::new(),
         post_comments_feed: None,
         noindex: false,
+        subscribe_box: true,
     }
 }
 
@@ -177,6 +187,46 @@ fn absolute(site: &SiteSettings, src: &str) -> String {
         site.url(src)
     } else {
         src.to_owned()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct SitePageView<'a> {
+    pub head: Head,
+    pub chrome: Chrome<'a>,
+    pub title: &'a str,
+    pub image: Option<&'a Image>,
+    pub body_html: &'a str,
+}
+
+impl<'a> SitePageView<'a> {
+    /// A page: the article's layout without date, tags, comments or (unless the page
+    /// asks) the subscribe box.
+    pub fn new(site: &'a SiteSettings, page: &'a Page, body: &'a RenderedMarkdown) -> Self {
+        let path = format!("/{}", page.slug);
+        let description = if page.summary.is_empty() {
+            page.title.clone()
+        } else {
+            page.summary.clone()
+        };
+        let mut head = head(
+            site,
+            &path,
+            format!("{} – {}", page.title, site.title),
+            description,
+        );
+        head.og_title = page.title.clone();
+        head.og_image = page.image.as_ref().map(|i| absolute(site, &i.src));
+        head.json_ld = json_ld::website(site, &head.canonical);
+        head.subscribe_box = page.subscribe;
+        SitePageView {
+            head,
+            chrome: Chrome::new(site),
+            title: &page.title,
+            image: page.image.as_ref(),
+            body_html: &body.html,
+        }
     }
 }
 

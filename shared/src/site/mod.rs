@@ -192,6 +192,7 @@ impl Site {
                 })
             }
             Route::Home { page } => self.listing_view(path, stale, None, page).await,
+            Route::Page(slug) => self.site_page_view(path, stale, &slug).await,
             Route::Tag { tag, page } => self.listing_view(path, stale, Some(tag), page).await,
             Route::Stylesheet => {
                 let version = Version::of_build().value();
@@ -291,6 +292,15 @@ impl Site {
             Route::Home { page } => self.listing(None, page).await,
             Route::Tag { tag, page } => self.listing(Some(tag), page).await,
             Route::Post(slug) => self.post(&slug, query).await,
+            Route::Page(slug) => {
+                let key = ContentKey::page(&slug);
+                let (settings, object) =
+                    tokio::join!(self.settings(), self.content.get(&key, None));
+                match object? {
+                    Fetched::Found(object) => render_site_page(&*settings?, &slug, &object),
+                    Fetched::Missing | Fetched::NotModified => Err(SiteError::NotFound),
+                }
+            }
             Route::Stylesheet => Ok(stylesheet()),
             Route::Stored(key) => self.stored(&key).await,
             Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
@@ -477,6 +487,30 @@ impl Site {
             ))
             .max(newest_comment);
         Ok((html, last_modified))
+    }
+
+    /// `/<slug>`: a page from `pages/<slug>.md`, read per request (pages are few and
+    /// small; the CDN or browser caches the HTML).
+    async fn site_page_view(
+        &self,
+        path: &str,
+        stale: Option<Arc<View>>,
+        slug: &Slug,
+    ) -> Result<Arc<View>, SiteError> {
+        let key = ContentKey::page(slug);
+        let (settings, object) = tokio::join!(self.settings_tagged(), self.content.get(&key, None));
+        let (settings_etag, settings) = settings?;
+        let object = match object? {
+            Fetched::Found(object) => object,
+            Fetched::Missing | Fetched::NotModified => return Err(SiteError::NotFound),
+        };
+        let version = Version::of_build()
+            .str(&settings_etag)
+            .str(&object.etag)
+            .value();
+        self.keep_or(path, stale, version, || {
+            render_site_page(&settings, slug, &object)
+        })
     }
 
     /// A post a visitor can read now, or `None`.
@@ -693,6 +727,29 @@ fn stored_page(key: &ContentKey, object: crate::ports::StoredObject) -> Page {
         last_modified: object.last_modified,
         etag: Some(object.etag).filter(|e| !e.is_empty()),
     }
+}
+
+/// A page's HTML from `pages/<slug>.md`; a draft or a file that does not parse is 404
+/// (logged: the owner's `check` names the field).
+fn render_site_page(
+    settings: &SiteSettings,
+    slug: &Slug,
+    object: &crate::ports::StoredObject,
+) -> Result<Page, SiteError> {
+    let page =
+        match crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+            Ok(page) if !page.draft => page,
+            Ok(_) => return Err(SiteError::NotFound),
+            Err(e) => {
+                tracing::error!(error = %e, "page cannot be served");
+                return Err(SiteError::NotFound);
+            }
+        };
+    let body = render_markdown(&page.body_markdown);
+    let html = pages::SitePageView::new(settings, &page, &body)
+        .render()
+        .map_err(render_failed)?;
+    Ok(Page::html(html, object.last_modified))
 }
 
 fn render_failed(e: askama::Error) -> SiteError {

@@ -16,6 +16,8 @@ pub enum Route {
         tag: Slug,
         page: u32,
     },
+    /// `/<slug>`: a page from `pages/<slug>.md` (About, Services…).
+    Page(Slug),
     /// `/static/style.css`.
     Stylesheet,
     /// Generated or uploaded objects served from the content bucket as they are:
@@ -86,6 +88,10 @@ impl Route {
             ["comments", "feed.xml"] => stored("comments/feed.xml"),
             ["media", name] => stored(&format!("media/{name}")),
             [name] if STORED_AT_ROOT.contains(name) => stored(name),
+            [name] => match Slug::parse(name) {
+                Ok(slug) if !crate::domain::Page::is_reserved(name) => Route::Page(slug),
+                _ => Route::NotFound,
+            },
             _ => Route::NotFound,
         }
     }
@@ -274,6 +280,8 @@ mod tests {
             }
         );
         assert_eq!(Route::parse("/static/style.css"), Route::Stylesheet);
+        assert_eq!(Route::parse("/about"), Route::Page(slug("about")));
+        assert_eq!(Route::parse("/posts"), Route::NotFound);
         assert!(matches!(Route::parse("/feed.xml"), Route::Stored(k) if k.as_str() == "feed.xml"));
         assert!(
             matches!(Route::parse("/posts/a/comments.xml"), Route::Stored(k) if k.as_str() == "posts/a/comments.xml")

@@ -1,0 +1,126 @@
+//! Pages and the menu in headless Chromium: phone and desktop widths, the `<details>`
+//! menu by keyboard, no sideways scrolling, no script.
+
+use fantoccini::key::Key;
+use fantoccini::Locator;
+use lambdapress_tests::browser::{Browser, LocalServer};
+
+async fn no_overflow(browser: &Browser, what: &str) {
+    let overflow = browser
+        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert_eq!(overflow.as_i64(), Some(0), "{what} scrolls sideways");
+}
+
+async fn visible(browser: &Browser, css: &str) -> bool {
+    browser
+        .eval(&format!(
+            "const e = document.querySelector(\"{css}\"); return !!e && e.checkVisibility({{visibilityProperty: true}})"
+        ))
+        .await
+        .as_bool()
+        .unwrap_or(false)
+}
+
+fn screenshot(name: &str, png: &[u8]) {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}
+
+#[tokio::test]
+async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
+    let server = LocalServer::start().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let c = &browser.client;
+
+    // Desktop: a row of links, the disclosure hidden.
+    c.set_window_size(1280, 900).await.unwrap();
+    c.goto(&server.url("/services")).await.unwrap();
+    assert_eq!(
+        c.title().await.unwrap(),
+        "Services – Cindy Albon Acupuncture"
+    );
+    assert!(visible(&browser, ".menu-wide").await);
+    assert!(!visible(&browser, ".menu-narrow").await);
+    let current = browser.text(".menu-wide a[aria-current=page]").await;
+    assert_eq!(current, "Services");
+    no_overflow(&browser, "the desktop page").await;
+    screenshot("page-desktop.png", &c.screenshot().await.unwrap());
+
+    // Phone: the row is gone, the closed <details> shows only its summary.
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(&server.url("/about")).await.unwrap();
+    assert!(!visible(&browser, ".menu-wide").await);
+    assert!(visible(&browser, ".menu-narrow summary").await);
+    assert!(!visible(&browser, ".menu-narrow a[href='/privacy']").await);
+    no_overflow(&browser, "the phone page").await;
+
+    // Keyboard: Tab from the top reaches the summary (after the skip link and the
+    // header's links), Enter opens it, and the next Tab lands on the first entry.
+    let body = c.find(Locator::Css("body")).await.unwrap();
+    let mut reached = false;
+    for _ in 0..10 {
+        body.send_keys(&Key::Tab.to_string()).await.unwrap();
+        let focused = browser.eval("return document.activeElement.tagName").await;
+        if focused.as_str() == Some("SUMMARY") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab never reaches the menu button");
+    let role = browser
+        .eval("return document.activeElement.closest('nav').getAttribute('aria-label')")
+        .await;
+    assert_eq!(role.as_str(), Some("Main"));
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    assert!(visible(&browser, ".menu-narrow a[href='/privacy']").await);
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .unwrap();
+    let first = browser
+        .eval("return document.activeElement.textContent")
+        .await;
+    assert_eq!(first.as_str(), Some("Home"));
+    no_overflow(&browser, "the phone page with the menu open").await;
+    screenshot("page-phone-menu-open.png", &c.screenshot().await.unwrap());
+
+    // Following an entry by keyboard navigates (plain links, no script).
+    for _ in 0..3 {
+        c.active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .unwrap();
+    }
+    let label = browser
+        .eval("return document.activeElement.textContent")
+        .await;
+    assert_eq!(label.as_str(), Some("Contact"));
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    browser.wait_for(Locator::Css("h1")).await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/contact");
+    let scripts = browser
+        .eval(
+            "return document.querySelectorAll('script:not([type=\"application/ld+json\"])').length",
+        )
+        .await;
+    assert_eq!(scripts.as_i64(), Some(0), "pages need no JavaScript");
+    browser.close().await;
+}
