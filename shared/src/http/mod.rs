@@ -1,8 +1,9 @@
 //! HTTP helpers shared by every handler: entity tags and conditional requests, the
-//! client address, and response builders.
+//! client address, the CloudFront origin lock, and response builders.
 
 pub mod client_addr;
 pub mod etag;
+pub mod origin_lock;
 pub mod response;
 
 pub use lambda_http::{Body, Request, Response};
