@@ -17,7 +17,10 @@ use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
 use lambdapress::indexer::{reindex_all, IndexOutcome};
+use lambdapress::newsletter::sqlite::SqliteNewsletters;
+use lambdapress::newsletter::{LocalQueue, Planner, Sender};
 use lambdapress::ports::{Mail, MailError, Mailer};
+use lambdapress::site::routes::{function_for, Function};
 use lambdapress::site::{Site, SiteOptions};
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
 use std::collections::{BTreeSet, HashMap};
@@ -69,6 +72,8 @@ pub struct LocalStores {
     pub subscribers: Arc<SqliteSubscribers>,
     /// Signs links and hashes client addresses; kept in the data folder across restarts.
     pub secret: Secret,
+    /// The newsletter ledger, in the same SQLite file.
+    pub newsletters: Arc<SqliteNewsletters>,
 }
 
 impl LocalStores {
@@ -92,7 +97,9 @@ impl LocalStores {
         ));
         let secret = local_secret(&config.data_dir)?;
         let subscribers = Arc::new(SqliteSubscribers::on(&db)?);
+        let newsletters = Arc::new(SqliteNewsletters::on(&db)?);
         Ok(LocalStores {
+            newsletters,
             content,
             index,
             comments,
@@ -146,6 +153,8 @@ impl Functions {
             SiteOptions {
                 base_url: Some(base_url.to_owned()),
                 settings_ttl: Duration::ZERO,
+                view_ttl: local_view_ttl(),
+                ..SiteOptions::default()
             },
         ));
         let subscribe = Arc::new(local_subscribe(stores, base_url).await);
@@ -174,22 +183,21 @@ impl Functions {
     /// `template.yaml`).
     pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
         let path = lambdapress::http::request_path(req);
-        if lambdapress::subscribe::answers(path) {
-            return self.subscribe.as_ref();
+        match function_for(req.method().as_str(), path) {
+            Function::Subscribe => self.subscribe.as_ref(),
+            Function::Comment => self.comment.as_ref(),
+            Function::Site => self.site.as_ref(),
         }
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let comment_route = match segments.as_slice() {
-            ["posts", _, "comments"] => req.method() == http::Method::POST,
-            ["comments", "moderate"] => {
-                req.method() == http::Method::POST || req.method() == http::Method::GET
-            }
-            _ => false,
-        };
-        if comment_route {
-            return self.comment.as_ref();
-        }
-        self.site.as_ref()
     }
+}
+
+/// The local site's view window: `LAMBDAPRESS_VIEW_TTL_MS`, default one second, so an
+/// edit shows on the next reload after a second while repeated views cost no file read.
+fn local_view_ttl() -> Duration {
+    std::env::var("LAMBDAPRESS_VIEW_TTL_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_millis)
 }
 
 /// The outbox mailer, also printing each message's links to the log so a developer
@@ -200,7 +208,12 @@ pub struct PrintingMailer(pub Arc<OutboxMailer>);
 impl Mailer for PrintingMailer {
     async fn send(&self, mail: &Mail) -> Result<String, MailError> {
         let id = self.0.send(mail).await?;
-        println!("lambdapress: mail to {}: {}", mail.to, mail.subject);
+        println!(
+            "lambdapress: mail to {}: {} (in {})",
+            mail.to,
+            mail.subject,
+            self.0.dir().display()
+        );
         for link in mail
             .text
             .split_whitespace()
@@ -217,10 +230,36 @@ impl Mailer for PrintingMailer {
 pub fn local_feeds(stores: &LocalStores, base_url: &str) -> anyhow::Result<Feeds> {
     Ok(Feeds::new(stores.content.clone(), stores.index.clone())
         .with_comments(stores.comments.clone())
+        .with_newsletter(Arc::new(local_planner(stores, base_url)))
         .with_options(FeedsOptions {
             base_url: Some(base_url.to_owned()),
             ..FeedsOptions::default()
         }))
+}
+
+/// The newsletter on the local stores: batches are delivered in process (no queue) to
+/// the outbox, each mail printed as it is written.
+pub fn local_planner(stores: &LocalStores, base_url: &str) -> Planner {
+    let sender = Sender {
+        content: stores.content.clone(),
+        subscribers: stores.subscribers.clone(),
+        store: stores.newsletters.clone(),
+        mailer: Arc::new(PrintingMailer(stores.mailer.clone())),
+        secret: stores.secret.clone(),
+        base_url: Some(base_url.to_owned()),
+        pace: Duration::ZERO,
+        throttle_retries: 3,
+        clock: time::OffsetDateTime::now_utc,
+    };
+    Planner {
+        content: stores.content.clone(),
+        subscribers: stores.subscribers.clone(),
+        store: stores.newsletters.clone(),
+        queue: Arc::new(LocalQueue {
+            sender: Arc::new(sender),
+            redeliveries: 3,
+        }),
+    }
 }
 
 /// Regenerates a post's comment feeds (and the site's) when its thread changes, as the
@@ -334,10 +373,16 @@ async fn dispatch(
         Err(_) => Bytes::new(),
     };
     parts.extensions.insert(PeerAddr(peer.ip()));
-    let request = lambda_http::Request::from_parts(parts, lambda_http::Body::from(body.to_vec()));
+    let body = if body.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        lambda_http::Body::from(body.to_vec())
+    };
+    let request = lambda_http::Request::from_parts(parts, body);
     let started = std::time::Instant::now();
     let response = functions.for_request(&request).handle(&request).await;
-    tracing::info!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
+    // Debug level: off by default, so the hot path formats no log line.
+    tracing::debug!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
     let (parts, body) = response.into_parts();
     let bytes = match body {
         lambda_http::Body::Empty => Bytes::new(),
@@ -371,12 +416,23 @@ fn report_feeds(report: &Report) {
 /// appear when their time comes.
 async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
     let dir = content.root().join("posts");
-    let mut seen = snapshot(&dir);
+    let mut seen = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || snapshot(&dir))
+            .await
+            .unwrap_or_default()
+    };
     let mut ticks: u32 = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         ticks = ticks.wrapping_add(1);
-        let now = snapshot(&dir);
+        // Reading the folder blocks: done on the blocking pool, off the request threads.
+        let now = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || snapshot(&dir))
+                .await
+                .unwrap_or_default()
+        };
         let changed: BTreeSet<Slug> = now
             .iter()
             .filter(|(slug, stamp)| seen.get(*slug) != Some(stamp))

@@ -86,7 +86,10 @@ mod tests {
             r(Some("https://www.example.com/"), Some("x.execute-api")),
             "https://www.example.com"
         );
-        assert_eq!(r(Some(""), Some("abc.example.net")), "https://abc.example.net");
+        assert_eq!(
+            r(Some(""), Some("abc.example.net")),
+            "https://abc.example.net"
+        );
         assert_eq!(r(None, None), "https://toml.example");
     }
 

@@ -3,6 +3,7 @@
 
 pub mod base_url;
 pub mod client_addr;
+pub mod compress;
 pub mod etag;
 pub mod origin_lock;
 pub mod response;
