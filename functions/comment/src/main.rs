@@ -52,8 +52,8 @@ async fn main() -> Result<(), Error> {
         let admitted = lock.admit(&mut req);
         async move {
             Ok::<_, Infallible>(match admitted {
-                Ok(()) => function.serve(&req).await,
-                Err(refused) => refused,
+                None => function.serve(&req).await,
+                Some(refused) => refused,
             })
         }
     }))

@@ -35,8 +35,8 @@ async fn main() -> Result<(), Error> {
         let admitted = lock.admit(&mut req);
         async move {
             Ok::<_, Infallible>(match admitted {
-                Ok(()) => site.handle(&req).await,
-                Err(refused) => refused,
+                None => site.handle(&req).await,
+                Some(refused) => refused,
             })
         }
     }))

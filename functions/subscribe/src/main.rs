@@ -46,8 +46,8 @@ async fn main() -> Result<(), Error> {
         let admitted = lock.admit(&mut req);
         async move {
             Ok::<_, Infallible>(match admitted {
-                Ok(()) => subscribe.handle(&req).await,
-                Err(refused) => refused,
+                None => subscribe.handle(&req).await,
+                Some(refused) => refused,
             })
         }
     }))

@@ -29,12 +29,12 @@ impl OriginLock {
         Self::new(std::env::var("ORIGIN_VERIFY").ok())
     }
 
-    /// Admits a request, or answers it with 403. An admitted request behind CloudFront
+    /// Admits a request (`None`), or answers it with 403. An admitted request behind CloudFront
     /// gets the viewer's address as its peer address, so per-visitor limits count per
     /// visitor rather than per edge. With the lock open the header is never trusted.
-    pub fn admit(&self, req: &mut Request) -> Result<(), Response<Body>> {
+    pub fn admit(&self, req: &mut Request) -> Option<Response<Body>> {
         let Some(secret) = &self.secret else {
-            return Ok(());
+            return None;
         };
         let presented = req
             .headers()
@@ -42,7 +42,7 @@ impl OriginLock {
             .map(|v| v.as_bytes())
             .unwrap_or_default();
         if !constant_time_eq(presented, secret.as_bytes()) {
-            return Err(response::build(
+            return Some(response::build(
                 403,
                 &[
                     ("content-type", "text/plain; charset=utf-8"),
@@ -59,7 +59,7 @@ impl OriginLock {
         {
             req.extensions_mut().insert(PeerAddr(ip));
         }
-        Ok(())
+        None
     }
 }
 
@@ -97,8 +97,10 @@ mod tests {
     #[test]
     fn open_lock_admits_everything_and_never_trusts_the_viewer_header() {
         let mut req = request(&[(VIEWER_ADDRESS, "203.0.113.9:1234")]);
-        assert!(OriginLock::new(None).admit(&mut req).is_ok());
-        assert!(OriginLock::new(Some(String::new())).admit(&mut req).is_ok());
+        assert!(OriginLock::new(None).admit(&mut req).is_none());
+        assert!(OriginLock::new(Some(String::new()))
+            .admit(&mut req)
+            .is_none());
         assert_eq!(client_addr(&req), None);
     }
 
@@ -106,11 +108,11 @@ mod tests {
     fn locked_origin_refuses_a_missing_or_wrong_secret() {
         let lock = OriginLock::new(Some("s3cret".into()));
         let mut bare = request(&[]);
-        assert_eq!(lock.admit(&mut bare).unwrap_err().status(), 403);
+        assert_eq!(lock.admit(&mut bare).unwrap().status(), 403);
         let mut wrong = request(&[(ORIGIN_HEADER, "s3creT")]);
-        assert_eq!(lock.admit(&mut wrong).unwrap_err().status(), 403);
+        assert_eq!(lock.admit(&mut wrong).unwrap().status(), 403);
         let mut longer = request(&[(ORIGIN_HEADER, "s3cret!")]);
-        assert_eq!(lock.admit(&mut longer).unwrap_err().status(), 403);
+        assert_eq!(lock.admit(&mut longer).unwrap().status(), 403);
     }
 
     #[test]
@@ -120,7 +122,7 @@ mod tests {
             (ORIGIN_HEADER, "s3cret"),
             (VIEWER_ADDRESS, "198.51.100.10:46532"),
         ]);
-        assert!(lock.admit(&mut req).is_ok());
+        assert!(lock.admit(&mut req).is_none());
         assert_eq!(client_addr(&req), Some("198.51.100.10".parse().unwrap()));
     }
 
