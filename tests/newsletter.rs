@@ -519,3 +519,175 @@ async fn the_mail_has_both_parts_one_click_headers_and_absolute_signed_links() {
     assert!(short_html.contains("Read on the site"));
     assert!(short_html.contains(&format!("{BASE_URL}/posts/what-are-muscle-knots")));
 }
+
+/// On moto: the planner queues batches in SQS; the sender's handler receives the same
+/// message twice (SQS delivers at least once) and mails each recipient once.
+#[tokio::test]
+async fn sqs_batches_delivered_twice_mail_once_on_moto() {
+    use lambdapress::newsletter::sqs::{handle_sqs_event, SqsQueue};
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let w = on_moto(&endpoint).await;
+    let config = moto::sdk_config(&endpoint).await;
+    let sqs = lambdapress::aws::sqs_client(&config);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(moto::unique_name("newsletter"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for n in 0..60 {
+        subscribe(
+            w.subscribers.as_ref(),
+            &format!("reader{n}@example.com"),
+            true,
+        )
+        .await;
+    }
+    let planner = Planner {
+        content: w.sender.content.clone(),
+        subscribers: w.subscribers.clone(),
+        store: w.ledger.clone(),
+        queue: Arc::new(SqsQueue::new(sqs.clone(), queue_url.clone())),
+    };
+    let post = Post::parse(
+        Slug::parse("queued-news").unwrap(),
+        &post_source("Queued news", now() - Duration::hours(1), "", "Queued."),
+    )
+    .unwrap();
+    (w.write)(
+        "queued-news".into(),
+        post_source("Queued news", now() - Duration::hours(1), "", "Queued."),
+    )
+    .await;
+    let outcome = planner.post_published(&post, now()).await.unwrap();
+    assert_eq!(
+        outcome,
+        lambdapress::newsletter::PlanOutcome::Planned { recipients: 60 }
+    );
+    assert_eq!(
+        planner.post_published(&post, now()).await.unwrap(),
+        lambdapress::newsletter::PlanOutcome::AlreadyPlanned
+    );
+
+    let mut records = Vec::new();
+    while records.len() < 2 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        assert!(
+            !messages.is_empty(),
+            "the planner queued two batches (50 + 10)"
+        );
+        for m in messages {
+            records.push(serde_json::json!({
+                "messageId": m.message_id.unwrap(),
+                "body": m.body.unwrap(),
+                "eventSource": "aws:sqs",
+            }));
+        }
+    }
+    let event = serde_json::json!({ "Records": records });
+    let first = handle_sqs_event(&w.sender, event.clone()).await;
+    let again = handle_sqs_event(&w.sender, event).await;
+    assert_eq!(first["batchItemFailures"], serde_json::json!([]));
+    assert_eq!(again["batchItemFailures"], serde_json::json!([]));
+    let mut to = w.mail.to("Queued news");
+    let total = to.len();
+    to.dedup();
+    assert_eq!(
+        (total, to.len()),
+        (60, 60),
+        "each of 60 readers mailed exactly once"
+    );
+    let counts = w.ledger.counts(&post.slug).await.unwrap();
+    assert_eq!((counts.planned, counts.sent), (60, 60));
+}
+
+/// The local site (`cargo site`): a new post in the content folder mails the confirmed
+/// local subscribers into the outbox, once; the owner's tools see it.
+#[tokio::test]
+async fn the_local_site_mails_a_new_post_into_the_outbox_once() {
+    use lambdapress_infra::local::{local_feeds, LocalConfig, LocalStores};
+    use lambdapress_infra::newsletter_cli;
+    let dir = ScratchDir::new();
+    copy_dir(&sample_content_dir(), &dir.0.join("content"));
+    let config = LocalConfig {
+        addr: "127.0.0.1:3999".parse().unwrap(),
+        content_dir: dir.0.join("content"),
+        data_dir: dir.0.join("data"),
+    };
+    let stores = LocalStores::open(&config).unwrap();
+    let ann = SubscriberEmail::parse("ann@example.com").unwrap();
+    let at = OffsetDateTime::now_utc() - Duration::days(1);
+    let signup = Signup {
+        email: ann.clone(),
+        source: "/".into(),
+        client_hash: "h".into(),
+        at,
+    };
+    stores
+        .subscribers
+        .sign_up(&signup, Duration::hours(1))
+        .await
+        .unwrap();
+    stores.subscribers.confirm(&ann, at).await.unwrap();
+    let feeds = local_feeds(&stores, "http://127.0.0.1:3999").unwrap();
+    let outbox = || {
+        std::fs::read_dir(dir.0.join("data/outbox"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let source = post_source(
+        "Open on Saturdays",
+        OffsetDateTime::now_utc() - Duration::hours(1),
+        "",
+        "From May.",
+    );
+    std::fs::write(dir.0.join("content/posts/open-saturdays.md"), &source).unwrap();
+    let slugs = BTreeSet::from([Slug::parse("open-saturdays").unwrap()]);
+    feeds.posts_changed(&slugs).await.unwrap();
+    assert_eq!(outbox(), 1, "one mail in the outbox");
+    std::fs::write(
+        dir.0.join("content/posts/open-saturdays.md"),
+        source.replace("From May.", "From June."),
+    )
+    .unwrap();
+    feeds.posts_changed(&slugs).await.unwrap();
+    assert_eq!(outbox(), 1, "an edit mails nobody");
+
+    let status = newsletter_cli::status(stores.newsletters.as_ref(), "open-saturdays")
+        .await
+        .unwrap();
+    assert!(
+        status.contains("planned 1, sent 1, skipped 0, failed 0"),
+        "{status}"
+    );
+    let eml = newsletter_cli::preview(
+        stores.content.as_ref(),
+        &stores.secret,
+        "open-saturdays",
+        Some("http://127.0.0.1:3999"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{eml}"
+    );
+    assert!(eml.contains("multipart/alternative"), "{eml}");
+    assert_eq!(
+        newsletter_cli::confirmed_count(stores.subscribers.as_ref())
+            .await
+            .unwrap(),
+        1
+    );
+}

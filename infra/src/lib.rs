@@ -5,4 +5,5 @@ pub mod comments_cli;
 pub mod csv;
 pub mod import;
 pub mod local;
+pub mod newsletter_cli;
 pub mod subscribers;

@@ -3,11 +3,15 @@
 //! and the sitemap current. Wiring only; the handler is `lambdapress::feeds::Feeds`.
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
-use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, DynamoSubscribers, S3Content};
 use lambdapress::aws::{
     dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
+    sqs_client,
 };
 use lambdapress::feeds::{Feeds, FeedsOptions};
+use lambdapress::newsletter::dynamodb::DynamoNewsletters;
+use lambdapress::newsletter::sqs::SqsQueue;
+use lambdapress::newsletter::Planner;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -18,17 +22,28 @@ async fn main() -> Result<(), Error> {
     let table = required_env("TABLE_NAME")?;
     let config = load_sdk_config().await;
     let dynamodb = dynamodb_client(&config);
-    let feeds = Arc::new(
-        Feeds::new(
-            Arc::new(S3Content::new(s3_client(&config), bucket)),
-            Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone())),
-        )
-        .with_comments(Arc::new(DynamoCommentStore::new(dynamodb, table)))
-        .with_options(FeedsOptions {
-            base_url: optional_env("SITE_URL"),
-            ..FeedsOptions::default()
-        }),
-    );
+    let content = Arc::new(S3Content::new(s3_client(&config), bucket));
+    let mut feeds = Feeds::new(
+        content.clone(),
+        Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone())),
+    )
+    .with_comments(Arc::new(DynamoCommentStore::new(
+        dynamodb.clone(),
+        table.clone(),
+    )))
+    .with_options(FeedsOptions {
+        base_url: optional_env("SITE_URL"),
+        ..FeedsOptions::default()
+    });
+    if let Some(queue_url) = optional_env("NEWSLETTER_QUEUE_URL") {
+        feeds = feeds.with_newsletter(Arc::new(Planner {
+            content,
+            subscribers: Arc::new(DynamoSubscribers::new(dynamodb.clone(), table.clone())),
+            store: Arc::new(DynamoNewsletters::new(dynamodb, table)),
+            queue: Arc::new(SqsQueue::new(sqs_client(&config), queue_url)),
+        }));
+    }
+    let feeds = Arc::new(feeds);
     run(service_fn(move |event: LambdaEvent<Value>| {
         let feeds = feeds.clone();
         async move { feeds.handle(event.payload).await.map_err(Error::from) }

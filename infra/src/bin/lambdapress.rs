@@ -8,6 +8,8 @@
 //!   lambdapress comments   list pending comments; approve, spam or delete one by id
 //!   lambdapress subscribers export         confirmed subscribers as CSV on stdout
 //!   lambdapress subscribers erase <email>  remove one address's record completely
+//!   lambdapress subscribers count          confirmed subscribers
+//!   lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>
 
 use anyhow::bail;
 use lambdapress::domain::{Post, SiteSettings, SubscriberEmail};
@@ -28,6 +30,10 @@ const USAGE: &str =
   subscribers export         confirmed subscribers as CSV on stdout
                              (email, confirmed_at, signed_up_at, source)
   subscribers erase <email>  remove one address's record completely
+  subscribers count          how many subscribers are confirmed
+  newsletter preview <slug>  a post's newsletter mail as .eml on stdout
+  newsletter test <slug> <email>   send that mail to one address (local: the outbox)
+  newsletter status <slug>   planned, sent, skipped and failed counts
             (the local SQLite store, or the DynamoDB table TABLE_NAME when it is set)";
 
 #[tokio::main]
@@ -77,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         "subscribers" => subscribers(&config).await,
+        "newsletter" => newsletter(&config).await,
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -202,6 +209,62 @@ async fn subscriber_store(config: &LocalConfig) -> anyhow::Result<Box<dyn Subscr
     }
 }
 
+/// Newsletter tools on the local stores, or the DynamoDB table TABLE_NAME for `status`.
+async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
+    use lambdapress_infra::newsletter_cli as cli;
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let base = format!("http://{}", config.addr);
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["status", slug] => {
+            let report = match std::env::var("TABLE_NAME") {
+                Ok(table) if !table.is_empty() => {
+                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    let store = lambdapress::newsletter::dynamodb::DynamoNewsletters::new(
+                        lambdapress::aws::dynamodb_client(&sdk),
+                        table,
+                    );
+                    cli::status(&store, slug).await?
+                }
+                _ => cli::status(LocalStores::open(config)?.newsletters.as_ref(), slug).await?,
+            };
+            print!("{report}");
+            Ok(())
+        }
+        ["preview", slug] => {
+            let stores = LocalStores::open(config)?;
+            let eml =
+                cli::preview(stores.content.as_ref(), &stores.secret, slug, Some(&base)).await?;
+            print!("{eml}");
+            Ok(())
+        }
+        ["test", slug, email] => {
+            let stores = LocalStores::open(config)?;
+            let id = cli::test(
+                stores.content.as_ref(),
+                stores.mailer.as_ref(),
+                &stores.secret,
+                slug,
+                email,
+                Some(&base),
+            )
+            .await?;
+            println!(
+                "sent {id} to {email} (in {})",
+                stores.mailer.dir().display()
+            );
+            Ok(())
+        }
+        _ => bail!(
+            "usage: lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>"
+        ),
+    }
+}
+
 async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(2).collect();
     let store = subscriber_store(config).await?;
@@ -218,6 +281,11 @@ async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ["count"] => {
+            let n = lambdapress_infra::newsletter_cli::confirmed_count(store.as_ref()).await?;
+            println!("{n} confirmed");
+            Ok(())
+        }
         ["erase", email] => {
             let email = SubscriberEmail::parse(email)
                 .map_err(|e| anyhow::anyhow!("`{email}` is not an email address: {e}"))?;
@@ -228,6 +296,6 @@ async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        _ => bail!("usage: lambdapress subscribers export | lambdapress subscribers erase <email>"),
+        _ => bail!("usage: lambdapress subscribers export | count | erase <email>"),
     }
 }
