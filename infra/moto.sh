@@ -59,6 +59,23 @@ ensure_sam() {
     fi
 }
 
+# checkov (the template's policy check), in a venv of its own: its pins clash with moto's.
+# Sets CHECKOV to its path.
+CHECKOV_VENV="${LAMBDAPRESS_CHECKOV_VENV:-$HOME/.cache/lambdapress/checkov-venv}"
+ensure_checkov() {
+    CHECKOV="$CHECKOV_VENV/bin/checkov"
+    if ! "$CHECKOV" --version >/dev/null 2>&1; then
+        log "installing checkov in $CHECKOV_VENV"
+        rm -rf "$CHECKOV_VENV"
+        python3 -m venv "$CHECKOV_VENV" >/dev/null 2>&1 || {
+            rm -rf "$CHECKOV_VENV"
+            python3 -m venv --without-pip "$CHECKOV_VENV"
+            python3 -m pip --python "$CHECKOV_VENV/bin/python" install -q --disable-pip-version-check pip
+        }
+        PIP_NO_INPUT=1 "$CHECKOV_VENV/bin/python" -m pip install -q --disable-pip-version-check 'checkov>=3.2,<4'
+    fi
+}
+
 # shellcheck disable=SC2317  # called through the EXIT trap
 stop_moto() {
     if [[ -n "$MOTO_PID" ]] && kill -0 "$MOTO_PID" 2>/dev/null; then

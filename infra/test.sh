@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace's tests (the AWS adapters against moto's
-# server on 127.0.0.1, pages in headless Chromium), then cfn-lint and
-# `sam validate --lint` on the SAM template.
+# server on 127.0.0.1, pages in headless Chromium), then cfn-lint,
+# `sam validate --lint`, infra/check_template.py and checkov on the SAM template.
 #
 #   bash infra/test.sh                  # from any directory
 #   bash infra/test.sh -- --nocapture   # extra arguments go to `cargo test`
@@ -70,6 +70,20 @@ if ! SAM_CLI_TELEMETRY=0 "$SAM" validate --lint --template template.yaml --regio
     status=1
 fi
 rm -f "$MOTO_LOG.sam"
+# Facts the linters cannot know: documented managed policy IDs, Host never forwarded.
+if ! "$VENV/bin/python" infra/check_template.py template.yaml; then
+    log "infra/check_template.py failed"
+    status=1
+fi
+# Security policy check; every skip is justified in place (Metadata.checkov.skip).
+ensure_checkov
+if ! "$CHECKOV" -f template.yaml --framework cloudformation --compact --quiet \
+    --skip-download >"$MOTO_LOG.checkov" 2>&1; then
+    log "checkov failed:"
+    cat "$MOTO_LOG.checkov" >&2
+    status=1
+fi
+rm -f "$MOTO_LOG.checkov"
 
 # One closing line for the whole run: the sum over every test binary.
 passed=$(grep -Eo '[0-9]+ passed' "$CARGO_LOG" | awk '{s += $1} END {print s + 0}')

@@ -8,6 +8,7 @@ use lambdapress::aws::{
 };
 use lambdapress::comments::{CommentFunction, CommentOptions};
 use lambdapress::domain::Secret;
+use lambdapress::http::origin_lock::OriginLock;
 use lambdapress::site::{Site, SiteOptions};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -35,15 +36,26 @@ async fn main() -> Result<(), Error> {
     let function = Arc::new(CommentFunction::new(
         site,
         comments,
-        Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&config), sender)),
+        Arc::new(
+            SesMailer::new(aws_sdk_sesv2::Client::new(&config), sender)
+                .with_configuration_set(optional_env("SES_CONFIGURATION_SET")),
+        ),
         secret,
         CommentOptions {
             owner_email: optional_env("OWNER_EMAIL"),
         },
     ));
-    run(service_fn(move |req: Request| {
+    // Behind CloudFront only requests with its secret header are served (template.yaml).
+    let lock = OriginLock::from_env();
+    run(service_fn(move |mut req: Request| {
         let function = function.clone();
-        async move { Ok::<_, Infallible>(function.serve(&req).await) }
+        let admitted = lock.admit(&mut req);
+        async move {
+            Ok::<_, Infallible>(match admitted {
+                None => function.serve(&req).await,
+                Some(refused) => refused,
+            })
+        }
     }))
     .await
 }

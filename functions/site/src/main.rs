@@ -6,6 +6,7 @@ use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
 use lambdapress::aws::{
     dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
 };
+use lambdapress::http::origin_lock::OriginLock;
 use lambdapress::site::{Site, SiteOptions};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -27,9 +28,17 @@ async fn main() -> Result<(), Error> {
         },
     ));
     site.warm_up().await;
-    run(service_fn(move |req: Request| {
+    // Behind CloudFront only requests with its secret header are served (template.yaml).
+    let lock = OriginLock::from_env();
+    run(service_fn(move |mut req: Request| {
         let site = site.clone();
-        async move { Ok::<_, Infallible>(site.handle(&req).await) }
+        let admitted = lock.admit(&mut req);
+        async move {
+            Ok::<_, Infallible>(match admitted {
+                None => site.handle(&req).await,
+                Some(refused) => refused,
+            })
+        }
     }))
     .await
 }

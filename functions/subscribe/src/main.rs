@@ -8,6 +8,7 @@ use lambdapress::aws::{
     sesv2_client,
 };
 use lambdapress::domain::Secret;
+use lambdapress::http::origin_lock::OriginLock;
 use lambdapress::http::HttpFunction;
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
 use std::convert::Infallible;
@@ -27,7 +28,10 @@ async fn main() -> Result<(), Error> {
     let subscribe = Arc::new(Subscribe::new(
         store.clone(),
         store,
-        Arc::new(SesMailer::new(sesv2_client(&config), sender)),
+        Arc::new(
+            SesMailer::new(sesv2_client(&config), sender)
+                .with_configuration_set(optional_env("SES_CONFIGURATION_SET")),
+        ),
         secret,
         SubscribeOptions {
             base_url: optional_env("SITE_URL"),
@@ -35,9 +39,17 @@ async fn main() -> Result<(), Error> {
             ..SubscribeOptions::default()
         },
     ));
-    run(service_fn(move |req: Request| {
+    // Behind CloudFront only requests with its secret header are served (template.yaml).
+    let lock = OriginLock::from_env();
+    run(service_fn(move |mut req: Request| {
         let subscribe = subscribe.clone();
-        async move { Ok::<_, Infallible>(subscribe.handle(&req).await) }
+        let admitted = lock.admit(&mut req);
+        async move {
+            Ok::<_, Infallible>(match admitted {
+                None => subscribe.handle(&req).await,
+                Some(refused) => refused,
+            })
+        }
     }))
     .await
 }

@@ -10,6 +10,8 @@ pub struct SesMailer {
     client: Client,
     /// The verified sender, e.g. `Cindy Albon Acupuncture <news@clinic.example>`.
     from: String,
+    /// The SES configuration set every send names (bounce/complaint events), if any.
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
@@ -17,7 +19,15 @@ impl SesMailer {
         SesMailer {
             client,
             from: from.into(),
+            configuration_set: None,
         }
+    }
+
+    /// Sends through this configuration set (template.yaml's MailConfigurationSet);
+    /// `None` or empty: the account's default.
+    pub fn with_configuration_set(mut self, name: Option<String>) -> SesMailer {
+        self.configuration_set = name.filter(|n| !n.is_empty());
+        self
     }
 }
 
@@ -58,6 +68,7 @@ impl Mailer for SesMailer {
             .client
             .send_email()
             .from_email_address(&self.from)
+            .set_configuration_set_name(self.configuration_set.clone())
             .destination(Destination::builder().to_addresses(&mail.to).build())
             .content(email_content(mail)?)
             .send()

@@ -35,13 +35,38 @@ pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
 }
 
-/// JSON logs without timestamps (CloudWatch adds them), as every function's first step.
+/// JSON logs without timestamps (CloudWatch adds them), as every function's first step,
+/// at the level Lambda's ApplicationLogLevel sets (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`,
+/// else INFO.
 pub fn init_lambda_logging() {
+    let filter = tracing_subscriber::EnvFilter::new(log_filter(
+        std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
+        std::env::var("RUST_LOG").ok().as_deref(),
+    ));
     tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .json()
         .without_time()
         .with_target(false)
         .init();
+}
+
+/// The tracing filter for Lambda's log level names (FATAL has no tracing level: ERROR).
+pub fn log_filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> String {
+    match lambda_level
+        .map(|l| l.trim().to_ascii_uppercase())
+        .as_deref()
+    {
+        Some("TRACE") => "trace".into(),
+        Some("DEBUG") => "debug".into(),
+        Some("INFO") => "info".into(),
+        Some("WARN") => "warn".into(),
+        Some("ERROR") | Some("FATAL") => "error".into(),
+        _ => rust_log
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or("info")
+            .to_string(),
+    }
 }
 
 /// An optional environment variable; empty counts as unset (SAM passes "" for blank parameters).
@@ -52,4 +77,21 @@ pub fn optional_env(name: &str) -> Option<String> {
 /// Reads a required environment variable, naming it in the error.
 pub fn required_env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn lambda_log_level_wins_and_maps_fatal_to_error() {
+        assert_eq!(log_filter(Some("DEBUG"), Some("warn")), "debug");
+        assert_eq!(log_filter(Some("fatal"), None), "error");
+        assert_eq!(
+            log_filter(None, Some("lambdapress=trace")),
+            "lambdapress=trace"
+        );
+        assert_eq!(log_filter(None, None), "info");
+        assert_eq!(log_filter(Some("bogus"), Some("")), "info");
+    }
 }

@@ -336,9 +336,12 @@ impl Feeds {
             }
         };
         let mut site = FeedSite::new(&settings);
-        if let Some(base) = &self.options.base_url {
-            site.base_url = base.trim_end_matches('/').to_owned();
-        }
+        site.base_url = crate::http::base_url::resolve(
+            self.options.base_url.as_deref(),
+            None,
+            &site.base_url,
+            crate::http::base_url::in_lambda(),
+        )?;
         Ok(site)
     }
 }

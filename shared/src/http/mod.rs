@@ -1,9 +1,11 @@
 //! HTTP helpers shared by every handler: entity tags and conditional requests, the
-//! client address, and response builders.
+//! base-URL rule, the client address, the CloudFront origin lock, and response builders.
 
+pub mod base_url;
 pub mod client_addr;
 pub mod compress;
 pub mod etag;
+pub mod origin_lock;
 pub mod response;
 
 pub use lambda_http::{Body, Request, Response};

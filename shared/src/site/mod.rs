@@ -355,9 +355,12 @@ impl Site {
                 let text = String::from_utf8_lossy(&object.bytes);
                 let mut settings = SiteSettings::parse(&text)
                     .inspect_err(|e| tracing::error!(error = %e, "bad site settings"))?;
-                if let Some(base) = &self.options.base_url {
-                    settings.base_url = base.trim_end_matches('/').to_owned();
-                }
+                settings.base_url = crate::http::base_url::resolve(
+                    self.options.base_url.as_deref(),
+                    None,
+                    &settings.base_url,
+                    crate::http::base_url::in_lambda(),
+                )?;
                 let settings = Arc::new(settings);
                 self.settings.store(object.etag.clone(), settings.clone());
                 Ok((object.etag, settings))

@@ -230,19 +230,15 @@ impl Subscribe {
     }
 
     fn base_url(&self, req: &Request) -> String {
-        if let Some(base) = &self.options.base_url {
-            return base.trim_end_matches('/').to_owned();
-        }
-        let host = req
-            .headers()
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .filter(|h| {
-                h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
-            })
-            .unwrap_or("localhost");
-        format!("https://{host}")
+        // No site.toml here: the request's domain always exists behind API Gateway, and
+        // the local runner sets SITE_URL.
+        crate::http::base_url::resolve(
+            self.options.base_url.as_deref(),
+            crate::http::base_url::request_domain(req).as_deref(),
+            "http://localhost",
+            false,
+        )
+        .unwrap_or_else(|_| "http://localhost".into())
     }
 
     async fn send_confirmation(
