@@ -965,6 +965,7 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
         comments.clone(),
         SiteOptions {
             base_url: Some("https://clinic.example".into()),
+            view_ttl: std::time::Duration::ZERO,
             ..SiteOptions::default()
         },
     ));

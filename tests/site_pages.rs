@@ -455,6 +455,7 @@ async fn warm_up_loads_the_settings_before_the_first_request() {
     let options = || SiteOptions {
         base_url: Some(BASE_URL.into()),
         settings_ttl: std::time::Duration::from_secs(3600),
+        ..SiteOptions::default()
     };
     let warmed = Site::new(
         sample.content.clone(),
@@ -479,4 +480,108 @@ async fn warm_up_loads_the_settings_before_the_first_request() {
         cold.handle(&http_api("GET", ARTICLE, &[])).await.status(),
         503
     );
+}
+
+/// The sample site with a view window of `window`.
+fn windowed(sample: &EmbeddedSite, window: std::time::Duration) -> Site {
+    Site::new(
+        sample.content.clone(),
+        sample.index.clone(),
+        sample.comments.clone(),
+        SiteOptions {
+            base_url: Some(BASE_URL.into()),
+            settings_ttl: std::time::Duration::ZERO,
+            view_ttl: window,
+            ..SiteOptions::default()
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_warm_view_is_served_from_memory_within_its_window_then_revalidated() {
+    let sample = EmbeddedSite::start().await;
+    let site = windowed(&sample, std::time::Duration::from_millis(400));
+    let first = site.handle(&http_api("GET", ARTICLE, &[])).await;
+    assert_eq!(first.status(), 200);
+    let etag = header(&first, "etag").unwrap().to_owned();
+    let path = sample.dir.0.join("content/posts/what-are-muscle-knots.md");
+    let source = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{source}\nA paragraph added while warm.\n")).unwrap();
+    // Within the window: the same bytes from memory, the store not read.
+    let warm = site.handle(&http_api("GET", ARTICLE, &[])).await;
+    assert_eq!(header(&warm, "etag"), Some(etag.as_str()));
+    assert!(!body_text(&warm).contains("A paragraph added while warm."));
+    // After it: revalidated, the edit shows with a new ETag.
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    let fresh = site.handle(&http_api("GET", ARTICLE, &[])).await;
+    assert!(body_text(&fresh).contains("A paragraph added while warm."));
+    assert_ne!(header(&fresh, "etag"), Some(etag.as_str()));
+}
+
+#[tokio::test]
+async fn unchanged_versions_keep_the_etag_and_personal_pages_bypass_the_cache() {
+    let sample = EmbeddedSite::start().await;
+    // A zero window revalidates every request.
+    let site = windowed(&sample, std::time::Duration::ZERO);
+    let a = site.handle(&http_api("GET", ARTICLE, &[])).await;
+    let b = site.handle(&http_api("GET", ARTICLE, &[])).await;
+    let etag = header(&a, "etag").unwrap();
+    assert!(
+        etag.starts_with("\"v"),
+        "a version tag, not a hash of the page: {etag}"
+    );
+    assert_eq!(header(&b, "etag"), Some(etag));
+    // A notice is for one visitor: rendered for them, never stored or shared.
+    let held = site
+        .handle(&http_api("GET", &format!("{ARTICLE}?moderation=held"), &[]))
+        .await;
+    assert_eq!(header(&held, "cache-control"), Some("no-store"));
+    assert!(header(&held, "etag").is_none());
+    assert!(body_text(&held).contains("awaiting moderation"));
+    let again = site.handle(&http_api("GET", ARTICLE, &[])).await;
+    assert!(!body_text(&again).contains("awaiting moderation"));
+    assert_eq!(header(&again, "etag"), Some(etag));
+}
+
+#[tokio::test]
+async fn pages_and_stored_text_are_compressed_by_accept_encoding() {
+    let sample = EmbeddedSite::start().await;
+    sample
+        .content
+        .put(
+            &ContentKey::generated("feed.xml").unwrap(),
+            format!("<rss>{}</rss>", "<item>x</item>".repeat(100)).into_bytes(),
+            "application/rss+xml; charset=utf-8",
+            "public, max-age=300",
+        )
+        .await
+        .unwrap();
+    for path in [ARTICLE, "/", "/static/style.css", "/feed.xml"] {
+        let plain = site_get(&sample, path, "identity").await;
+        let plain_text = body_text(&plain);
+        assert!(header(&plain, "content-encoding").is_none(), "{path}");
+        assert_eq!(header(&plain, "vary"), Some("accept-encoding"), "{path}");
+        for (accept, coding) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+            let coded = site_get(&sample, path, accept).await;
+            assert_eq!(header(&coded, "content-encoding"), Some(coding), "{path}");
+            assert_eq!(header(&coded, "vary"), Some("accept-encoding"));
+            assert_ne!(header(&coded, "etag"), header(&plain, "etag"));
+            assert_eq!(body_text(&coded), plain_text, "{path} {coding}");
+            let Body::Binary(bytes) = coded.body() else {
+                panic!("a coded body is binary");
+            };
+            assert!(bytes.len() < plain_text.len() / 2, "{path} {coding}");
+        }
+    }
+}
+
+async fn site_get(
+    sample: &EmbeddedSite,
+    path: &str,
+    accept_encoding: &str,
+) -> lambdapress::http::Response<Body> {
+    let mut req = http_api("GET", path, &[]);
+    req.headers_mut()
+        .insert("accept-encoding", accept_encoding.parse().unwrap());
+    sample.site.handle(&req).await
 }

@@ -20,6 +20,7 @@ use lambdapress::indexer::{reindex_all, IndexOutcome};
 use lambdapress::newsletter::sqlite::SqliteNewsletters;
 use lambdapress::newsletter::{LocalQueue, Planner, Sender};
 use lambdapress::ports::{Mail, MailError, Mailer};
+use lambdapress::site::routes::{function_for, Function};
 use lambdapress::site::{Site, SiteOptions};
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
 use std::collections::{BTreeSet, HashMap};
@@ -152,6 +153,8 @@ impl Functions {
             SiteOptions {
                 base_url: Some(base_url.to_owned()),
                 settings_ttl: Duration::ZERO,
+                view_ttl: local_view_ttl(),
+                ..SiteOptions::default()
             },
         ));
         let subscribe = Arc::new(local_subscribe(stores, base_url).await);
@@ -180,22 +183,21 @@ impl Functions {
     /// `template.yaml`).
     pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
         let path = lambdapress::http::request_path(req);
-        if lambdapress::subscribe::answers(path) {
-            return self.subscribe.as_ref();
+        match function_for(req.method().as_str(), path) {
+            Function::Subscribe => self.subscribe.as_ref(),
+            Function::Comment => self.comment.as_ref(),
+            Function::Site => self.site.as_ref(),
         }
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let comment_route = match segments.as_slice() {
-            ["posts", _, "comments"] => req.method() == http::Method::POST,
-            ["comments", "moderate"] => {
-                req.method() == http::Method::POST || req.method() == http::Method::GET
-            }
-            _ => false,
-        };
-        if comment_route {
-            return self.comment.as_ref();
-        }
-        self.site.as_ref()
     }
+}
+
+/// The local site's view window: `LAMBDAPRESS_VIEW_TTL_MS`, default one second, so an
+/// edit shows on the next reload after a second while repeated views cost no file read.
+fn local_view_ttl() -> Duration {
+    std::env::var("LAMBDAPRESS_VIEW_TTL_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_millis)
 }
 
 /// The outbox mailer, also printing each message's links to the log so a developer
@@ -371,10 +373,16 @@ async fn dispatch(
         Err(_) => Bytes::new(),
     };
     parts.extensions.insert(PeerAddr(peer.ip()));
-    let request = lambda_http::Request::from_parts(parts, lambda_http::Body::from(body.to_vec()));
+    let body = if body.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        lambda_http::Body::from(body.to_vec())
+    };
+    let request = lambda_http::Request::from_parts(parts, body);
     let started = std::time::Instant::now();
     let response = functions.for_request(&request).handle(&request).await;
-    tracing::info!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
+    // Debug level: off by default, so the hot path formats no log line.
+    tracing::debug!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
     let (parts, body) = response.into_parts();
     let bytes = match body {
         lambda_http::Body::Empty => Bytes::new(),
@@ -408,12 +416,23 @@ fn report_feeds(report: &Report) {
 /// appear when their time comes.
 async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
     let dir = content.root().join("posts");
-    let mut seen = snapshot(&dir);
+    let mut seen = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || snapshot(&dir))
+            .await
+            .unwrap_or_default()
+    };
     let mut ticks: u32 = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         ticks = ticks.wrapping_add(1);
-        let now = snapshot(&dir);
+        // Reading the folder blocks: done on the blocking pool, off the request threads.
+        let now = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || snapshot(&dir))
+                .await
+                .unwrap_or_default()
+        };
         let changed: BTreeSet<Slug> = now
             .iter()
             .filter(|(slug, stamp)| seen.get(*slug) != Some(stamp))

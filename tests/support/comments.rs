@@ -71,6 +71,8 @@ impl CommentSite {
             SiteOptions {
                 base_url: Some(BASE_URL.into()),
                 settings_ttl: Duration::ZERO,
+                view_ttl: Duration::ZERO,
+                ..SiteOptions::default()
             },
         ));
         let mailer = Arc::new(RecordingMailer::default());

@@ -67,12 +67,26 @@ pub fn s3_event(name: &str, keys: &[&str]) -> Value {
     event
 }
 
+/// The body as a browser reads it: decoded from its `Content-Encoding` (br, gzip).
 pub fn body_text(response: &lambda_http::Response<lambda_http::Body>) -> String {
-    match response.body() {
-        lambda_http::Body::Text(t) => t.clone(),
-        lambda_http::Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
-        _ => String::new(),
+    let bytes = match response.body() {
+        lambda_http::Body::Text(t) => return t.clone(),
+        lambda_http::Body::Binary(b) => b.as_slice(),
+        _ => return String::new(),
+    };
+    let mut decoded = Vec::new();
+    match header(response, "content-encoding") {
+        Some("br") => {
+            std::io::Read::read_to_end(&mut brotli::Decompressor::new(bytes, 4096), &mut decoded)
+                .expect("a valid br body");
+        }
+        Some("gzip") => {
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut decoded)
+                .expect("a valid gzip body");
+        }
+        _ => decoded = bytes.to_vec(),
     }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 pub fn header<'a>(

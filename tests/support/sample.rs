@@ -73,6 +73,9 @@ impl EmbeddedSite {
         let options = SiteOptions {
             base_url: Some(BASE_URL.into()),
             settings_ttl: Duration::ZERO,
+            // Tests change content between requests: every request revalidates.
+            view_ttl: Duration::ZERO,
+            ..SiteOptions::default()
         };
         let comments = Arc::new(SqliteCommentStore::in_memory().unwrap());
         let site = Site::new(content.clone(), index.clone(), comments.clone(), options);

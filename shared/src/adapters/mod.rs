@@ -1,25 +1,43 @@
 //! Adapters for the storage ports: AWS (S3, DynamoDB, SES) and embedded (a folder, SQLite).
 
+#[cfg(feature = "aws")]
 pub mod dynamodb;
+#[cfg(feature = "aws")]
 pub mod dynamodb_comments;
+#[cfg(feature = "aws")]
 pub mod dynamodb_index;
+#[cfg(feature = "aws")]
 pub mod dynamodb_subscribers;
 pub mod fs_content;
 pub mod outbox_mail;
+#[cfg(feature = "aws")]
 pub mod s3_content;
+#[cfg(feature = "mail-ses")]
 pub mod ses_mail;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
+#[cfg(feature = "embedded")]
 pub mod sqlite_comments;
+#[cfg(feature = "embedded")]
 pub mod sqlite_index;
+#[cfg(feature = "embedded")]
 pub mod sqlite_subscribers;
 
+#[cfg(feature = "aws")]
 pub use dynamodb_comments::DynamoCommentStore;
+#[cfg(feature = "aws")]
 pub use dynamodb_index::DynamoPostIndex;
+#[cfg(feature = "aws")]
 pub use dynamodb_subscribers::DynamoSubscribers;
 pub use fs_content::FsContent;
 pub use outbox_mail::OutboxMailer;
+#[cfg(feature = "aws")]
 pub use s3_content::S3Content;
+#[cfg(feature = "mail-ses")]
 pub use ses_mail::SesMailer;
+#[cfg(feature = "embedded")]
 pub use sqlite_comments::SqliteCommentStore;
+#[cfg(feature = "embedded")]
 pub use sqlite_index::SqlitePostIndex;
+#[cfg(feature = "embedded")]
 pub use sqlite_subscribers::SqliteSubscribers;

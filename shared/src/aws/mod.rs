@@ -25,10 +25,12 @@ pub fn dynamodb_client(config: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(config)
 }
 
+#[cfg(feature = "mail-ses")]
 pub fn sesv2_client(config: &SdkConfig) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(config)
 }
 
+#[cfg(feature = "newsletter-sqs")]
 pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
 }

@@ -258,9 +258,18 @@ fn date_field(t: &toml::Table, key: &'static str) -> Result<Option<OffsetDateTim
             UtcOffset::from_whole_seconds(i32::from(minutes) * 60).map_err(|_| bad())?
         }
     };
-    Ok(Some(
-        PrimitiveDateTime::new(date, time).assume_offset(offset),
-    ))
+    let at = PrimitiveDateTime::new(date, time).assume_offset(offset);
+    if time_fmt::in_feed_range(at).is_none() {
+        return Err((
+            key,
+            format!(
+                "must be between the years {} and {} in UTC (feeds cannot date anything else)",
+                time_fmt::YEARS.start(),
+                time_fmt::YEARS.end()
+            ),
+        ));
+    }
+    Ok(Some(at))
 }
 
 impl PostMeta {

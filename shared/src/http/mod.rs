@@ -2,6 +2,7 @@
 //! client address, and response builders.
 
 pub mod client_addr;
+pub mod compress;
 pub mod etag;
 pub mod response;
 

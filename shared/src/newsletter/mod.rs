@@ -1,12 +1,15 @@
 //! Newsletters: each new post mailed once to every confirmed subscriber, planned in
 //! batches, delivered through a queue, and recorded per recipient in a ledger.
 
+#[cfg(feature = "aws")]
 pub mod dynamodb;
 pub mod mail;
 pub mod planner;
 pub mod ports;
 pub mod sender;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
+#[cfg(feature = "newsletter-sqs")]
 pub mod sqs;
 
 pub use planner::{PlanOutcome, Planner};

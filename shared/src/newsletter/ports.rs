@@ -57,6 +57,18 @@ pub struct Counts {
     pub failed: u64,
 }
 
+impl Counts {
+    /// Adds `n` deliveries recorded with `status`.
+    pub fn add(&mut self, status: &str, n: u64) {
+        match status {
+            "sending" => self.sending += n,
+            "sent" => self.sent += n,
+            "skipped" => self.skipped += n,
+            _ => self.failed += n,
+        }
+    }
+}
+
 /// Newsletters and their per-recipient ledger. Every write is conditional, so two
 /// planners or two deliveries of one batch never mail anyone twice.
 #[async_trait]

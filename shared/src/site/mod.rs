@@ -1,5 +1,19 @@
 //! The site function's handler: article pages, listings, tag pages, the stylesheet and
-//! stored objects (feeds, sitemap, media), with ETag/304 and caching headers.
+//! stored objects (feeds, sitemap, media), with ETag/304, content coding and caching
+//! headers, answered from the view cache while fresh.
+//!
+//! The fast path. A warm instance keeps each finished view (bytes, br and gzip
+//! variants, ETag) by path in a `ViewCache`. Within the freshness window
+//! (`SiteOptions::view_ttl`, default 5 s, never above the page's `max-age`) a view is
+//! served from memory: no S3 or DynamoDB call, no render, no compression. After the
+//! window the next request revalidates: the same reads as an uncached view (the post by
+//! conditional GET, the thread, the settings by ETag; a listing's index page; a stored
+//! object by conditional GET), folded into a `Version`. When the version is unchanged
+//! the cached bytes are re-stamped and kept; otherwise the view is rendered and
+//! compressed once more. So the "comments version" is the thread itself, re-read at
+//! most once per window: a comment approval shows within the window, with no extra
+//! counter to keep in step. ETags come from these versions, not from hashing the page.
+//! Personal pages (a notice or a reply form, chosen by the query) bypass the cache.
 
 pub mod cache;
 pub mod error;
@@ -7,7 +21,8 @@ pub mod routes;
 
 use crate::comments::rules;
 use crate::domain::{CommentId, Post, SiteSettings, Slug};
-use crate::http::etag::{is_not_modified, strong_etag};
+use crate::http::compress;
+use crate::http::etag::{is_not_modified, Version};
 use crate::http::response::{
     self, CACHE_ASSET, CACHE_IMMUTABLE, CACHE_NONE, CACHE_NOT_FOUND, CACHE_PAGE, HTML,
 };
@@ -17,7 +32,7 @@ use crate::render::comments::{thread, CommentForm, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
 use crate::render::render_markdown;
 use askama::Template;
-use cache::{CachedPost, PostCache, SettingsCache};
+use cache::{CachedPost, Lookup, PostCache, SettingsCache, VariantBody, View, ViewCache};
 use error::SiteError;
 use routes::Route;
 use std::sync::Arc;
@@ -29,13 +44,24 @@ pub struct SiteOptions {
     pub base_url: Option<String>,
     /// How long a warm instance trusts its copy of `site.toml` before revalidating.
     pub settings_ttl: Duration,
+    /// How long a finished view is served from memory before it is revalidated against
+    /// the stores (capped at the pages' `max-age`). Zero revalidates every request, and
+    /// still reuses the cached bytes and codings when nothing changed.
+    pub view_ttl: Duration,
+    /// The view cache's budget in bytes (all codings of all views).
+    pub view_budget: usize,
 }
+
+/// The pages' `max-age` (`CACHE_PAGE`): a view is never trusted longer than a browser may.
+const PAGE_MAX_AGE: Duration = Duration::from_secs(60);
 
 impl Default for SiteOptions {
     fn default() -> Self {
         SiteOptions {
             base_url: None,
             settings_ttl: Duration::from_secs(60),
+            view_ttl: Duration::from_secs(5),
+            view_budget: ViewCache::DEFAULT_BUDGET,
         }
     }
 }
@@ -47,6 +73,7 @@ pub struct Site {
     options: SiteOptions,
     posts: PostCache,
     settings: SettingsCache,
+    views: ViewCache,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -59,7 +86,6 @@ impl crate::http::HttpFunction for Site {
 
 /// A rendered page before conditional-request handling.
 struct Page {
-    status: u16,
     body: Vec<u8>,
     content_type: String,
     cache_control: &'static str,
@@ -70,7 +96,6 @@ struct Page {
 impl Page {
     fn html(body: String, last_modified: Option<OffsetDateTime>) -> Page {
         Page {
-            status: 200,
             body: body.into_bytes(),
             content_type: HTML.into(),
             cache_control: CACHE_PAGE,
@@ -88,6 +113,7 @@ impl Site {
         options: SiteOptions,
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
+        let views = ViewCache::new(options.view_budget, options.view_ttl.min(PAGE_MAX_AGE));
         Site {
             content,
             index,
@@ -95,6 +121,7 @@ impl Site {
             options,
             posts: PostCache::default(),
             settings,
+            views,
             clock: OffsetDateTime::now_utc,
         }
     }
@@ -109,13 +136,24 @@ impl Site {
         let response = if req.method() != http::Method::GET && !head_only {
             self.error_response(&SiteError::MethodNotAllowed).await
         } else {
-            match Route::parse(crate::http::request_path(req)) {
+            let path = crate::http::request_path(req);
+            match Route::parse(path) {
                 // Answered before any storage read.
                 Route::Redirect(to) => response::redirect(301, &to),
-                route => match self.page(route, ArticleQuery::of(req)).await {
-                    Ok(page) => conditional(req, page),
-                    Err(e) => self.error_response(&e).await,
-                },
+                route => {
+                    let query = ArticleQuery::of(req);
+                    let view = if query.is_personal() {
+                        self.page(route, query)
+                            .await
+                            .map(|page| Arc::new(page.view()))
+                    } else {
+                        self.view(path, route).await
+                    };
+                    match view {
+                        Ok(view) => respond(req, &view),
+                        Err(e) => self.error_response(&e).await,
+                    }
+                }
             }
         };
         if head_only {
@@ -123,6 +161,105 @@ impl Site {
             return Response::from_parts(parts, Body::Empty);
         }
         response
+    }
+
+    /// The view for a shareable `route` at `path`: from memory while fresh, else
+    /// revalidated (kept when its version is unchanged) or made anew.
+    async fn view(&self, path: &str, route: Route) -> Result<Arc<View>, SiteError> {
+        let stale = match self.views.lookup(path) {
+            Lookup::Fresh(view) => return Ok(view),
+            Lookup::Stale(view) => Some(view),
+            Lookup::Miss => None,
+        };
+        let made = match route {
+            Route::Post(slug) => {
+                let data = self.article_data(&slug).await?;
+                let version = Version::of_build()
+                    .str(&data.settings_etag)
+                    .str(&data.post.etag)
+                    .debug(&data.approved)
+                    .u64(u64::from(data.comments_open()))
+                    .value();
+                self.keep_or(path, stale, version, || {
+                    let (html, last_modified) =
+                        self.render_article(&data, ArticleQuery::default(), None)?;
+                    Ok(Page::html(html, last_modified))
+                })
+            }
+            Route::Home { page } => self.listing_view(path, stale, None, page).await,
+            Route::Tag { tag, page } => self.listing_view(path, stale, Some(tag), page).await,
+            Route::Stylesheet => {
+                let version = Version::of_build().value();
+                self.keep_or(path, stale, version, || Ok(stylesheet()))
+            }
+            Route::Stored(key) => {
+                let etag = stale.as_ref().and_then(|v| v.identity.etag.as_deref());
+                match self.content.get(&key, etag).await? {
+                    Fetched::NotModified => match stale {
+                        Some(view) => {
+                            self.views.store(path, view.clone());
+                            Ok(view)
+                        }
+                        None => Err(SiteError::NotFound),
+                    },
+                    Fetched::Missing => {
+                        self.views.remove(path);
+                        Err(SiteError::NotFound)
+                    }
+                    Fetched::Found(object) => {
+                        let version = Version::default().str(&object.etag).value();
+                        let page = stored_page(&key, object);
+                        let view = Arc::new(page.into_view(version));
+                        self.views.store(path, view.clone());
+                        Ok(view)
+                    }
+                }
+            }
+            Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
+        };
+        if made.is_err() {
+            self.views.remove(path);
+        }
+        made
+    }
+
+    /// Keeps `stale` when it was made from `version`, else renders, compresses and
+    /// stores a new view.
+    fn keep_or(
+        &self,
+        path: &str,
+        stale: Option<Arc<View>>,
+        version: u64,
+        render: impl FnOnce() -> Result<Page, SiteError>,
+    ) -> Result<Arc<View>, SiteError> {
+        let view = match stale {
+            Some(view) if view.version == version => view,
+            _ => {
+                let mut page = render()?;
+                page.etag = Some(Version::default().u64(version).etag());
+                Arc::new(page.into_view(version))
+            }
+        };
+        self.views.store(path, view.clone());
+        Ok(view)
+    }
+
+    async fn listing_view(
+        &self,
+        path: &str,
+        stale: Option<Arc<View>>,
+        tag: Option<Slug>,
+        page: u32,
+    ) -> Result<Arc<View>, SiteError> {
+        let (settings_etag, settings) = self.settings_tagged().await?;
+        let found = self.listed(&settings, tag.as_ref(), page).await?;
+        let version = Version::of_build()
+            .str(&settings_etag)
+            .debug(&(&tag, page, &found))
+            .value();
+        self.keep_or(path, stale, version, || {
+            self.render_listing(&settings, tag, page, &found)
+        })
     }
 
     async fn page(&self, route: Route, query: ArticleQuery) -> Result<Page, SiteError> {
@@ -153,6 +290,11 @@ impl Site {
 
     /// Site settings, from the cache while fresh, else revalidated against the store.
     pub async fn settings(&self) -> Result<Arc<SiteSettings>, SiteError> {
+        Ok(self.settings_tagged().await?.1)
+    }
+
+    /// The settings with the store's ETag of `site.toml` (their version).
+    async fn settings_tagged(&self) -> Result<(String, Arc<SiteSettings>), SiteError> {
         if let Some(fresh) = self.settings.fresh() {
             return Ok(fresh);
         }
@@ -165,8 +307,8 @@ impl Site {
         {
             Fetched::NotModified => {
                 let (etag, settings) = stale.expect("NotModified only answers a conditional read");
-                self.settings.store(etag, settings.clone());
-                Ok(settings)
+                self.settings.store(etag.clone(), settings.clone());
+                Ok((etag, settings))
             }
             Fetched::Found(object) => {
                 let text = String::from_utf8_lossy(&object.bytes);
@@ -176,8 +318,8 @@ impl Site {
                     settings.base_url = base.trim_end_matches('/').to_owned();
                 }
                 let settings = Arc::new(settings);
-                self.settings.store(object.etag, settings.clone());
-                Ok(settings)
+                self.settings.store(object.etag.clone(), settings.clone());
+                Ok((object.etag, settings))
             }
             Fetched::Missing => {
                 tracing::error!("site.toml is missing from the content store");
@@ -205,23 +347,49 @@ impl Site {
         query: ArticleQuery,
         form: Option<CommentForm>,
     ) -> Result<(String, Option<OffsetDateTime>), SiteError> {
+        let data = self.article_data(slug).await?;
+        self.render_article(&data, query, form)
+    }
+
+    /// What an article page is made of.
+    async fn article_data(&self, slug: &Slug) -> Result<ArticleData, SiteError> {
         // One content read and one comments query, issued together (plus settings when
         // stale). The post's own front matter decides whether it is published and open
         // for comments, so the post index is not read here.
         let (settings, post, approved) = tokio::join!(
-            self.settings(),
+            self.settings_tagged(),
             self.load_post(slug),
             self.comments.approved_for_post(slug)
         );
-        let settings = settings?;
+        let (settings_etag, settings) = settings?;
         let post = post?.ok_or(SiteError::NotFound)?;
         let now = (self.clock)();
         if !post.post.is_published(now) {
             return Err(SiteError::NotFound);
         }
-        let approved = approved?;
-        let comments_open = rules::comments_open(&settings.comments, &post.post, now);
-        let thread = thread(&approved, settings.comments.max_depth, comments_open);
+        Ok(ArticleData {
+            settings_etag,
+            settings,
+            post,
+            approved: approved?,
+            now,
+        })
+    }
+
+    fn render_article(
+        &self,
+        data: &ArticleData,
+        query: ArticleQuery,
+        form: Option<CommentForm>,
+    ) -> Result<(String, Option<OffsetDateTime>), SiteError> {
+        let ArticleData {
+            settings,
+            post,
+            approved,
+            ..
+        } = data;
+        let comments_open = data.comments_open();
+        let thread = thread(approved, settings.comments.max_depth, comments_open);
         let mut form = form.unwrap_or_default();
         if form.parent.is_empty() {
             if let Some(reply) = &query.reply {
@@ -259,10 +427,17 @@ impl Site {
             notice,
             moderation_note,
         };
-        let html = PostPage::new(&settings, &post.post, &post.body, comments_open)
-            .with_comments(view)
-            .render()
-            .map_err(render_failed)?;
+        // A pre-sized buffer: the body, the thread and the chrome, without regrowing.
+        let hint = post.body.html.len()
+            + approved
+                .iter()
+                .map(|c| c.body_html.len() + 512)
+                .sum::<usize>()
+            + 12 * 1024;
+        let html = render_sized(
+            &PostPage::new(settings, &post.post, &post.body, comments_open).with_comments(view),
+            hint,
+        )?;
         let newest_comment = approved.iter().map(|c| c.created_at).max();
         let last_modified = post
             .last_modified
@@ -323,13 +498,33 @@ impl Site {
 
     async fn listing(&self, tag: Option<Slug>, page: u32) -> Result<Page, SiteError> {
         let settings = self.settings().await?;
+        let found = self.listed(&settings, tag.as_ref(), page).await?;
+        self.render_listing(&settings, tag, page, &found)
+    }
+
+    /// The index page a listing shows.
+    async fn listed(
+        &self,
+        settings: &SiteSettings,
+        tag: Option<&Slug>,
+        page: u32,
+    ) -> Result<crate::ports::PostPage, SiteError> {
         let per_page = usize::from(settings.posts_per_page);
         let offset = (page as usize - 1) * per_page;
         let now = (self.clock)();
-        let found = match &tag {
+        Ok(match tag {
             None => self.index.newest(now, offset, per_page).await?,
             Some(tag) => self.index.newest_tagged(tag, now, offset, per_page).await?,
-        };
+        })
+    }
+
+    fn render_listing(
+        &self,
+        settings: &SiteSettings,
+        tag: Option<Slug>,
+        page: u32,
+        found: &crate::ports::PostPage,
+    ) -> Result<Page, SiteError> {
         if found.posts.is_empty() && (page > 1 || tag.is_some()) {
             return Err(SiteError::NotFound);
         }
@@ -351,29 +546,18 @@ impl Site {
             .iter()
             .map(|p| p.updated.unwrap_or(p.date).max(p.date))
             .max();
-        let html = ListPage::new(&settings, listing, page, &found.posts, found.has_more)
-            .render()
-            .map_err(render_failed)?;
+        let html = render_sized(
+            &ListPage::new(settings, listing, page, &found.posts, found.has_more),
+            16 * 1024,
+        )?;
         Ok(Page::html(html, last_modified))
     }
 
     async fn stored(&self, key: &ContentKey) -> Result<Page, SiteError> {
-        let object = match self.content.get(key, None).await? {
-            Fetched::Found(object) => object,
-            Fetched::Missing | Fetched::NotModified => return Err(SiteError::NotFound),
-        };
-        let content_type = object
-            .content_type
-            .clone()
-            .unwrap_or_else(|| content_type_for(key.as_str()).into());
-        Ok(Page {
-            status: 200,
-            body: object.bytes,
-            content_type,
-            cache_control: CACHE_ASSET,
-            last_modified: object.last_modified,
-            etag: Some(object.etag).filter(|e| !e.is_empty()),
-        })
+        match self.content.get(key, None).await? {
+            Fetched::Found(object) => Ok(stored_page(key, object)),
+            Fetched::Missing | Fetched::NotModified => Err(SiteError::NotFound),
+        }
     }
 
     async fn error_response(&self, error: &SiteError) -> Response<Body> {
@@ -439,8 +623,44 @@ impl ArticleQuery {
         query
     }
 
-    fn is_personal(&self) -> bool {
+    pub fn is_personal(&self) -> bool {
         self.reply.is_some() || self.held || self.posted.is_some()
+    }
+}
+
+/// What an article page is made of, as read from the stores.
+struct ArticleData {
+    settings_etag: String,
+    settings: Arc<SiteSettings>,
+    post: Arc<CachedPost>,
+    approved: Vec<crate::domain::Comment>,
+    now: OffsetDateTime,
+}
+
+impl ArticleData {
+    fn comments_open(&self) -> bool {
+        rules::comments_open(&self.settings.comments, &self.post.post, self.now)
+    }
+}
+
+/// Renders into a buffer of `hint` bytes, so a page is written without regrowing.
+fn render_sized(template: &impl Template, hint: usize) -> Result<String, SiteError> {
+    let mut html = String::with_capacity(hint);
+    template.render_into(&mut html).map_err(render_failed)?;
+    Ok(html)
+}
+
+fn stored_page(key: &ContentKey, object: crate::ports::StoredObject) -> Page {
+    let content_type = object
+        .content_type
+        .clone()
+        .unwrap_or_else(|| content_type_for(key.as_str()).into());
+    Page {
+        body: object.bytes,
+        content_type,
+        cache_control: CACHE_ASSET,
+        last_modified: object.last_modified,
+        etag: Some(object.etag).filter(|e| !e.is_empty()),
     }
 }
 
@@ -452,7 +672,6 @@ fn render_failed(e: askama::Error) -> SiteError {
 
 fn stylesheet() -> Page {
     Page {
-        status: 200,
         body: pages::STYLESHEET.as_bytes().to_vec(),
         content_type: "text/css; charset=utf-8".into(),
         cache_control: CACHE_IMMUTABLE,
@@ -479,31 +698,92 @@ fn content_type_for(key: &str) -> &'static str {
     }
 }
 
-/// Adds ETag and Last-Modified, and answers 304 when the client's copy is current.
-fn conditional(req: &Request, page: Page) -> Response<Body> {
-    let etag = page.etag.unwrap_or_else(|| strong_etag(&page.body));
-    let last_modified = page.last_modified.map(crate::domain::time_fmt::http_date);
-    let mut headers = vec![
-        ("etag", etag.as_str()),
-        ("cache-control", page.cache_control),
-    ];
-    if let Some(lm) = &last_modified {
-        headers.push(("last-modified", lm.as_str()));
+impl Page {
+    /// A view of this page, its codings precomputed when it has a validator.
+    fn into_view(self, version: u64) -> View {
+        let textual = compress::compressible(&self.content_type);
+        let body = match String::from_utf8(self.body) {
+            Ok(text) if textual => VariantBody::Text(text),
+            Ok(text) => VariantBody::Binary(text.into_bytes()),
+            Err(e) => VariantBody::Binary(e.into_bytes()),
+        };
+        View::new(
+            body,
+            self.content_type,
+            self.cache_control,
+            self.last_modified,
+            self.etag,
+            version,
+            true,
+        )
     }
-    if page.status == 200 && is_not_modified(req.headers(), &etag, page.last_modified) {
-        return response::build(304, &headers, Body::Empty);
+
+    /// A personal page's view: `no-store`, no validator, no precomputed codings.
+    fn view(self) -> View {
+        let mut page = self;
+        page.etag = None;
+        page.into_view(0)
     }
-    headers.push(("content-type", page.content_type.as_str()));
-    let body = match String::from_utf8(page.body) {
-        Ok(text)
-            if page.content_type.starts_with("text/")
-                || page.content_type.contains("xml")
-                || page.content_type.contains("json") =>
-        {
-            Body::Text(text)
-        }
-        Ok(text) => Body::Binary(text.into_bytes()),
-        Err(e) => Body::Binary(e.into_bytes()),
+}
+
+/// The response for a view: the client's coding, ETag and Last-Modified, and 304 when
+/// the client's copy is current.
+fn respond(req: &Request, view: &View) -> Response<Body> {
+    let (variant, encoding) = view.variant(compress::negotiate(req.headers()));
+    let mut headers: [(&str, &str); 6] = [("", ""); 6];
+    let mut n = 0;
+    let mut push = |name, value| {
+        headers[n] = (name, value);
+        n += 1;
     };
-    response::build(page.status, &headers, body)
+    if let Some(etag) = &variant.etag {
+        push("etag", etag.as_str());
+    }
+    push("cache-control", view.cache_control);
+    if let Some(lm) = &view.last_modified_header {
+        push("last-modified", lm.as_str());
+    }
+    if view.varies() {
+        push("vary", "accept-encoding");
+    }
+    let not_modified = variant
+        .etag
+        .as_deref()
+        .is_some_and(|etag| is_not_modified(req.headers(), etag, view.last_modified));
+    if not_modified {
+        return response::build(304, &headers[..n], Body::Empty);
+    }
+    push("content-type", view.content_type.as_str());
+    if let Some(encoding) = encoding {
+        push("content-encoding", encoding);
+    }
+    let body = match &variant.body {
+        VariantBody::Text(text) => Body::Text(text.clone()),
+        VariantBody::Binary(bytes) => Body::Binary(bytes.clone()),
+    };
+    response::build(200, &headers[..n], body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_coding_is_only_answered_to_a_client_that_accepts_it() {
+        let mut page = Page::html("<p>hello</p>".repeat(100), None);
+        page.etag = Some("\"v7\"".into());
+        let view = page.into_view(7);
+        let mut req = Request::new(Body::Empty);
+        let plain = respond(&req, &view);
+        assert!(plain.headers().get("content-encoding").is_none());
+        assert_eq!(plain.headers()["vary"], "accept-encoding");
+        req.headers_mut()
+            .insert("accept-encoding", "gzip, br".parse().unwrap());
+        let br = respond(&req, &view);
+        assert_eq!(br.headers()["content-encoding"], "br");
+        assert_ne!(br.headers().get("etag"), plain.headers().get("etag"));
+        let etag = br.headers()["etag"].clone();
+        req.headers_mut().insert("if-none-match", etag);
+        assert_eq!(respond(&req, &view).status(), 304);
+    }
 }

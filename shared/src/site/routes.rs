@@ -95,9 +95,164 @@ fn stored(key: &str) -> Route {
     ContentKey::generated(key).map_or(Route::NotFound, Route::Stored)
 }
 
+/// A function of `template.yaml` that answers HTTP requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Function {
+    Site,
+    Subscribe,
+    Comment,
+}
+
+impl Function {
+    /// Its logical id in `template.yaml`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Function::Site => "SiteFunction",
+            Function::Subscribe => "SubscribeFunction",
+            Function::Comment => "CommentFunction",
+        }
+    }
+}
+
+/// One HTTP API route: a method (`ANY` for every method) and a path whose `{name}`
+/// segments match any one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub function: Function,
+}
+
+const fn route(method: &'static str, path: &'static str, function: Function) -> ApiRoute {
+    ApiRoute {
+        method,
+        path,
+        function,
+    }
+}
+
+/// Every route of the HTTP API, declared once: `template.yaml` has exactly these events
+/// (a test checks both ways) and the local runner dispatches by them. A request no route
+/// matches goes to the site function (the `$default` route), which parses it with
+/// `Route::parse`. To add a page, add its route here and its event to `template.yaml`.
+pub const API_ROUTES: &[ApiRoute] = &[
+    route("GET", "/", Function::Site),
+    route("GET", "/page/{n}", Function::Site),
+    route("GET", "/posts/{slug}", Function::Site),
+    route("GET", "/tags/{tag}", Function::Site),
+    route("GET", "/static/{file}", Function::Site),
+    route("GET", "/feed.xml", Function::Site),
+    route("GET", "/atom.xml", Function::Site),
+    route("GET", "/feed.json", Function::Site),
+    route("GET", "/comments/feed.xml", Function::Site),
+    route("GET", "/sitemap.xml", Function::Site),
+    route("GET", "/robots.txt", Function::Site),
+    route("ANY", "/subscribe", Function::Subscribe),
+    route("ANY", "/subscribe/thanks", Function::Subscribe),
+    route("ANY", "/subscribe/confirm", Function::Subscribe),
+    route("ANY", "/subscribe/confirmed", Function::Subscribe),
+    route("ANY", "/unsubscribe", Function::Subscribe),
+    route("POST", "/posts/{slug}/comments", Function::Comment),
+    route("GET", "/comments/moderate", Function::Comment),
+    route("POST", "/comments/moderate", Function::Comment),
+];
+
+impl ApiRoute {
+    /// Whether this route takes the request, as API Gateway matches it (no allocation).
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        if self.method != "ANY" && self.method != method {
+            return false;
+        }
+        let mut want = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') => {
+                    if g.is_empty() {
+                        return false;
+                    }
+                }
+                (Some(w), Some(g)) if w == g => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// The function API Gateway invokes for this request: the first route that matches,
+/// else the site function (`$default`).
+pub fn function_for(method: &str, path: &str) -> Function {
+    API_ROUTES
+        .iter()
+        .find(|r| r.matches(method, path))
+        .map_or(Function::Site, |r| r.function)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The HTTP API events of `template.yaml`: (function, method, path).
+    fn template_routes() -> std::collections::BTreeSet<(String, String, String)> {
+        let template = include_str!("../../../template.yaml");
+        let mut routes = std::collections::BTreeSet::new();
+        let (mut function, mut method) = (String::new(), None::<String>);
+        for line in template.lines() {
+            if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) {
+                if !name.starts_with(' ') {
+                    function = name.to_owned();
+                }
+            }
+            let trimmed = line.trim();
+            if let Some(m) = trimmed.strip_prefix("Method: ") {
+                method = Some(m.trim().to_owned());
+            } else if let Some(p) = trimmed.strip_prefix("Path: ") {
+                if let Some(m) = method.take() {
+                    routes.insert((function.clone(), m, p.trim().to_owned()));
+                }
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn every_route_is_in_template_yaml_and_back() {
+        let ours: std::collections::BTreeSet<_> = API_ROUTES
+            .iter()
+            .map(|r| {
+                (
+                    r.function.resource().to_owned(),
+                    r.method.to_owned(),
+                    r.path.to_owned(),
+                )
+            })
+            .collect();
+        let template = template_routes();
+        assert!(!template.is_empty());
+        let missing: Vec<_> = ours.difference(&template).collect();
+        let extra: Vec<_> = template.difference(&ours).collect();
+        assert!(
+            missing.is_empty(),
+            "in API_ROUTES, not template.yaml: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "in template.yaml, not API_ROUTES: {extra:?}"
+        );
+    }
+
+    #[test]
+    fn requests_go_to_the_function_api_gateway_would_invoke() {
+        assert_eq!(function_for("GET", "/posts/a"), Function::Site);
+        assert_eq!(function_for("POST", "/posts/a/comments"), Function::Comment);
+        assert_eq!(function_for("GET", "/posts/a/comments"), Function::Site);
+        assert_eq!(function_for("POST", "/posts//comments"), Function::Site);
+        assert_eq!(function_for("GET", "/comments/moderate"), Function::Comment);
+        assert_eq!(function_for("DELETE", "/subscribe"), Function::Subscribe);
+        assert_eq!(function_for("GET", "/subscribe/x"), Function::Site);
+        assert_eq!(function_for("GET", "/anything/else"), Function::Site);
+    }
 
     fn slug(s: &str) -> Slug {
         Slug::parse(s).unwrap()
