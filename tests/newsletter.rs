@@ -691,3 +691,42 @@ async fn the_local_site_mails_a_new_post_into_the_outbox_once() {
         1
     );
 }
+
+/// `confirmed_page` walks every confirmed subscriber once, page by page, on both stores.
+async fn pages_cover_every_confirmed_subscriber_once(store: &dyn SubscriberStore) {
+    for n in 0..7 {
+        subscribe(store, &format!("c{n}@example.com"), true).await;
+    }
+    subscribe(store, "pending1@example.com", false).await;
+    subscribe(store, "pending2@example.com", false).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let (page, next) = store.confirmed_page(cursor.as_deref(), 3).await.unwrap();
+        assert!(page.len() <= 3);
+        pages += 1;
+        seen.extend(page.into_iter().map(|s| s.email.as_str().to_owned()));
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+        assert!(pages < 10, "paging must end");
+    }
+    seen.sort();
+    let expected: Vec<String> = (0..7).map(|n| format!("c{n}@example.com")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn confirmed_pages_embedded() {
+    pages_cover_every_confirmed_subscriber_once(&SqliteSubscribers::in_memory().unwrap()).await;
+}
+
+#[tokio::test]
+async fn confirmed_pages_on_moto() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    pages_cover_every_confirmed_subscriber_once(&moto::dynamo_subscribers(&endpoint).await).await;
+}

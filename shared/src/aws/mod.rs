@@ -30,7 +30,7 @@ pub fn sesv2_client(config: &SdkConfig) -> aws_sdk_sesv2::Client {
     aws_sdk_sesv2::Client::new(config)
 }
 
-#[cfg(feature = "queue-sqs")]
+#[cfg(feature = "newsletter-sqs")]
 pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(config)
 }

@@ -9,7 +9,7 @@ pub mod ports;
 pub mod sender;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
-#[cfg(feature = "queue-sqs")]
+#[cfg(feature = "newsletter-sqs")]
 pub mod sqs;
 
 pub use planner::{PlanOutcome, Planner};

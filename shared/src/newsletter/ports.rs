@@ -58,7 +58,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Adds `n` deliveries recorded with ledger `status` (either adapter's spelling).
+    /// Adds `n` deliveries recorded with `status`.
     pub fn add(&mut self, status: &str, n: u64) {
         match status {
             "sending" => self.sending += n,

@@ -90,6 +90,7 @@ pub async fn handle_sqs_event(sender: &Sender, event: Value) -> Value {
     json!({ "batchItemFailures": failures })
 }
 
+#[cfg(feature = "mail-ses")]
 /// The pause between two sends of one sender invocation so that `concurrency` senders
 /// together stay within SES's `MaxSendRate`. One mail a second when the quota cannot be read.
 #[cfg(feature = "mail-ses")]
