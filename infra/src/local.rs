@@ -17,6 +17,8 @@ use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
 use lambdapress::indexer::{reindex_all, IndexOutcome};
+use lambdapress::newsletter::sqlite::SqliteNewsletters;
+use lambdapress::newsletter::{LocalQueue, Planner, Sender};
 use lambdapress::ports::{Mail, MailError, Mailer};
 use lambdapress::site::routes::{function_for, Function};
 use lambdapress::site::{Site, SiteOptions};
@@ -70,6 +72,8 @@ pub struct LocalStores {
     pub subscribers: Arc<SqliteSubscribers>,
     /// Signs links and hashes client addresses; kept in the data folder across restarts.
     pub secret: Secret,
+    /// The newsletter ledger, in the same SQLite file.
+    pub newsletters: Arc<SqliteNewsletters>,
 }
 
 impl LocalStores {
@@ -93,7 +97,9 @@ impl LocalStores {
         ));
         let secret = local_secret(&config.data_dir)?;
         let subscribers = Arc::new(SqliteSubscribers::on(&db)?);
+        let newsletters = Arc::new(SqliteNewsletters::on(&db)?);
         Ok(LocalStores {
+            newsletters,
             content,
             index,
             comments,
@@ -202,7 +208,12 @@ pub struct PrintingMailer(pub Arc<OutboxMailer>);
 impl Mailer for PrintingMailer {
     async fn send(&self, mail: &Mail) -> Result<String, MailError> {
         let id = self.0.send(mail).await?;
-        println!("lambdapress: mail to {}: {}", mail.to, mail.subject);
+        println!(
+            "lambdapress: mail to {}: {} (in {})",
+            mail.to,
+            mail.subject,
+            self.0.dir().display()
+        );
         for link in mail
             .text
             .split_whitespace()
@@ -219,10 +230,36 @@ impl Mailer for PrintingMailer {
 pub fn local_feeds(stores: &LocalStores, base_url: &str) -> anyhow::Result<Feeds> {
     Ok(Feeds::new(stores.content.clone(), stores.index.clone())
         .with_comments(stores.comments.clone())
+        .with_newsletter(Arc::new(local_planner(stores, base_url)))
         .with_options(FeedsOptions {
             base_url: Some(base_url.to_owned()),
             ..FeedsOptions::default()
         }))
+}
+
+/// The newsletter on the local stores: batches are delivered in process (no queue) to
+/// the outbox, each mail printed as it is written.
+pub fn local_planner(stores: &LocalStores, base_url: &str) -> Planner {
+    let sender = Sender {
+        content: stores.content.clone(),
+        subscribers: stores.subscribers.clone(),
+        store: stores.newsletters.clone(),
+        mailer: Arc::new(PrintingMailer(stores.mailer.clone())),
+        secret: stores.secret.clone(),
+        base_url: Some(base_url.to_owned()),
+        pace: Duration::ZERO,
+        throttle_retries: 3,
+        clock: time::OffsetDateTime::now_utc,
+    };
+    Planner {
+        content: stores.content.clone(),
+        subscribers: stores.subscribers.clone(),
+        store: stores.newsletters.clone(),
+        queue: Arc::new(LocalQueue {
+            sender: Arc::new(sender),
+            redeliveries: 3,
+        }),
+    }
 }
 
 /// Regenerates a post's comment feeds (and the site's) when its thread changes, as the

@@ -3,7 +3,7 @@
 
 use crate::domain::{Post, PostError, Slug};
 use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
-use time::OffsetDateTime;
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexOutcome {
@@ -49,17 +49,29 @@ pub async fn sync_post(
     }
 }
 
-/// Every slug the index holds, paging through it. For a full re-index only.
-pub async fn indexed_slugs(index: &dyn PostIndex) -> Result<Vec<Slug>, StoreError> {
-    let far_future = OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
-    let mut slugs = Vec::new();
-    loop {
-        let page = index.newest(far_future, slugs.len(), 100).await?;
-        slugs.extend(page.posts.into_iter().map(|p| p.slug));
-        if !page.has_more {
-            return Ok(slugs);
+/// Brings the index in line with the store's listing: a post in the bucket but not in
+/// the index (a lost create event) is synced, an entry whose object is gone (a lost
+/// delete event) is removed. One listing of each, plus one read per drifted post; the
+/// hourly schedule runs it. Returns only what it changed.
+pub async fn reconcile(
+    content: &dyn ContentStore,
+    index: &dyn PostIndex,
+) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
+    let present: BTreeSet<Slug> = content.list_post_slugs().await?.into_iter().collect();
+    let indexed: BTreeSet<Slug> = index.slugs().await?.into_iter().collect();
+    let mut outcomes = Vec::new();
+    for slug in present.difference(&indexed) {
+        let outcome = sync_post(content, index, slug).await?;
+        // A draft or a rejected post is out of the index on purpose: no drift.
+        if outcome == IndexOutcome::Indexed {
+            outcomes.push((slug.clone(), outcome));
         }
     }
+    for slug in indexed.difference(&present) {
+        index.remove(slug).await?;
+        outcomes.push((slug.clone(), IndexOutcome::Removed));
+    }
+    Ok(outcomes)
 }
 
 /// Re-indexes every post in the store and drops entries whose post is gone.
@@ -72,7 +84,8 @@ pub async fn reindex_all(
     for slug in &present {
         outcomes.push((slug.clone(), sync_post(content, index, slug).await?));
     }
-    for slug in indexed_slugs(index).await? {
+    let present: BTreeSet<Slug> = present.into_iter().collect();
+    for slug in index.slugs().await? {
         if !present.contains(&slug) {
             index.remove(&slug).await?;
             outcomes.push((slug, IndexOutcome::Removed));

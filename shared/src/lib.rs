@@ -22,6 +22,7 @@ pub mod domain;
 pub mod feeds;
 pub mod http;
 pub mod indexer;
+pub mod newsletter;
 pub mod ports;
 pub mod render;
 pub mod site;

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod comments;
 pub mod comments_contract;
 pub mod contract;
+pub mod fault_proxy;
 pub mod feedparser;
 pub mod fixtures;
 pub mod mail;

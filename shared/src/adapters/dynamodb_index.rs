@@ -1,6 +1,19 @@
 //! AWS post index: DynamoDB items in the layout of `aws::table`.
+//!
+//! Layout (the index's part of the table):
+//!
+//! | item | `pk` | `sk` | `gsi1pk` | `gsi1sk` |
+//! | --- | --- | --- | --- | --- |
+//! | a post's entry | `POST#<slug>` | `META` | `PUBLISHED` | `<UTC date>#<slug>` |
+//! | one per tag | `POST#<slug>` | `TAG#<tag>` | `TAG#<tag>` | `<UTC date>#<slug>` |
+//!
+//! Every item carries the listing's fields (title, summary, dates, tags, comments), so
+//! a listing is one `gsi1` Query page. A post's own items are read by key only:
+//! `GetItem(META)` and `Query begins_with(sk, 'TAG#')` followed to its last page, never
+//! a read or a filter over the whole partition, which other items may share (comments
+//! did): `upsert` and `remove` cost the same with no comments or with megabytes of them.
 
-use super::dynamodb::{post_pk, s, unavailable, Item};
+use super::dynamodb::{post_pk, query_all, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt;
 use crate::domain::{PostMeta, Slug, Tag};
@@ -12,6 +25,9 @@ use time::OffsetDateTime;
 
 const META_SK: &str = "META";
 const PUBLISHED: &str = "PUBLISHED";
+const TAG_PREFIX: &str = "TAG#";
+/// `TransactWriteItems` takes at most 100 actions.
+const MAX_TRANSACT: usize = 100;
 
 #[derive(Clone)]
 pub struct DynamoPostIndex {
@@ -27,25 +43,34 @@ impl DynamoPostIndex {
         }
     }
 
-    /// Every item under a post's partition: its entry and its tag items.
+    /// The post's own index items, read by key: `META` by `GetItem`, its tags by one
+    /// `begins_with(sk, 'TAG#')` range (paged to its end). Nothing else in the partition
+    /// (comments, however many megabytes) is read or filtered.
     async fn post_items(&self, slug: &Slug) -> Result<Vec<Item>, StoreError> {
-        let out = self
+        let meta = self
             .client
-            .query()
+            .get_item()
             .table_name(&self.table)
-            .key_condition_expression("#pk = :pk")
-            // Only the index's own items: the post's comments share its partition.
-            .filter_expression("#sk = :meta OR begins_with(#sk, :tag)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(post_pk(slug)))
-            .expression_attribute_values(":meta", s(META_SK))
-            .expression_attribute_values(":tag", s("TAG#"))
+            .key(PK, s(post_pk(slug)))
+            .key(SK, s(META_SK))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| unavailable("Query", e))?;
-        Ok(out.items().to_vec())
+            .map_err(|e| unavailable("GetItem", e))?;
+        let tags = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :tag)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(post_pk(slug)))
+                .expression_attribute_values(":tag", s(TAG_PREFIX))
+                .projection_expression("#pk, #sk")
+                .consistent_read(true),
+        )
+        .await?;
+        Ok(meta.item().cloned().into_iter().chain(tags).collect())
     }
 
     /// Newest-first listing of one `gsi1` partition, paging until `offset + limit + 1`
@@ -104,13 +129,17 @@ impl DynamoPostIndex {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
+    /// Runs the actions in transactions of at most 100; a post has at most 20 tags, so
+    /// an upsert (21 puts, up to 20 stale deletes) is always one transaction.
     async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(|e| unavailable("TransactWriteItems", e))?;
+        for chunk in actions.chunks(MAX_TRANSACT) {
+            self.client
+                .transact_write_items()
+                .set_transact_items(Some(chunk.to_vec()))
+                .send()
+                .await
+                .map_err(|e| unavailable("TransactWriteItems", e))?;
+        }
         Ok(())
     }
 }
@@ -240,6 +269,30 @@ impl PostIndex for DynamoPostIndex {
         limit: usize,
     ) -> Result<PostPage, StoreError> {
         self.newest_in(PUBLISHED.into(), now, offset, limit).await
+    }
+
+    /// One `gsi1` range (`PUBLISHED`), slugs only, paged to its end: about 2,000 posts
+    /// per 1 MB page, with no re-reading of earlier pages.
+    async fn slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", GSI1_PK)
+                .expression_attribute_names("#slug", "slug")
+                .expression_attribute_values(":p", s(PUBLISHED))
+                .projection_expression("#slug"),
+        )
+        .await?;
+        let mut slugs: Vec<Slug> = items
+            .iter()
+            .filter_map(|i| i.get("slug")?.as_s().ok())
+            .filter_map(|v| Slug::parse(v).ok())
+            .collect();
+        slugs.sort();
+        Ok(slugs)
     }
 
     async fn newest_tagged(

@@ -310,6 +310,44 @@ impl SubscriberStore for DynamoSubscribers {
             .map_err(|e| unavailable("DeleteItem", e))?;
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
+
+    async fn confirmed_page(
+        &self,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Subscriber>, Option<String>), StoreError> {
+        // The cursor is the query's LastEvaluatedKey (string attributes only) as JSON.
+        let start: Option<Item> = match cursor {
+            None => None,
+            Some(c) => {
+                let map: std::collections::HashMap<String, String> = serde_json::from_str(c)
+                    .map_err(|_| StoreError::new("bad subscriber page cursor"))?;
+                Some(map.into_iter().map(|(k, v)| (k, s(v))).collect())
+            }
+        };
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", GSI1_PK)
+            .expression_attribute_values(":p", s(status_partition(SubscriptionStatus::Confirmed)))
+            .set_exclusive_start_key(start)
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        let subscribers = page.items().iter().map(decode).collect::<Result<_, _>>()?;
+        let next = page.last_evaluated_key.map(|key| {
+            let map: std::collections::BTreeMap<String, String> = key
+                .into_iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k, v.clone())))
+                .collect();
+            serde_json::to_string(&map).expect("strings serialize")
+        });
+        Ok((subscribers, next))
+    }
 }
 
 #[async_trait]

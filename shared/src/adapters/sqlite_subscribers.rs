@@ -236,6 +236,38 @@ impl SubscriberStore for SqliteSubscribers {
             })
             .await
     }
+
+    async fn confirmed_page(
+        &self,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Subscriber>, Option<String>), StoreError> {
+        let after = cursor.unwrap_or("").to_owned();
+        let limit = limit.max(1);
+        self.db
+            .run(move |conn| {
+                let mut stmt = conn.prepare(&format!(
+                    "SELECT {COLUMNS}, email_key FROM subscribers WHERE status = 'confirmed' AND email_key > ?1 ORDER BY email_key LIMIT ?2"
+                ))?;
+                let mut last = None;
+                let rows = stmt
+                    .query_map(params![after, limit as i64 + 1], |row| {
+                        Ok((row_to_subscriber(row)?, row.get::<_, String>(8)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let more = rows.len() > limit;
+                let page = rows
+                    .into_iter()
+                    .take(limit)
+                    .map(|(s, key)| {
+                        last = Some(key);
+                        s
+                    })
+                    .collect();
+                Ok((page, if more { last } else { None }))
+            })
+            .await
+    }
 }
 
 #[async_trait]

@@ -23,6 +23,8 @@ pub struct FrontMatter {
     pub draft: bool,
     pub image: Option<Image>,
     pub comments_open: bool,
+    /// `newsletter = false` keeps this post out of the subscribers' mail.
+    pub newsletter: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +60,15 @@ pub struct PostError {
 const MAX_TAGS: usize = 20;
 const MAX_TITLE: usize = 300;
 const KNOWN_FIELDS: &[&str] = &[
-    "title", "date", "updated", "summary", "tags", "draft", "image", "comments",
+    "title",
+    "date",
+    "updated",
+    "summary",
+    "tags",
+    "draft",
+    "image",
+    "comments",
+    "newsletter",
 ];
 
 impl Post {
@@ -169,6 +179,7 @@ impl FrontMatter {
         };
         let draft = optional_bool(t, "draft")?.unwrap_or(false);
         let comments_open = optional_bool(t, "comments")?.unwrap_or(true);
+        let newsletter = optional_bool(t, "newsletter")?.unwrap_or(true);
         let image = match t.get("image") {
             None => None,
             Some(toml::Value::Table(img)) => {
@@ -189,6 +200,7 @@ impl FrontMatter {
             draft,
             image,
             comments_open,
+            newsletter,
         })
     }
 }
@@ -246,9 +258,18 @@ fn date_field(t: &toml::Table, key: &'static str) -> Result<Option<OffsetDateTim
             UtcOffset::from_whole_seconds(i32::from(minutes) * 60).map_err(|_| bad())?
         }
     };
-    Ok(Some(
-        PrimitiveDateTime::new(date, time).assume_offset(offset),
-    ))
+    let at = PrimitiveDateTime::new(date, time).assume_offset(offset);
+    if time_fmt::in_feed_range(at).is_none() {
+        return Err((
+            key,
+            format!(
+                "must be between the years {} and {} in UTC (feeds cannot date anything else)",
+                time_fmt::YEARS.start(),
+                time_fmt::YEARS.end()
+            ),
+        ));
+    }
+    Ok(Some(at))
 }
 
 impl PostMeta {

@@ -20,6 +20,47 @@ pub struct SiteSettings {
     pub address: Address,
     #[serde(default)]
     pub comments: CommentSettings,
+    #[serde(default)]
+    pub newsletter: NewsletterSettings,
+}
+
+/// When new posts are mailed to the confirmed subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NewsletterMode {
+    /// One mail per new post (Jetpack's default).
+    #[default]
+    Each,
+    /// One mail a week with the posts published since the last one.
+    Weekly,
+}
+
+/// `[newsletter]` in site.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NewsletterSettings {
+    pub enabled: bool,
+    pub mode: NewsletterMode,
+    /// The whole article in the mail (`true`) or the summary and a "Read on the site" link.
+    pub full_article: bool,
+    /// A post first indexed with a date older than this never mails (imports, restores).
+    pub max_age_days: u32,
+    /// Weekly digest: 0 = Monday .. 6 = Sunday, and the UTC hour.
+    pub digest_weekday: u8,
+    pub digest_hour: u8,
+}
+
+impl Default for NewsletterSettings {
+    fn default() -> Self {
+        NewsletterSettings {
+            enabled: true,
+            mode: NewsletterMode::Each,
+            full_article: true,
+            max_age_days: 3,
+            digest_weekday: 0,
+            digest_hour: 9,
+        }
+    }
 }
 
 /// Who gets held for the owner before their comment shows.
@@ -131,6 +172,11 @@ impl SiteSettings {
         }
         if s.comments.max_depth == 0 || s.comments.max_depth > 10 {
             return Err(SettingsError("comments.max_depth must be 1..=10".into()));
+        }
+        if s.newsletter.digest_weekday > 6 || s.newsletter.digest_hour > 23 {
+            return Err(SettingsError(
+                "newsletter.digest_weekday must be 0..=6 and digest_hour 0..=23".into(),
+            ));
         }
         Ok(s)
     }

@@ -5,9 +5,34 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
+/// The years every format here can write in UTC: RFC 2822 (RSS) has no year before 1900,
+/// RFC 3339 (Atom, JSON Feed, sitemap) none after 9999. The post parser rejects dates
+/// outside them; formatters clamp into them rather than panic.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// `t` in UTC if its UTC year is one every feed format can write.
+pub fn in_feed_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(UtcOffset::UTC)
+        .filter(|utc| YEARS.contains(&utc.year()))
+}
+
+/// `t` in UTC, clamped into `YEARS`: never panics, whatever the index holds.
+pub fn clamp_utc(t: OffsetDateTime) -> OffsetDateTime {
+    if let Some(utc) = in_feed_range(t) {
+        return utc;
+    }
+    let first = time::macros::datetime!(1900-01-01 00:00 UTC);
+    let last = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+    if t < first {
+        first
+    } else {
+        last
+    }
+}
+
 /// Fixed-width UTC timestamp that sorts lexically in time order ("2024-03-12T09:00:00Z").
 pub fn sort_key(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC)
+    clamp_utc(t)
         .format(format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
         ))
@@ -17,16 +42,21 @@ pub fn sort_key(t: OffsetDateTime) -> String {
 /// Like `sort_key` with milliseconds ("2024-03-12T09:00:00.123Z"), for records that
 /// arrive many to a second (comments).
 pub fn sort_key_millis(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC)
+    clamp_utc(t)
         .format(format_description!(
             "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
         ))
         .expect("a UTC date always formats")
 }
 
+/// RFC 3339; a time it cannot write (an offset with seconds, a year past 9999) is
+/// written clamped in UTC instead of panicking.
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .expect("an OffsetDateTime always formats as RFC 3339")
+    t.format(&Rfc3339).unwrap_or_else(|_| {
+        clamp_utc(t)
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| "1900-01-01T00:00:00Z".to_owned())
+    })
 }
 
 pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {

@@ -9,9 +9,10 @@ use atom_syndication::{
 use time::OffsetDateTime;
 
 fn date(t: OffsetDateTime) -> FixedDateTime {
-    time_fmt::rfc3339(t)
+    // Clamped into years chrono and RFC 3339 both take, so this parse cannot fail.
+    time_fmt::rfc3339(time_fmt::clamp_utc(t))
         .parse()
-        .expect("an RFC 3339 date parses as one")
+        .expect("an RFC 3339 UTC date of years 1900-9999 parses as one")
 }
 
 fn link(href: String, rel: &str, mime_type: &str) -> Link {

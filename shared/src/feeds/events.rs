@@ -108,6 +108,29 @@ pub fn comment_threads_in(event: &StreamEvent) -> BTreeSet<Slug> {
         .collect()
 }
 
+/// The `SequenceNumber` of each record of a DynamoDB stream batch (empty for any other
+/// event): the identifiers a partial-batch response names.
+pub fn stream_sequence_numbers(event: &Value) -> Vec<String> {
+    let Some(records) = event.get("Records").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    records
+        .iter()
+        .filter(|r| r.get("eventSource").and_then(Value::as_str) == Some("aws:dynamodb"))
+        .filter_map(|r| r.pointer("/dynamodb/SequenceNumber")?.as_str())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `batchItemFailures` list Lambda reads with `FunctionResponseTypes:
+/// [ReportBatchItemFailures]`: the records to retry, none when the batch succeeded.
+pub fn batch_item_failures(sequence_numbers: &[String]) -> Value {
+    sequence_numbers
+        .iter()
+        .map(|n| serde_json::json!({ "itemIdentifier": n }))
+        .collect()
+}
+
 /// A stream image as plain DynamoDB JSON (`{"name": {"S": "..."}}`).
 fn attributes(item: &impl serde::Serialize) -> Value {
     serde_json::to_value(item).unwrap_or(Value::Null)

@@ -118,32 +118,69 @@ pub struct CommentFeedItem {
     pub html: String,
 }
 
-/// The newest `site.items` published posts with their HTML: one index query and one
-/// object read per item, however many posts the site has.
+/// The newest posts the feeds carry, and the index entries found to disagree with
+/// their object.
+#[derive(Debug, Default)]
+pub struct NewestPosts {
+    pub posts: Vec<FeedPost>,
+    /// Listed by the index, but the object is missing, unparsable, a draft or dated after
+    /// `now`: left out of the feeds; the caller re-syncs their entries.
+    pub stale: Vec<Slug>,
+}
+
+/// The newest `site.items` published posts with their HTML. The index is a hint, the
+/// object is the truth: each listed post's object is read (the feeds need its body
+/// anyway) and published only if it parses, is no draft and is dated by `now`; what it
+/// says then (title, summary, dates, tags) is what the feed carries. One index query
+/// and one object read per item, however many posts the site has; a stale entry costs
+/// one more read, at most `4 × items` reads in all.
 pub async fn newest_posts(
     content: &dyn ContentStore,
     index: &dyn PostIndex,
     site: &FeedSite,
     now: OffsetDateTime,
-) -> Result<Vec<FeedPost>, StoreError> {
-    let page = index.newest(now, 0, site.items).await?;
-    let reads = page.posts.into_iter().map(|meta| async move {
-        let html = match content.get(&ContentKey::post(&meta.slug), None).await? {
-            Fetched::Found(object) => {
-                match Post::parse(meta.slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
-                    Ok(post) => lead_image(&post) + &render_markdown(&post.body_markdown).html,
-                    // The index and the bucket disagree for a moment: the summary stands in.
-                    Err(_) => crate::render::escape::html(&meta.summary),
+) -> Result<NewestPosts, StoreError> {
+    let mut out = NewestPosts::default();
+    let budget = site.items * 4;
+    let mut offset = 0;
+    while out.posts.len() < site.items && offset < budget {
+        let want = (site.items - out.posts.len()).min(budget - offset);
+        let page = index.newest(now, offset, want).await?;
+        offset += page.posts.len();
+        let reads = page.posts.into_iter().map(|meta| async move {
+            let fetched = content.get(&ContentKey::post(&meta.slug), None).await?;
+            Ok::<_, StoreError>((meta.slug.clone(), checked(fetched, meta.slug, now)))
+        });
+        for (slug, post) in futures::future::try_join_all(reads).await? {
+            match post {
+                Some(post) => {
+                    let html = lead_image(&post) + &render_markdown(&post.body_markdown).html;
+                    out.posts.push(FeedPost {
+                        html: absolute_links(&html, &site.base_url),
+                        meta: post.meta(),
+                    });
                 }
+                None => out.stale.push(slug),
             }
-            Fetched::Missing | Fetched::NotModified => crate::render::escape::html(&meta.summary),
-        };
-        Ok::<_, StoreError>(FeedPost {
-            html: absolute_links(&html, &site.base_url),
-            meta,
-        })
-    });
-    futures::future::try_join_all(reads).await
+        }
+        if !page.has_more {
+            break;
+        }
+    }
+    // The object's date may differ from the entry's: keep the feed newest first.
+    out.posts
+        .sort_by(|a, b| b.meta.sort_key().cmp(&a.meta.sort_key()));
+    Ok(out)
+}
+
+/// The post an object holds, if it may be published at `now`.
+fn checked(fetched: Fetched<crate::ports::StoredObject>, slug: Slug, now: OffsetDateTime) -> Option<Post> {
+    let Fetched::Found(object) = fetched else {
+        return None;
+    };
+    Post::parse(slug, &String::from_utf8_lossy(&object.bytes))
+        .ok()
+        .filter(|post| post.is_published(now))
 }
 
 /// The post's lead image as the article page shows it, so feed readers see it too.

@@ -16,7 +16,7 @@ pub mod rss;
 pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
-use crate::indexer::{reindex_all, sync_post, IndexOutcome};
+use crate::indexer::{reconcile, reindex_all, sync_post, IndexOutcome};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use events::{Trigger, UnknownEvent};
 use generate::{FeedSite, Output};
@@ -51,6 +51,8 @@ pub struct Feeds {
     /// Without a comment store, the comment feeds are left as they are.
     pub comments: Option<Arc<dyn CommentStore>>,
     pub options: FeedsOptions,
+    /// Mails a post's first publication to the subscribers (see `newsletter`).
+    pub newsletter: Option<Arc<crate::newsletter::Planner>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +112,13 @@ impl Feeds {
             index,
             comments: None,
             options: FeedsOptions::default(),
+            newsletter: None,
         }
+    }
+
+    pub fn with_newsletter(mut self, planner: Arc<crate::newsletter::Planner>) -> Feeds {
+        self.newsletter = Some(planner);
+        self
     }
 
     pub fn with_comments(mut self, comments: Arc<dyn CommentStore>) -> Feeds {
@@ -125,13 +133,33 @@ impl Feeds {
 
     /// The Lambda entry point: any event the function is subscribed to.
     pub async fn handle(&self, event: Value) -> Result<Value, FeedsError> {
+        let stream_records = events::stream_sequence_numbers(&event);
         let report = match events::parse(event)? {
             // Nothing this function cares about (another key, pending-only churn).
             Trigger::Posts(slugs) | Trigger::Comments(slugs) if slugs.is_empty() => {
                 Report::default()
             }
             Trigger::Posts(slugs) => self.posts_changed(&slugs).await?,
-            Trigger::Comments(slugs) => self.comments_changed(&slugs).await?,
+            // A stream batch answers with `batchItemFailures` (ReportBatchItemFailures):
+            // a failed regeneration names the batch's records, so Lambda retries them
+            // (bisecting, up to the mapping's bound) and then sends them to the on-failure
+            // queue, instead of the whole shard stalling on one error.
+            Trigger::Comments(slugs) => {
+                return Ok(match self.comments_changed(&slugs).await {
+                    Ok(report) => {
+                        tracing::info!(written = ?report.written, "comment feeds regenerated");
+                        let mut out = serde_json::to_value(report).expect("a report serializes");
+                        out["batchItemFailures"] = events::batch_item_failures(&[]);
+                        out
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "comment feeds not regenerated; batch reported failed");
+                        serde_json::json!({
+                            "batchItemFailures": events::batch_item_failures(&stream_records)
+                        })
+                    }
+                });
+            }
             Trigger::Schedule => self.publish_due().await?,
             Trigger::Rebuild => self.rebuild().await?,
         };
@@ -146,6 +174,9 @@ impl Feeds {
         for slug in slugs {
             let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
             report.indexed(slug, &outcome);
+            if let (IndexOutcome::Indexed, Some(planner)) = (&outcome, &self.newsletter) {
+                planner.post_indexed(slug, (self.options.clock)()).await?;
+            }
         }
         let site = self.site().await?;
         self.regenerate_posts(&site, &mut report).await?;
@@ -169,12 +200,29 @@ impl Feeds {
     /// The schedule: a post whose date has arrived enters the newest-first index listing,
     /// which changes the posts feeds; only then is the sitemap rebuilt. A tick with nothing
     /// due reads `feed_items` entries and writes nothing.
+    ///
+    /// It first reconciles the index with the bucket's `posts/` listing, so a lost S3
+    /// event is repaired within the hour; the posts it repaired get their sitemap entry
+    /// and comment feeds rebuilt too.
     pub async fn publish_due(&self) -> Result<Report, FeedsError> {
         let mut report = Report::default();
+        let drifted = reconcile(self.content.as_ref(), self.index.as_ref()).await?;
+        for (slug, outcome) in &drifted {
+            report.indexed(slug, outcome);
+        }
         let site = self.site().await?;
+        if let Some(planner) = &self.newsletter {
+            planner
+                .publish_due(self.index.as_ref(), (self.options.clock)())
+                .await?;
+        }
         self.regenerate_posts(&site, &mut report).await?;
-        if report.wrote_any(POSTS_FEEDS) {
+        if !drifted.is_empty() || report.wrote_any(POSTS_FEEDS) {
             self.regenerate_sitemap(&site, &mut report).await?;
+        }
+        if !drifted.is_empty() {
+            let slugs: BTreeSet<Slug> = drifted.into_iter().map(|(slug, _)| slug).collect();
+            self.regenerate_comments(&site, &slugs, &mut report).await?;
         }
         Ok(report)
     }
@@ -250,9 +298,15 @@ impl Feeds {
         report: &mut Report,
     ) -> Result<(), FeedsError> {
         let now = (self.options.clock)();
-        let posts =
+        let newest =
             generate::newest_posts(self.content.as_ref(), self.index.as_ref(), site, now).await?;
-        self.publish(generate::posts_feeds(site, &posts), report)
+        // Entries the objects contradict (a lost or late S3 event): repaired now, so the
+        // sitemap and the listings that follow agree with the feeds.
+        for slug in &newest.stale {
+            let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
+            report.indexed(slug, &outcome);
+        }
+        self.publish(generate::posts_feeds(site, &newest.posts), report)
             .await
     }
 

@@ -5,15 +5,18 @@ use super::generate::{CommentFeedItem, FeedPost, FeedSite};
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::{Category, Channel, Guid, Item};
 use time::format_description::well_known::Rfc2822;
-use time::{OffsetDateTime, UtcOffset};
+use crate::domain::time_fmt;
+use time::OffsetDateTime;
 
 const GENERATOR: &str = "lambdapress";
 
 /// RFC 822 (as updated by RFC 2822), in UTC: "Tue, 12 Mar 2024 09:00:00 +0000".
 pub fn rfc822(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC)
+    // The parser rejects dates outside `YEARS`; an index entry written before that rule
+    // is clamped rather than allowed to stop every feed.
+    time_fmt::clamp_utc(t)
         .format(&Rfc2822)
-        .expect("a UTC date after 1900 formats as RFC 2822")
+        .unwrap_or_else(|_| "Mon, 01 Jan 1900 00:00:00 +0000".to_owned())
 }
 
 fn self_link(href: String) -> AtomExtension {

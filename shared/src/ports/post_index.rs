@@ -32,6 +32,21 @@ pub trait PostIndex: Send + Sync {
         limit: usize,
     ) -> Result<PostPage, StoreError>;
 
+    /// Every indexed slug, whatever its date: for the reconcile pass and a full re-index,
+    /// never on a page view. The default pages through `newest`; adapters with a cheaper
+    /// full listing override it.
+    async fn slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        let far_future = OffsetDateTime::now_utc() + time::Duration::days(365 * 100);
+        let mut slugs = Vec::new();
+        loop {
+            let page = self.newest(far_future, slugs.len(), 500).await?;
+            slugs.extend(page.posts.into_iter().map(|p| p.slug));
+            if !page.has_more {
+                return Ok(slugs);
+            }
+        }
+    }
+
     /// Posts with tag `tag` dated at or before `now`, newest first, skipping `offset`.
     async fn newest_tagged(
         &self,

@@ -132,4 +132,13 @@ pub trait SubscriberStore: Send + Sync {
 
     /// Removes the record completely (an erasure request); returns whether one existed.
     async fn erase(&self, email: &SubscriberEmail) -> Result<bool, StoreError>;
+
+    /// One page of confirmed subscribers, at most `limit`, after `cursor` (the value the
+    /// previous page returned); the next cursor is `None` on the last page. Lets a
+    /// newsletter walk any list size in flat memory.
+    async fn confirmed_page(
+        &self,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Subscriber>, Option<String>), StoreError>;
 }

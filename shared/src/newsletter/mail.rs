@@ -1,0 +1,165 @@
+//! The newsletter mail: HTML and plain text from the post, one-click unsubscribe
+//! (RFC 8058) with the recipient's own signed link.
+
+use crate::domain::{Post, Secret, SiteSettings, SubscriberEmail};
+use crate::ports::Mail;
+use crate::render::markdown::render_markdown;
+use crate::subscribe::{SubscribeOptions, UNSUBSCRIBE_PURPOSE};
+use askama::Template;
+use time::OffsetDateTime;
+
+#[derive(Template)]
+#[template(path = "newsletter.html")]
+struct HtmlMail<'a> {
+    language: &'a str,
+    site_title: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    post_url: &'a str,
+    base_url: &'a str,
+    image: Option<(String, &'a str)>,
+    article: Option<&'a str>,
+    address: &'a str,
+    unsubscribe_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter.txt")]
+struct TextMail<'a> {
+    site_title: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    post_url: &'a str,
+    base_url: &'a str,
+    article_text: Option<&'a str>,
+    address: &'a str,
+    unsubscribe_url: &'a str,
+}
+
+/// What every recipient's mail of one post shares: rendered once per batch.
+pub struct PostMail {
+    site: SiteSettings,
+    post: Post,
+    post_url: String,
+    article_html: Option<String>,
+}
+
+impl PostMail {
+    /// `base_url` overrides the settings' (the deployed or local address).
+    pub fn new(mut site: SiteSettings, post: Post, base_url: Option<&str>) -> PostMail {
+        if let Some(base) = base_url {
+            site.base_url = base.trim_end_matches('/').to_owned();
+        }
+        let post_url = site.url(&format!("/posts/{}", post.slug));
+        let article_html = site
+            .newsletter
+            .full_article
+            .then(|| absolute_links(&render_markdown(&post.body_markdown).html, &site.base_url));
+        PostMail {
+            site,
+            post,
+            post_url,
+            article_html,
+        }
+    }
+
+    pub fn unsubscribe_url(
+        &self,
+        secret: &Secret,
+        to: &SubscriberEmail,
+        now: OffsetDateTime,
+    ) -> String {
+        let valid_for = SubscribeOptions::default().unsubscribe_valid_for;
+        let token = secret.sign(UNSUBSCRIBE_PURPOSE, to.key(), now + valid_for);
+        self.site.url(&format!("/unsubscribe?token={token}"))
+    }
+
+    /// The mail to one subscriber.
+    pub fn to(&self, secret: &Secret, to: &SubscriberEmail, now: OffsetDateTime) -> Mail {
+        let unsubscribe_url = self.unsubscribe_url(secret, to, now);
+        let front = &self.post.front;
+        let address = self.site.address_line();
+        let image = front.image.as_ref().map(|i| {
+            let src = if i.src.starts_with('/') {
+                self.site.url(&i.src)
+            } else {
+                i.src.clone()
+            };
+            (src, i.alt.as_str())
+        });
+        let html = HtmlMail {
+            language: &self.site.language,
+            site_title: &self.site.title,
+            title: &front.title,
+            summary: &front.summary,
+            post_url: &self.post_url,
+            base_url: &self.site.base_url,
+            image,
+            article: self.article_html.as_deref(),
+            address: &address,
+            unsubscribe_url: &unsubscribe_url,
+        }
+        .render()
+        .expect("the newsletter template renders");
+        let text = TextMail {
+            site_title: &self.site.title,
+            title: &front.title,
+            summary: &front.summary,
+            post_url: &self.post_url,
+            base_url: &self.site.base_url,
+            article_text: self
+                .article_html
+                .is_some()
+                .then_some(self.post.body_markdown.trim()),
+            address: &address,
+            unsubscribe_url: &unsubscribe_url,
+        }
+        .render()
+        .expect("the newsletter template renders");
+        Mail {
+            to: to.as_str().to_owned(),
+            subject: front.title.clone(),
+            text: text.replace("\r\n", "\n").replace('\n', "\r\n"),
+            html: Some(html),
+            headers: vec![
+                ("List-Unsubscribe".into(), format!("<{unsubscribe_url}>")),
+                (
+                    "List-Unsubscribe-Post".into(),
+                    "List-Unsubscribe=One-Click".into(),
+                ),
+            ],
+        }
+    }
+}
+
+/// Site-relative `href` and `src` made absolute: a mail has no page to be relative to.
+/// Protocol-relative (`//host`) and absolute links are left alone.
+pub fn absolute_links(html: &str, base_url: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("=\"/") {
+        let (head, tail) = rest.split_at(i + 2);
+        out.push_str(head);
+        let attribute = head.ends_with("href=\"") || head.ends_with("src=\"");
+        if attribute && !tail.starts_with("//") {
+            out.push_str(base_url);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::absolute_links;
+
+    #[test]
+    fn site_links_become_absolute_and_others_stay() {
+        let html = r#"<a href="/posts/a">a</a><img src="/media/x.svg"><a href="//cdn.example/x">c</a><a href="https://other.example/">o</a>"#;
+        assert_eq!(
+            absolute_links(html, "https://clinic.example"),
+            r#"<a href="https://clinic.example/posts/a">a</a><img src="https://clinic.example/media/x.svg"><a href="//cdn.example/x">c</a><a href="https://other.example/">o</a>"#
+        );
+    }
+}

@@ -1,0 +1,507 @@
+//! The index is a hint, the object is the truth: on moto, a post partition over 1 MB,
+//! a draft the index still lists, S3 events that never arrived, a date feeds cannot
+//! write and a stream batch whose writes fail; and generated front matter that never
+//! makes the parser or the feeds panic.
+
+use async_trait::async_trait;
+use lambdapress::adapters::{DynamoPostIndex, S3Content};
+use lambdapress::domain::{Post, Slug};
+use lambdapress::feeds::generate::{posts_feeds, sitemap_and_robots, FeedPost, FeedSite};
+use lambdapress::feeds::{Feeds, FeedsOptions, Report};
+use lambdapress::indexer::{sync_post, IndexOutcome};
+use lambdapress::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError, StoredObject};
+use lambdapress_tests::fixtures::{dynamodb_stream, load, s3_event};
+use lambdapress_tests::moto;
+use lambdapress_tests::sample::{sample_content_dir, BASE_URL};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use time::macros::datetime;
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+fn post(title: &str, date: &str, extra: &str, body: &str) -> Vec<u8> {
+    format!("+++\ntitle = \"{title}\"\ndate = {date}\n{extra}+++\n{body}\n").into_bytes()
+}
+
+/// A content store that refuses writes while `broken` is set (a PutObject fault).
+struct Flaky {
+    inner: S3Content,
+    broken: AtomicBool,
+}
+
+#[async_trait]
+impl ContentStore for Flaky {
+    async fn get(
+        &self,
+        key: &ContentKey,
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched<StoredObject>, StoreError> {
+        self.inner.get(key, if_none_match).await
+    }
+    async fn put(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+    ) -> Result<(), StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StoreError::new("S3 PutObject: injected 503 SlowDown"));
+        }
+        self.inner
+            .put(key, bytes, content_type, cache_control)
+            .await
+    }
+    async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.inner.list_post_slugs().await
+    }
+}
+
+struct Site {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    dynamodb: aws_sdk_dynamodb::Client,
+    table: String,
+    content: Arc<Flaky>,
+    index: Arc<DynamoPostIndex>,
+    feeds: Feeds,
+}
+
+impl Site {
+    async fn start(endpoint: &str) -> Site {
+        let (content, s3, bucket) = moto::s3_content(endpoint).await;
+        let (dynamodb, table) = moto::fresh_table(endpoint).await;
+        let index = Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone()));
+        let comments = Arc::new(lambdapress::adapters::DynamoCommentStore::new(
+            dynamodb.clone(),
+            table.clone(),
+        ));
+        let content = Arc::new(Flaky {
+            inner: content,
+            broken: AtomicBool::new(false),
+        });
+        let feeds = Feeds::new(content.clone(), index.clone())
+            .with_comments(comments)
+            .with_options(FeedsOptions {
+                base_url: Some(BASE_URL.into()),
+                ..FeedsOptions::default()
+            });
+        let site = Site {
+            s3,
+            bucket,
+            dynamodb,
+            table,
+            content,
+            index,
+            feeds,
+        };
+        site.upload(
+            "site.toml",
+            &std::fs::read(sample_content_dir().join("site.toml")).unwrap(),
+        )
+        .await;
+        site
+    }
+
+    /// Writes an object without any S3 event reaching the function.
+    async fn upload(&self, key: &str, bytes: &[u8]) {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(bytes.to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn remove(&self, key: &str) {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    async fn text(&self, key: &str) -> Option<String> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .ok()?;
+        let bytes = out.body.collect().await.unwrap().into_bytes();
+        Some(String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    async fn posted(&self, key: &str) -> Report {
+        let value = self
+            .feeds
+            .handle(s3_event("s3-object-created.json", &[key]))
+            .await
+            .unwrap();
+        serde_json::from_value(value).unwrap()
+    }
+
+    async fn hourly(&self) -> Report {
+        let value = self
+            .feeds
+            .handle(load("eventbridge-scheduled.json"))
+            .await
+            .unwrap();
+        serde_json::from_value(value).unwrap()
+    }
+
+    async fn listed(&self) -> Vec<String> {
+        let now = datetime!(2100-01-01 00:00 UTC);
+        let page = self.index.newest(now, 0, 100).await.unwrap();
+        page.posts.iter().map(|p| p.slug.to_string()).collect()
+    }
+
+    /// ~1.2 MB of other items in `POST#<slug>` that sort before `META` (as comments
+    /// did): a Query over the whole partition stops its first page before the index's
+    /// own items.
+    async fn fill_partition(&self, slug: &str) {
+        let filler = "x".repeat(40_000);
+        for n in 0..30 {
+            self.dynamodb
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", s(format!("POST#{slug}")))
+                .item("sk", s(format!("COMMENT#2024-01-01T00:00:{n:02}Z#{n}")))
+                .item("status", s("spam"))
+                .item("body", s(filler.clone()))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn s(v: impl Into<String>) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::S(v.into())
+}
+
+#[tokio::test]
+async fn a_post_whose_partition_holds_over_a_megabyte_still_leaves_the_index() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    let tags = "tags = [\"Back Pain\", \"Sleep\"]\n";
+    for name in ["drafted", "deleted"] {
+        site.upload(
+            &format!("posts/{name}.md"),
+            &post("Busy", "2024-03-01", tags, "Text."),
+        )
+        .await;
+        site.posted(&format!("posts/{name}.md")).await;
+        site.fill_partition(name).await;
+    }
+    assert_eq!(site.listed().await, ["drafted", "deleted"]);
+
+    site.upload(
+        "posts/drafted.md",
+        &post("Busy", "2024-03-01", "draft = true\n", "Text."),
+    )
+    .await;
+    site.remove("posts/deleted.md").await;
+    let content = site.content.as_ref();
+    let index = site.index.as_ref();
+    assert_eq!(
+        sync_post(content, index, &slug("drafted")).await.unwrap(),
+        IndexOutcome::Draft
+    );
+    assert_eq!(
+        sync_post(content, index, &slug("deleted")).await.unwrap(),
+        IndexOutcome::Removed
+    );
+    assert!(site.listed().await.is_empty());
+    for tag in ["back-pain", "sleep"] {
+        let tagged = index
+            .newest_tagged(&slug(tag), datetime!(2100-01-01 00:00 UTC), 0, 10)
+            .await
+            .unwrap();
+        assert!(tagged.posts.is_empty(), "tag {tag} still lists {tagged:?}");
+    }
+    assert!(index.get(&slug("drafted")).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn feeds_never_publish_a_draft_the_index_still_lists() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    site.upload(
+        "posts/plan.md",
+        &post("Plan", "2024-03-01", "", "Public text."),
+    )
+    .await;
+    site.upload(
+        "posts/kept.md",
+        &post("Kept", "2024-02-01", "", "Kept text."),
+    )
+    .await;
+    site.posted("posts/plan.md").await;
+    site.posted("posts/kept.md").await;
+    assert!(site.text("feed.xml").await.unwrap().contains("Public text."));
+
+    // The owner turns it into a draft with new text; the S3 event is lost.
+    site.upload(
+        "posts/plan.md",
+        &post("Plan", "2024-03-01", "draft = true\n", "SECRET draft text."),
+    )
+    .await;
+    let report = site.hourly().await;
+    assert_eq!(report.posts.get("plan").map(String::as_str), Some("draft"));
+    for key in ["feed.xml", "atom.xml", "feed.json", "sitemap.xml"] {
+        let text = site.text(key).await.unwrap();
+        assert!(!text.contains("SECRET"), "{key} publishes the draft");
+        assert!(!text.contains("/posts/plan"), "{key} still lists the draft");
+        assert!(text.contains("/posts/kept"), "{key} lost the published post");
+    }
+    assert_eq!(site.listed().await, ["kept"]);
+}
+
+#[tokio::test]
+async fn s3_events_that_never_arrived_are_repaired_by_the_hourly_run() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    site.upload("posts/old.md", &post("Old", "2024-01-01", "", "Old."))
+        .await;
+    site.posted("posts/old.md").await;
+
+    // Created and deleted with no event reaching the function.
+    site.upload("posts/new.md", &post("New", "2024-05-01", "", "New."))
+        .await;
+    site.remove("posts/old.md").await;
+    let report = site.hourly().await;
+    assert_eq!(report.posts.get("new").map(String::as_str), Some("indexed"));
+    assert_eq!(report.posts.get("old").map(String::as_str), Some("removed"));
+    assert_eq!(site.listed().await, ["new"]);
+    let feed = site.text("feed.xml").await.unwrap();
+    assert!(feed.contains("/posts/new") && !feed.contains("/posts/old"));
+    let sitemap = site.text("sitemap.xml").await.unwrap();
+    assert!(sitemap.contains("/posts/new") && !sitemap.contains("/posts/old"));
+
+    // Nothing drifted: the next tick repairs nothing and writes nothing.
+    let again = site.hourly().await;
+    assert!(again.posts.is_empty(), "{again:?}");
+    assert!(again.written.is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_post_dated_before_1900_is_rejected_and_the_feeds_keep_updating() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    site.upload("posts/typo.md", &post("Typo", "0224-03-12", "", "Typo."))
+        .await;
+    site.upload("posts/fine.md", &post("Fine", "2024-03-12", "", "Fine."))
+        .await;
+    let value = site
+        .feeds
+        .handle(s3_event(
+            "s3-object-created.json",
+            &["posts/typo.md", "posts/fine.md"],
+        ))
+        .await
+        .unwrap();
+    let report: Report = serde_json::from_value(value).unwrap();
+    let typo = &report.posts["typo"];
+    assert!(
+        typo.starts_with("rejected: posts/typo.md: field `date`:"),
+        "{typo}"
+    );
+    assert_eq!(site.listed().await, ["fine"]);
+    for key in ["feed.xml", "atom.xml", "feed.json", "sitemap.xml"] {
+        assert!(site.text(key).await.unwrap().contains("/posts/fine"), "{key}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_batch_whose_feeds_cannot_be_written_is_reported_and_succeeds_on_retry() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    let batch = dynamodb_stream("dynamodb-stream-insert.json", "what-are-muscle-knots");
+    let numbers: Vec<String> = batch["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["dynamodb"]["SequenceNumber"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!numbers.is_empty());
+
+    site.content.broken.store(true, Ordering::SeqCst);
+    let failed = site.feeds.handle(batch.clone()).await.unwrap();
+    let reported: Vec<&str> = failed["batchItemFailures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["itemIdentifier"].as_str().unwrap())
+        .collect();
+    assert_eq!(reported, numbers);
+    assert!(site.text("comments/feed.xml").await.is_none());
+
+    site.content.broken.store(false, Ordering::SeqCst);
+    let retried = site.feeds.handle(batch).await.unwrap();
+    assert_eq!(retried["batchItemFailures"], serde_json::json!([]));
+    assert!(site.text("comments/feed.xml").await.is_some());
+}
+
+#[tokio::test]
+async fn an_s3_event_that_cannot_be_processed_is_a_reported_failure_with_no_partial_write() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    site.upload("posts/a.md", &post("A", "2024-03-12", "", "A."))
+        .await;
+    site.content.broken.store(true, Ordering::SeqCst);
+    let event = s3_event("s3-object-created.json", &["posts/a.md"]);
+    // An error goes back to Lambda: retried, then the on-failure queue.
+    assert!(site.feeds.handle(event.clone()).await.is_err());
+    assert!(site.text("feed.xml").await.is_none());
+    site.content.broken.store(false, Ordering::SeqCst);
+    site.feeds.handle(event).await.unwrap();
+    assert!(site.text("feed.xml").await.unwrap().contains("/posts/a"));
+}
+
+/// A small deterministic generator (no proptest on this machine's package lists).
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+fn front_matter(g: &mut Gen) -> String {
+    let year = g.pick(&["0000", "0224", "1899", "1900", "1970", "2024", "9999", "10000"]);
+    let month = g.pick(&["01", "02", "12", "13", "00"]);
+    let day = g.pick(&["01", "29", "31", "32"]);
+    let time = g.pick(&[
+        "",
+        "T00:00:00Z",
+        "T23:59:59-12:00",
+        "T00:00:00+14:00",
+        "T24:00:00Z",
+        "T12:00:00.999999999+05:30",
+    ]);
+    let date = format!("{year}-{month}-{day}{time}");
+    let date = if g.below(4) == 0 {
+        format!("\"{date}\"")
+    } else {
+        date
+    };
+    let title = g.pick(&["T", "", "<b>&amp;\u{0}</b>", "\u{202e}x", "\"q\""]);
+    let mut s = format!("+++\ntitle = {title:?}\ndate = {date}\n");
+    if g.below(2) == 0 {
+        s.push_str(&format!("updated = {year}-{month}-01\n"));
+    }
+    if g.below(3) == 0 {
+        s.push_str("tags = [\"A\", \"a\", \"\u{1F600}\"]\n");
+    }
+    if g.below(5) == 0 {
+        s.push_str("draft = \"yes\"\n");
+    }
+    if g.below(5) == 0 {
+        s.push_str("[image]\nsrc = \"javascript:x\"\nalt = \"\"\n");
+    }
+    s.push_str("+++\n");
+    s.push_str(g.pick(&["", "body", "<script>x</script>", "[a](/x) ![i](/m.png)"]));
+    // Cut somewhere: truncated files must not panic either.
+    if g.below(6) == 0 {
+        let cut = g.below(s.len() as u64) as usize;
+        s = s.char_indices().take_while(|(i, _)| *i < cut).map(|(_, c)| c).collect();
+    }
+    s
+}
+
+#[test]
+fn no_front_matter_makes_the_parser_or_the_feeds_panic() {
+    let site = FeedSite {
+        title: "S".into(),
+        description: "D".into(),
+        base_url: "https://x.example".into(),
+        language: "en".into(),
+        author: "A".into(),
+        items: 10,
+    };
+    let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+    let (mut parsed, mut rejected) = (0, 0);
+    for _ in 0..3_000 {
+        let source = front_matter(&mut g);
+        match Post::parse(slug("p"), &source) {
+            Ok(post) => {
+                parsed += 1;
+                let year = post.front.date.to_offset(time::UtcOffset::UTC).year();
+                assert!((1900..=9999).contains(&year), "{source}");
+                let feed_post = FeedPost {
+                    meta: post.meta(),
+                    html: post.body_markdown.clone(),
+                };
+                let outputs = posts_feeds(&site, std::slice::from_ref(&feed_post));
+                assert_eq!(outputs.len(), 3);
+                sitemap_and_robots(&site, &[post.meta()]);
+            }
+            Err(e) => {
+                rejected += 1;
+                assert!(e.to_string().starts_with("posts/p.md: "), "{e}");
+            }
+        }
+    }
+    assert!(parsed > 30 && rejected > 100, "{parsed} parsed, {rejected} rejected");
+}
+
+#[test]
+fn feeds_clamp_dates_an_old_index_entry_holds_instead_of_panicking() {
+    let site = FeedSite {
+        title: "S".into(),
+        description: "D".into(),
+        base_url: "https://x.example".into(),
+        language: "en".into(),
+        author: "A".into(),
+        items: 10,
+    };
+    let good = Post::parse(slug("p"), "+++\ntitle = \"t\"\ndate = 2024-01-01\n+++\nx").unwrap();
+    for date in [
+        datetime!(0224-03-12 00:00 UTC),
+        datetime!(1900-01-01 00:30 +01:00),
+        datetime!(9999-12-31 23:00 -05:00),
+    ] {
+        let mut meta = good.meta();
+        meta.date = date;
+        meta.updated = Some(date);
+        let post = FeedPost {
+            meta: meta.clone(),
+            html: String::new(),
+        };
+        posts_feeds(&site, &[post]);
+        sitemap_and_robots(&site, &[meta]);
+    }
+}

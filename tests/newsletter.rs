@@ -1,0 +1,521 @@
+//! Newsletters end to end: the feeds function indexes a new post and its newsletter
+//! reaches each confirmed subscriber once — embedded (folder, SQLite, in-process queue)
+//! and on moto (S3, DynamoDB, SES v2) through the same scenario.
+
+use async_trait::async_trait;
+use lambdapress::adapters::{FsContent, SesMailer, SqlitePostIndex, SqliteSubscribers};
+use lambdapress::domain::{Post, Secret, SiteSettings, Slug, SubscriberEmail};
+use lambdapress::feeds::{Feeds, FeedsOptions};
+use lambdapress::newsletter::mail::PostMail;
+use lambdapress::newsletter::sqlite::SqliteNewsletters;
+use lambdapress::newsletter::{Batch, LocalQueue, NewsletterStore, Planner, Sender};
+use lambdapress::ports::{
+    ContentStore, Mail, MailError, Mailer, PostIndex, Signup, SubscriberStore,
+};
+use lambdapress::subscribe::UNSUBSCRIBE_PURPOSE;
+use lambdapress_tests::moto;
+use lambdapress_tests::sample::{copy_dir, sample_content_dir, ScratchDir, BASE_URL};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+fn now() -> OffsetDateTime {
+    datetime!(2026-05-01 12:00 UTC)
+}
+
+fn secret() -> Secret {
+    Secret::new(b"a test secret of at least thirty-two bytes".to_vec()).unwrap()
+}
+
+/// Passes mail on to the real mailer and keeps a copy of each one it accepted.
+struct Recording {
+    inner: Arc<dyn Mailer>,
+    sent: Mutex<Vec<(Mail, String)>>,
+    /// The next this-many sends answer as SES does when throttling.
+    throttle_next: AtomicU32,
+    calls: AtomicU32,
+}
+
+impl Recording {
+    fn new(inner: Arc<dyn Mailer>) -> Recording {
+        Recording {
+            inner,
+            sent: Mutex::default(),
+            throttle_next: AtomicU32::new(0),
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    fn to(&self, subject: &str) -> Vec<String> {
+        let sent = self.sent.lock().unwrap();
+        let mut to: Vec<String> = sent
+            .iter()
+            .filter(|(m, _)| m.subject == subject)
+            .map(|(m, _)| m.to.clone())
+            .collect();
+        to.sort();
+        to
+    }
+}
+
+#[async_trait]
+impl Mailer for Recording {
+    async fn send(&self, mail: &Mail) -> Result<String, MailError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let throttled = self
+            .throttle_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if throttled {
+            return Err(MailError::new(
+                "TooManyRequestsException: Maximum sending rate exceeded.",
+            ));
+        }
+        let id = self.inner.send(mail).await?;
+        self.sent.lock().unwrap().push((mail.clone(), id.clone()));
+        Ok(id)
+    }
+}
+
+/// A mailer that accepts everything (the embedded world's transport).
+struct Accepting(AtomicU32);
+
+#[async_trait]
+impl Mailer for Accepting {
+    async fn send(&self, _: &Mail) -> Result<String, MailError> {
+        Ok(format!("m-{}", self.0.fetch_add(1, Ordering::SeqCst)))
+    }
+}
+
+/// One set of stores, the feeds function with its newsletter, and a way to write posts.
+struct World {
+    feeds: Feeds,
+    sender: Arc<Sender>,
+    subscribers: Arc<dyn SubscriberStore>,
+    ledger: Arc<dyn NewsletterStore>,
+    mail: Arc<Recording>,
+    write: Box<dyn Fn(String, String) -> futures::future::BoxFuture<'static, ()> + Send + Sync>,
+    _dir: Option<ScratchDir>,
+}
+
+fn sender(
+    content: Arc<dyn ContentStore>,
+    subscribers: Arc<dyn SubscriberStore>,
+    ledger: Arc<dyn NewsletterStore>,
+    mail: Arc<Recording>,
+) -> Sender {
+    Sender {
+        content,
+        subscribers,
+        store: ledger,
+        mailer: mail,
+        secret: secret(),
+        base_url: Some(BASE_URL.into()),
+        pace: std::time::Duration::ZERO,
+        throttle_retries: 3,
+        clock: now,
+    }
+}
+
+fn world(
+    content: Arc<dyn ContentStore>,
+    index: Arc<dyn PostIndex>,
+    subscribers: Arc<dyn SubscriberStore>,
+    ledger: Arc<dyn NewsletterStore>,
+    mailer: Arc<dyn Mailer>,
+) -> (Feeds, Arc<Sender>, Arc<Recording>) {
+    let mail = Arc::new(Recording::new(mailer));
+    let sender = Arc::new(sender(
+        content.clone(),
+        subscribers.clone(),
+        ledger.clone(),
+        mail.clone(),
+    ));
+    let planner = Planner {
+        content: content.clone(),
+        subscribers,
+        store: ledger,
+        queue: Arc::new(LocalQueue {
+            sender: sender.clone(),
+            redeliveries: 3,
+        }),
+    };
+    let feeds = Feeds::new(content, index)
+        .with_newsletter(Arc::new(planner))
+        .with_options(FeedsOptions {
+            base_url: Some(BASE_URL.into()),
+            clock: now,
+        });
+    (feeds, sender, mail)
+}
+
+fn embedded() -> World {
+    let dir = ScratchDir::new();
+    copy_dir(&sample_content_dir(), &dir.0.join("content"));
+    let content = Arc::new(FsContent::new(
+        dir.0.join("content"),
+        dir.0.join("generated"),
+    ));
+    let subscribers: Arc<dyn SubscriberStore> = Arc::new(SqliteSubscribers::in_memory().unwrap());
+    let ledger: Arc<dyn NewsletterStore> = Arc::new(SqliteNewsletters::in_memory().unwrap());
+    let (feeds, sender, mail) = world(
+        content,
+        Arc::new(SqlitePostIndex::in_memory().unwrap()),
+        subscribers.clone(),
+        ledger.clone(),
+        Arc::new(Accepting(AtomicU32::new(0))),
+    );
+    let posts = dir.0.join("content/posts");
+    World {
+        feeds,
+        sender,
+        subscribers,
+        ledger,
+        mail,
+        write: Box::new(move |slug, source| {
+            let path = posts.join(format!("{slug}.md"));
+            Box::pin(async move { std::fs::write(path, source).unwrap() })
+        }),
+        _dir: Some(dir),
+    }
+}
+
+async fn on_moto(endpoint: &str) -> World {
+    let (content, s3, bucket) = moto::s3_content(endpoint).await;
+    let settings = std::fs::read(sample_content_dir().join("site.toml")).unwrap();
+    s3.put_object()
+        .bucket(&bucket)
+        .key("site.toml")
+        .body(settings.into())
+        .send()
+        .await
+        .unwrap();
+    let (client, table) = moto::fresh_table(endpoint).await;
+    let config = moto::sdk_config(endpoint).await;
+    let ses = lambdapress::aws::sesv2_client(&config);
+    let domain = format!("{}.example", moto::unique_name("news"));
+    ses.create_email_identity()
+        .email_identity(&domain)
+        .send()
+        .await
+        .unwrap();
+    let subscribers: Arc<dyn SubscriberStore> = Arc::new(
+        lambdapress::adapters::DynamoSubscribers::new(client.clone(), table.clone()),
+    );
+    let ledger: Arc<dyn NewsletterStore> = Arc::new(
+        lambdapress::newsletter::dynamodb::DynamoNewsletters::new(client.clone(), table.clone()),
+    );
+    let (feeds, sender, mail) = world(
+        Arc::new(content),
+        Arc::new(lambdapress::adapters::DynamoPostIndex::new(client, table)),
+        subscribers.clone(),
+        ledger.clone(),
+        Arc::new(SesMailer::new(ses, format!("Clinic <news@{domain}>"))),
+    );
+    World {
+        feeds,
+        sender,
+        subscribers,
+        ledger,
+        mail,
+        write: Box::new(move |slug, source| {
+            let (s3, bucket) = (s3.clone(), bucket.clone());
+            Box::pin(async move {
+                s3.put_object()
+                    .bucket(bucket)
+                    .key(format!("posts/{slug}.md"))
+                    .body(source.into_bytes().into())
+                    .send()
+                    .await
+                    .unwrap();
+            })
+        }),
+        _dir: None,
+    }
+}
+
+fn post_source(title: &str, date: OffsetDateTime, extra: &str, body: &str) -> String {
+    let date = date
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    format!(
+        "+++\ntitle = \"{title}\"\ndate = {date}\nsummary = \"About {title}.\"\n{extra}[image]\nsrc = \"/media/back-tension.svg\"\nalt = \"A back\"\n+++\n\n{body}\n"
+    )
+}
+
+async fn subscribe(store: &dyn SubscriberStore, address: &str, confirm: bool) {
+    let email = SubscriberEmail::parse(address).unwrap();
+    let at = now() - Duration::days(30);
+    store
+        .sign_up(
+            &Signup {
+                email: email.clone(),
+                source: "/".into(),
+                client_hash: "h".into(),
+                at,
+            },
+            Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    if confirm {
+        store.confirm(&email, at).await.unwrap();
+    }
+}
+
+impl World {
+    async fn publish(&self, slug: &str, source: String) {
+        (self.write)(slug.to_owned(), source).await;
+        let slugs = BTreeSet::from([Slug::parse(slug).unwrap()]);
+        self.feeds.posts_changed(&slugs).await.unwrap();
+    }
+}
+
+async fn one_mail_per_new_post_and_never_twice(w: World) {
+    subscribe(w.subscribers.as_ref(), "ann@example.com", true).await;
+    subscribe(w.subscribers.as_ref(), "bob@example.org", false).await;
+    subscribe(w.subscribers.as_ref(), "carol@example.net", true).await;
+
+    let fresh = now() - Duration::hours(2);
+    w.publish(
+        "spring-hours",
+        post_source("Spring hours", fresh, "", "New [hours](/contact)."),
+    )
+    .await;
+    assert_eq!(
+        w.mail.to("Spring hours"),
+        ["ann@example.com", "carol@example.net"],
+        "each confirmed reader gets one mail; the pending one none"
+    );
+
+    // An edit (and any re-index) sends nothing more.
+    w.publish(
+        "spring-hours",
+        post_source("Spring hours", fresh, "", "Edited."),
+    )
+    .await;
+    w.publish(
+        "spring-hours",
+        post_source("Spring hours", fresh, "", "Edited again."),
+    )
+    .await;
+    assert_eq!(w.mail.to("Spring hours").len(), 2, "an edit mails nobody");
+
+    // A draft toggled off and on again sends nothing more either.
+    w.publish(
+        "spring-hours",
+        post_source("Spring hours", fresh, "draft = true\n", "D."),
+    )
+    .await;
+    w.publish(
+        "spring-hours",
+        post_source("Spring hours", fresh, "", "Back."),
+    )
+    .await;
+    assert_eq!(
+        w.mail.to("Spring hours").len(),
+        2,
+        "a re-published draft mails nobody"
+    );
+
+    // An old imported post, and one that opts out, mail nobody.
+    w.publish(
+        "old-import",
+        post_source("Old import", datetime!(2019-03-01 09:00 UTC), "", "Old."),
+    )
+    .await;
+    w.publish(
+        "quiet",
+        post_source("Quiet", fresh, "newsletter = false\n", "Shh."),
+    )
+    .await;
+    assert!(
+        w.mail.to("Old import").is_empty(),
+        "an imported old post mails nobody"
+    );
+    assert!(
+        w.mail.to("Quiet").is_empty(),
+        "newsletter = false mails nobody"
+    );
+
+    // After unsubscribing, no more mail.
+    let carol = SubscriberEmail::parse("carol@example.net").unwrap();
+    w.subscribers.unsubscribe(&carol, now()).await.unwrap();
+    w.publish(
+        "summer-hours",
+        post_source("Summer hours", fresh, "", "Summer."),
+    )
+    .await;
+    assert_eq!(w.mail.to("Summer hours"), ["ann@example.com"]);
+
+    // The same batch delivered twice (SQS's at-least-once) sends nothing twice.
+    let batch = Batch {
+        slug: "spring-hours".into(),
+        recipients: vec!["ann@example.com".into(), "carol@example.net".into()],
+    };
+    let report = w.sender.deliver(&batch).await.unwrap();
+    assert_eq!((report.sent, report.already), (0, 2), "{report:?}");
+    assert_eq!(w.mail.to("Spring hours").len(), 2);
+
+    // Owner status: planned, sent, skipped, failed.
+    let counts = w
+        .ledger
+        .counts(&Slug::parse("spring-hours").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.planned, counts.sent, counts.sending),
+        (2, 2, 0),
+        "{counts:?}"
+    );
+    let summer = w
+        .ledger
+        .counts(&Slug::parse("summer-hours").unwrap())
+        .await
+        .unwrap();
+    assert_eq!((summer.planned, summer.sent), (1, 1), "{summer:?}");
+    assert!(w
+        .ledger
+        .get(&Slug::parse("old-import").unwrap())
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn one_mail_per_new_post_embedded() {
+    one_mail_per_new_post_and_never_twice(embedded()).await;
+}
+
+#[tokio::test]
+async fn one_mail_per_new_post_on_moto() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let w = on_moto(&endpoint).await;
+    let mail = w.mail.clone();
+    one_mail_per_new_post_and_never_twice(w).await;
+    // SES on moto recorded every message the sender says it sent.
+    let dump = moto::state_dump(&endpoint).await;
+    let recorded: Vec<String> = dump["ses"]["Message"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["id"].as_str().map(str::to_owned))
+        .collect();
+    for (m, id) in mail.sent.lock().unwrap().iter() {
+        assert!(
+            recorded.contains(id),
+            "moto has no SES message {id} to {}",
+            m.to
+        );
+    }
+}
+
+async fn throttled_sends_are_retried(w: World) {
+    subscribe(w.subscribers.as_ref(), "ann@example.com", true).await;
+    // Throttled twice: the sender backs off and the third call goes through.
+    w.mail.throttle_next.store(2, Ordering::SeqCst);
+    let fresh = now() - Duration::hours(1);
+    w.publish("busy-day", post_source("Busy day", fresh, "", "Busy."))
+        .await;
+    assert_eq!(w.mail.to("Busy day"), ["ann@example.com"]);
+    assert_eq!(w.mail.calls.load(Ordering::SeqCst), 3);
+
+    // Throttled past the in-process retries: the claim is released and the batch is
+    // redelivered (the queue's batch item failure), which then sends it, once.
+    subscribe(w.subscribers.as_ref(), "dan@example.com", true).await;
+    w.mail.throttle_next.store(5, Ordering::SeqCst);
+    w.publish(
+        "busier-day",
+        post_source("Busier day", fresh, "", "Busier."),
+    )
+    .await;
+    assert_eq!(
+        w.mail.to("Busier day"),
+        ["ann@example.com", "dan@example.com"]
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_send_is_retried_embedded() {
+    throttled_sends_are_retried(embedded()).await;
+}
+
+#[tokio::test]
+async fn a_throttled_send_is_retried_on_moto() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    throttled_sends_are_retried(on_moto(&endpoint).await).await;
+}
+
+#[tokio::test]
+async fn the_mail_has_both_parts_one_click_headers_and_absolute_signed_links() {
+    let settings = SiteSettings::parse(
+        &std::fs::read_to_string(sample_content_dir().join("site.toml")).unwrap(),
+    )
+    .unwrap();
+    let source =
+        std::fs::read_to_string(sample_content_dir().join("posts/what-are-muscle-knots.md"))
+            .unwrap();
+    let post = Post::parse(Slug::parse("what-are-muscle-knots").unwrap(), &source).unwrap();
+    let ann = SubscriberEmail::parse("Ann@Example.com").unwrap();
+    let mail =
+        PostMail::new(settings.clone(), post.clone(), Some(BASE_URL)).to(&secret(), &ann, now());
+
+    assert_eq!(mail.subject, post.front.title);
+    assert_eq!(mail.to, "Ann@Example.com");
+    let html = mail.html.as_deref().expect("an HTML part");
+    assert!(mail.text.contains(&post.front.summary) && html.contains("myofascial trigger points"));
+    assert!(
+        html.contains(&format!("src=\"{BASE_URL}/media/back-tension.svg\"")),
+        "lead image absolute"
+    );
+    assert!(
+        !html.contains("href=\"/") && !html.contains("src=\"/"),
+        "no relative links"
+    );
+    assert!(html.contains("2016 Hillhurst Ave") && mail.text.contains("2016 Hillhurst Ave"));
+    assert!(html.contains("color-scheme"), "declares dark mode support");
+
+    // RFC 8058: an https List-Unsubscribe URI and the one-click POST marker.
+    let header = |name: &str| {
+        mail.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} header"))
+    };
+    assert_eq!(
+        header("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
+    let link = header("List-Unsubscribe");
+    let url = link.trim_start_matches('<').trim_end_matches('>');
+    assert!(
+        url.starts_with(&format!("{BASE_URL}/unsubscribe?token=")),
+        "{url}"
+    );
+    let token = url.split_once("token=").unwrap().1;
+    assert_eq!(
+        secret().verify(UNSUBSCRIBE_PURPOSE, token, now()).unwrap(),
+        ann.key(),
+        "the link is signed for this subscriber"
+    );
+    assert!(
+        mail.text.contains(url) && html.contains(url),
+        "both parts carry the link"
+    );
+
+    // "Read on the site" instead of the article, per site setting.
+    let mut summary_only = settings;
+    summary_only.newsletter.full_article = false;
+    let short = PostMail::new(summary_only, post, Some(BASE_URL)).to(&secret(), &ann, now());
+    let short_html = short.html.unwrap();
+    assert!(!short_html.contains("myofascial trigger points"));
+    assert!(short_html.contains("Read on the site"));
+    assert!(short_html.contains(&format!("{BASE_URL}/posts/what-are-muscle-knots")));
+}
