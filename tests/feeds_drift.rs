@@ -254,7 +254,11 @@ async fn feeds_never_publish_a_draft_the_index_still_lists() {
     .await;
     site.posted("posts/plan.md").await;
     site.posted("posts/kept.md").await;
-    assert!(site.text("feed.xml").await.unwrap().contains("Public text."));
+    assert!(site
+        .text("feed.xml")
+        .await
+        .unwrap()
+        .contains("Public text."));
 
     // The owner turns it into a draft with new text; the S3 event is lost.
     site.upload(
@@ -268,7 +272,10 @@ async fn feeds_never_publish_a_draft_the_index_still_lists() {
         let text = site.text(key).await.unwrap();
         assert!(!text.contains("SECRET"), "{key} publishes the draft");
         assert!(!text.contains("/posts/plan"), "{key} still lists the draft");
-        assert!(text.contains("/posts/kept"), "{key} lost the published post");
+        assert!(
+            text.contains("/posts/kept"),
+            "{key} lost the published post"
+        );
     }
     assert_eq!(site.listed().await, ["kept"]);
 }
@@ -328,7 +335,10 @@ async fn a_post_dated_before_1900_is_rejected_and_the_feeds_keep_updating() {
     );
     assert_eq!(site.listed().await, ["fine"]);
     for key in ["feed.xml", "atom.xml", "feed.json", "sitemap.xml"] {
-        assert!(site.text(key).await.unwrap().contains("/posts/fine"), "{key}");
+        assert!(
+            site.text(key).await.unwrap().contains("/posts/fine"),
+            "{key}"
+        );
     }
 }
 
@@ -401,7 +411,9 @@ impl Gen {
 }
 
 fn front_matter(g: &mut Gen) -> String {
-    let year = g.pick(&["0000", "0224", "1899", "1900", "1970", "2024", "9999", "10000"]);
+    let year = g.pick(&[
+        "0000", "0224", "1899", "1900", "1970", "2024", "9999", "10000",
+    ]);
     let month = g.pick(&["01", "02", "12", "13", "00"]);
     let day = g.pick(&["01", "29", "31", "32"]);
     let time = g.pick(&[
@@ -437,7 +449,11 @@ fn front_matter(g: &mut Gen) -> String {
     // Cut somewhere: truncated files must not panic either.
     if g.below(6) == 0 {
         let cut = g.below(s.len() as u64) as usize;
-        s = s.char_indices().take_while(|(i, _)| *i < cut).map(|(_, c)| c).collect();
+        s = s
+            .char_indices()
+            .take_while(|(i, _)| *i < cut)
+            .map(|(_, c)| c)
+            .collect();
     }
     s
 }
@@ -475,7 +491,10 @@ fn no_front_matter_makes_the_parser_or_the_feeds_panic() {
             }
         }
     }
-    assert!(parsed > 30 && rejected > 100, "{parsed} parsed, {rejected} rejected");
+    assert!(
+        parsed > 30 && rejected > 100,
+        "{parsed} parsed, {rejected} rejected"
+    );
 }
 
 #[test]

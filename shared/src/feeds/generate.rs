@@ -174,7 +174,11 @@ pub async fn newest_posts(
 }
 
 /// The post an object holds, if it may be published at `now`.
-fn checked(fetched: Fetched<crate::ports::StoredObject>, slug: Slug, now: OffsetDateTime) -> Option<Post> {
+fn checked(
+    fetched: Fetched<crate::ports::StoredObject>,
+    slug: Slug,
+    now: OffsetDateTime,
+) -> Option<Post> {
     let Fetched::Found(object) = fetched else {
         return None;
     };

@@ -2,10 +2,10 @@
 //! RFC 822 dates, the summary in `description` and the full HTML in `content:encoded`.
 
 use super::generate::{CommentFeedItem, FeedPost, FeedSite};
+use crate::domain::time_fmt;
 use ::rss::extension::atom::{AtomExtension, Link};
 use ::rss::{Category, Channel, Guid, Item};
 use time::format_description::well_known::Rfc2822;
-use crate::domain::time_fmt;
 use time::OffsetDateTime;
 
 const GENERATOR: &str = "lambdapress";

@@ -194,7 +194,7 @@ impl NewsletterStore for DynamoNewsletters {
                 .map_err(|e| unavailable("Query", e))?;
             for item in page.items() {
                 let status = item.get("status").and_then(|v| v.as_s().ok());
-                super::sqlite::add(&mut counts, status.map_or("", |s| s), 1);
+                super::add(&mut counts, status.map_or("", |s| s), 1);
             }
             match page.last_evaluated_key {
                 Some(key) => start = Some(key),

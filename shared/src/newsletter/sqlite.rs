@@ -172,18 +172,8 @@ impl NewsletterStore for SqliteNewsletters {
             ..Counts::default()
         };
         for (status, n) in rows {
-            add(&mut counts, &status, n as u64);
+            super::add(&mut counts, &status, n as u64);
         }
         Ok(counts)
-    }
-}
-
-/// Adds `n` deliveries of `status` to the counts (shared with the DynamoDB ledger).
-pub(super) fn add(counts: &mut Counts, status: &str, n: u64) {
-    match status {
-        "sending" => counts.sending += n,
-        "sent" => counts.sent += n,
-        "skipped" => counts.skipped += n,
-        _ => counts.failed += n,
     }
 }
