@@ -169,7 +169,7 @@ pub async fn newest_posts(
     }
     // The object's date may differ from the entry's: keep the feed newest first.
     out.posts
-        .sort_by(|a, b| b.meta.sort_key().cmp(&a.meta.sort_key()));
+        .sort_by_key(|p| std::cmp::Reverse(p.meta.sort_key()));
     Ok(out)
 }
 
