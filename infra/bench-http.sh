@@ -16,8 +16,8 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
 fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release -p lambdapress-infra --bin lambdapress
-BIN="$CARGO_TARGET_DIR/release/lambdapress"
+[[ -n "${LAMBDAPRESS_BIN:-}" ]] || cargo build --release -p lambdapress-infra --bin lambdapress
+BIN="${LAMBDAPRESS_BIN:-$CARGO_TARGET_DIR/release/lambdapress}"
 
 SCRATCH="$(mktemp -d)"
 SITE_PID=""
