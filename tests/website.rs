@@ -156,3 +156,22 @@ async fn the_sample_pages_and_menu_pass_check_parsing() {
     let labels: Vec<&str> = settings.menu.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(labels, ["Home", "About", "Services", "Contact", "Privacy"]);
 }
+
+#[tokio::test]
+async fn an_edited_page_is_served_fresh_after_the_cached_view() {
+    let site = EmbeddedSite::start().await;
+    let first = body_text(&get(&site, "/privacy").await);
+    assert!(first.contains("<h1>Privacy policy</h1>"));
+    write_page(
+        &site,
+        "privacy",
+        "+++\ntitle = \"Privacy, revised\"\n+++\nNew text.\n",
+    );
+    let second = body_text(&get(&site, "/privacy").await);
+    assert!(
+        second.contains("<h1>Privacy, revised</h1>"),
+        "the cached view outlived the edit"
+    );
+    std::fs::remove_file(site.dir.0.join("content/pages/privacy.md")).unwrap();
+    assert_eq!(get(&site, "/privacy").await.status(), 404);
+}
