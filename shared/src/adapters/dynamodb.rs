@@ -31,3 +31,31 @@ where
 pub fn post_pk(slug: &Slug) -> String {
     format!("POST#{slug}")
 }
+
+/// Runs a Query to the end, following `LastEvaluatedKey` page by page, and returns its
+/// items; with `limit`, stops once that many are in hand. Every Query that can page goes
+/// through here.
+pub async fn query_pages(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: Option<usize>,
+) -> Result<Vec<Item>, StoreError> {
+    let mut found = Vec::new();
+    let mut start: Option<Item> = None;
+    loop {
+        let mut page = query.clone().set_exclusive_start_key(start.take());
+        if let Some(limit) = limit {
+            let left = limit.saturating_sub(found.len());
+            page = page.limit(i32::try_from(left).unwrap_or(i32::MAX));
+        }
+        let out = page.send().await.map_err(|e| unavailable("Query", e))?;
+        found.extend(out.items().iter().cloned());
+        if limit.is_some_and(|l| found.len() >= l) {
+            found.truncate(limit.unwrap_or(usize::MAX));
+            return Ok(found);
+        }
+        match out.last_evaluated_key() {
+            Some(key) => start = Some(key.clone()),
+            None => return Ok(found),
+        }
+    }
+}
