@@ -260,3 +260,76 @@ pub async fn concurrent_inserts(store: Arc<dyn CommentStore>, in_flight: usize) 
     }
     assert_eq!(seen.len(), 500);
 }
+
+/// "Approved author" follows the comments: it goes when the address's last approved
+/// comment is marked as spam or deleted, and not before.
+pub async fn approved_author_follows_the_comments(store: &dyn CommentStore) {
+    let t = datetime!(2024-03-12 09:00:00 UTC);
+    let one = comment("post-a", "eve", t, CommentStatus::Pending);
+    let mut two = comment(
+        "post-b",
+        "eve",
+        t + Duration::minutes(1),
+        CommentStatus::Pending,
+    );
+    two.email = one.email.clone();
+    assert_eq!(store.insert(&one).await.unwrap(), Inserted::Stored);
+    assert_eq!(store.insert(&two).await.unwrap(), Inserted::Stored);
+    assert!(!store.has_approved_from(&one.email).await.unwrap());
+    store.approve(&one.id).await.unwrap().unwrap();
+    store.approve(&two.id).await.unwrap().unwrap();
+    assert!(store.has_approved_from(&one.email).await.unwrap());
+    store.mark_spam(&one.id).await.unwrap().unwrap();
+    assert!(
+        store.has_approved_from(&one.email).await.unwrap(),
+        "one approved comment is left"
+    );
+    assert!(store.delete(&two.id).await.unwrap());
+    assert!(
+        !store.has_approved_from(&one.email).await.unwrap(),
+        "no approved comment is left"
+    );
+    store.approve(&one.id).await.unwrap().unwrap();
+    assert!(store.has_approved_from(&one.email).await.unwrap());
+    let shown = store.approved_for_post(&one.post).await.unwrap();
+    assert_eq!(ids(&shown), vec![one.id.as_str()]);
+    assert!(
+        !store.is_repeat(&two.fingerprint).await.unwrap(),
+        "a deleted comment's claim goes with it"
+    );
+}
+
+/// A thread of `count` comments, a third approved and long (over 1 MB at 180), with held and spam
+/// comments beside it: every approved one is read, in order, and nothing else.
+pub async fn long_threads_read_whole(store: &dyn CommentStore, count: usize) {
+    let t = datetime!(2024-03-12 09:00:00 UTC);
+    let long = "x".repeat(CommentBody::MAX_CHARS - 20);
+    let mut approved = Vec::new();
+    for i in 0..count {
+        let status = match i % 3 {
+            0 => CommentStatus::Approved,
+            1 => CommentStatus::Pending,
+            _ => CommentStatus::Spam,
+        };
+        let mut c = comment(
+            "long-post",
+            &format!("w{i}"),
+            t + Duration::seconds(i as i64),
+            status,
+        );
+        if status == CommentStatus::Approved {
+            c.body = CommentBody::parse(&format!("{i} {long}")).unwrap();
+            c.body_html = format!("<p>{i} {long}</p>");
+        }
+        assert_eq!(store.insert(&c).await.unwrap(), Inserted::Stored);
+        if status == CommentStatus::Approved {
+            approved.push(c.id.clone());
+        }
+    }
+    let shown = store
+        .approved_for_post(&Slug::parse("long-post").unwrap())
+        .await
+        .unwrap();
+    let shown: Vec<_> = shown.into_iter().map(|c| c.id).collect();
+    assert_eq!(shown, approved);
+}

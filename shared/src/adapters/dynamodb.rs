@@ -33,23 +33,35 @@ pub fn post_pk(slug: &Slug) -> String {
     format!("POST#{slug}")
 }
 
-/// Every item a Query matches, following `LastEvaluatedKey` page by page (a page stops
-/// at 1 MB read, so a partition's items can span many). The one place the DynamoDB
-/// adapters page a Query to its end.
-pub async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
-    let mut items = Vec::new();
+/// Runs a Query to the end, following `LastEvaluatedKey` page by page, and returns its
+/// items; with `limit`, stops once that many are in hand. Every Query that can page goes
+/// through here.
+pub async fn query_pages(
+    query: QueryFluentBuilder,
+    limit: Option<usize>,
+) -> Result<Vec<Item>, StoreError> {
+    let mut found = Vec::new();
     let mut start: Option<Item> = None;
     loop {
-        let out = query
-            .clone()
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(|e| unavailable("Query", e))?;
-        items.extend(out.items().iter().cloned());
+        let mut page = query.clone().set_exclusive_start_key(start.take());
+        if let Some(limit) = limit {
+            let left = limit.saturating_sub(found.len());
+            page = page.limit(i32::try_from(left).unwrap_or(i32::MAX));
+        }
+        let out = page.send().await.map_err(|e| unavailable("Query", e))?;
+        found.extend(out.items().iter().cloned());
+        if limit.is_some_and(|l| found.len() >= l) {
+            found.truncate(limit.unwrap_or(usize::MAX));
+            return Ok(found);
+        }
         match out.last_evaluated_key() {
             Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => return Ok(items),
+            _ => return Ok(found),
         }
     }
+}
+
+/// Every item a Query matches, to its last page (`query_pages` without a limit).
+pub async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+    query_pages(query, None).await
 }

@@ -1,7 +1,8 @@
-//! AWS comment store: DynamoDB items in the layout of `aws::table`. A post's comments sit
-//! in the post's partition in time order; `gsi1` lists each status newest or oldest first.
+//! AWS comment store: DynamoDB items in the layout of `aws::table`. A post's approved
+//! comments are one key range in time order, held ones another partition; `gsi1` lists
+//! each status newest or oldest first. Every change is one `TransactWriteItems`.
 
-use super::dynamodb::{post_pk, s, unavailable, Item};
+use super::dynamodb::{post_pk, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt;
 use crate::domain::{
@@ -10,11 +11,13 @@ use crate::domain::{
 use crate::ports::comments::approved_author_key;
 use crate::ports::{CommentStore, Inserted, StoreError, Throttle};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
 use time::{Duration, OffsetDateTime};
+
+/// The sort key prefix of every comment item, approved or held.
+const COMMENT: &str = "COMMENT#";
 
 /// The attribute the feeds function's stream filter matches (`approved`).
 pub const STATUS: &str = "status";
@@ -32,7 +35,23 @@ fn n(v: i64) -> AttributeValue {
 }
 
 fn comment_sk(c: &Comment) -> String {
-    format!("COMMENT#{}", c.sort_key())
+    format!("{COMMENT}{}", c.sort_key())
+}
+
+/// Approved comments sit in the post's partition under `COMMENT#` (a range holding
+/// nothing else); pending and spam in the post's `HELD#` partition, which no view reads.
+fn comment_pk(c: &Comment) -> String {
+    match c.status {
+        CommentStatus::Approved => post_pk(&c.post),
+        CommentStatus::Pending | CommentStatus::Spam => format!("HELD#{}", c.post),
+    }
+}
+
+fn key_of(item: &Item) -> Item {
+    item.iter()
+        .filter(|(k, _)| *k == PK || *k == SK)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 fn status_partition(status: CommentStatus) -> String {
@@ -76,7 +95,7 @@ fn spam_expiry(c: &Comment) -> i64 {
 
 fn encode(c: &Comment) -> Item {
     let mut item = Item::new();
-    item.insert(PK.into(), s(post_pk(&c.post)));
+    item.insert(PK.into(), s(comment_pk(c)));
     item.insert(SK.into(), s(comment_sk(c)));
     item.insert(GSI1_PK.into(), s(status_partition(c.status)));
     item.insert(GSI1_SK.into(), s(c.sort_key()));
@@ -139,16 +158,83 @@ fn decode(item: &Item) -> Result<Comment, StoreError> {
     })
 }
 
-fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
+fn delete(
+    table: &str,
+    key: Item,
+    condition: Option<&str>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut d = Delete::builder().table_name(table).set_key(Some(key));
+    if let Some(c) = condition {
+        d = d.condition_expression(c);
+    }
     Ok(TransactWriteItem::builder()
-        .delete(
-            Delete::builder()
+        .delete(d.build().map_err(StoreError::new)?)
+        .build())
+}
+
+fn put(table: &str, item: Item, if_absent: bool) -> Result<TransactWriteItem, StoreError> {
+    let mut p = Put::builder().table_name(table).set_item(Some(item));
+    if if_absent {
+        p = p.condition_expression("attribute_not_exists(pk)");
+    }
+    Ok(TransactWriteItem::builder()
+        .put(p.build().map_err(StoreError::new)?)
+        .build())
+}
+
+/// Adds `delta` to the approved-comment count of an address (the marker
+/// `has_approved_from` reads), in the same transaction as the comment's change.
+fn count_author(
+    table: &str,
+    email: &CommentEmail,
+    delta: i64,
+) -> Result<TransactWriteItem, StoreError> {
+    Ok(TransactWriteItem::builder()
+        .update(
+            Update::builder()
                 .table_name(table)
-                .set_key(Some(key))
+                .set_key(Some(author_key(email)))
+                .update_expression("ADD #c :d")
+                .expression_attribute_names("#c", "approved")
+                .expression_attribute_values(":d", n(delta))
                 .build()
                 .map_err(StoreError::new)?,
         )
         .build())
+}
+
+/// The helper items of a comment: its fingerprint claim and id pointer. They carry the
+/// comment's `expires_at` (spam), so they go when it goes.
+fn helpers(c: &Comment, item: &Item) -> (Item, Item) {
+    let mut claim = fingerprint_key(&c.fingerprint);
+    claim.insert("id".into(), s(c.id.as_str()));
+    let mut pointer = pointer_key(&c.id);
+    pointer.insert("id".into(), s(c.id.as_str()));
+    pointer.insert("comment_pk".into(), item[PK].clone());
+    pointer.insert("comment_sk".into(), item[SK].clone());
+    if let Some(x) = item.get("expires_at") {
+        claim.insert("expires_at".into(), x.clone());
+        pointer.insert("expires_at".into(), x.clone());
+    }
+    (claim, pointer)
+}
+
+/// Whether a transaction was cancelled by one of its conditions.
+fn cancelled_by_condition<R>(
+    e: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> bool {
+    e.as_service_error().is_some_and(|s| {
+        s.is_transaction_canceled_exception()
+            && match s {
+                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
+                    c.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
+                }
+                _ => false,
+            }
+    })
 }
 
 impl DynamoCommentStore {
@@ -172,60 +258,18 @@ impl DynamoCommentStore {
         Ok(out.item().cloned())
     }
 
-    async fn put_item(&self, item: Item) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
+    /// One transaction; `Ok(false)` when a condition refused it (nothing written).
+    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
             .send()
             .await
-            .map_err(|e| unavailable("PutItem", e))?;
-        Ok(())
-    }
-
-    /// Writes `item` unless its key exists. `true` when written, including when an
-    /// earlier attempt of this same write (an SDK retry) already wrote it.
-    async fn put_if_absent(&self, item: Item, owner: &CommentId) -> Result<bool, StoreError> {
-        let key: Item = item
-            .iter()
-            .filter(|(k, _)| *k == PK || *k == SK)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        match result {
+        {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                let existing = self.get_item(key).await?;
-                Ok(existing
-                    .as_ref()
-                    .and_then(|i| i.get("id"))
-                    .and_then(|v| v.as_s().ok())
-                    .is_some_and(|id| id == owner.as_str()))
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
-    }
-
-    async fn release_claim(&self, fingerprint: &str) {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(fingerprint_key(fingerprint)))
-            .send()
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %DisplayErrorContext(e), "releasing a comment fingerprint failed");
+            Err(e) if cancelled_by_condition(&e) => Ok(false),
+            Err(e) => Err(unavailable("TransactWriteItems", e)),
         }
     }
 
@@ -253,33 +297,20 @@ impl DynamoCommentStore {
         newest_first: bool,
         limit: usize,
     ) -> Result<Vec<Comment>, StoreError> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        while found.len() < limit {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", GSI1_PK)
-                .expression_attribute_values(":p", s(status_partition(status)))
-                .scan_index_forward(!newest_first)
-                .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Query", e))?;
-            for item in out.items() {
-                found.push(decode(item)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) => start = Some(key.clone()),
-                None => break,
-            }
-        }
-        found.truncate(limit);
-        Ok(found)
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", GSI1_PK)
+            .expression_attribute_values(":p", s(status_partition(status)))
+            .scan_index_forward(!newest_first);
+        query_pages(query, Some(limit))
+            .await?
+            .iter()
+            .map(decode)
+            .collect()
     }
 }
 
@@ -287,45 +318,22 @@ impl DynamoCommentStore {
 impl CommentStore for DynamoCommentStore {
     async fn insert(&self, comment: &Comment) -> Result<Inserted, StoreError> {
         let item = encode(comment);
-        let comment_pk = item[PK].clone();
-        let comment_sk = item[SK].clone();
-        // The fingerprint is claimed first, with a conditional put: of any number of
-        // racing repeats exactly one gets past this line.
-        let mut claim = fingerprint_key(&comment.fingerprint);
-        claim.insert("id".into(), s(comment.id.as_str()));
-        if !self.put_if_absent(claim, &comment.id).await? {
-            return Ok(Inserted::Duplicate);
+        let (claim, pointer) = helpers(comment, &item);
+        // Claim, pointer and comment (and the author's count) in one transaction, each
+        // put only if absent: of racing repeats exactly one is written, and a fault
+        // leaves nothing behind to refuse the retry.
+        let mut actions = vec![
+            put(&self.table, claim, true)?,
+            put(&self.table, pointer, true)?,
+            put(&self.table, item, true)?,
+        ];
+        if comment.status == CommentStatus::Approved {
+            actions.push(count_author(&self.table, &comment.email, 1)?);
         }
-        let mut pointer = pointer_key(&comment.id);
-        pointer.insert("id".into(), s(comment.id.as_str()));
-        pointer.insert("comment_pk".into(), comment_pk);
-        pointer.insert("comment_sk".into(), comment_sk);
-        let written = async {
-            if !self.put_if_absent(pointer, &comment.id).await? {
-                return Ok(false);
-            }
-            if !self.put_if_absent(item, &comment.id).await? {
-                return Ok(false);
-            }
-            if comment.status == CommentStatus::Approved {
-                self.put_item(author_key(&comment.email)).await?;
-            }
-            Ok::<_, StoreError>(true)
+        if self.transact(actions).await? {
+            return Ok(Inserted::Stored);
         }
-        .await;
-        match written {
-            Ok(true) => Ok(Inserted::Stored),
-            // An id already taken (16 random hex digits: practically never): not stored.
-            Ok(false) => {
-                self.release_claim(&comment.fingerprint).await;
-                Ok(Inserted::Duplicate)
-            }
-            Err(e) => {
-                // The visitor hears 503 and may send it again: free the fingerprint.
-                self.release_claim(&comment.fingerprint).await;
-                Err(e)
-            }
-        }
+        Ok(Inserted::Duplicate)
     }
 
     async fn get(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
@@ -336,33 +344,17 @@ impl CommentStore for DynamoCommentStore {
     }
 
     async fn approved_for_post(&self, post: &Slug) -> Result<Vec<Comment>, StoreError> {
-        let mut found = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :comment)")
-                .filter_expression("#status = :approved")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_names("#status", STATUS)
-                .expression_attribute_values(":pk", s(post_pk(post)))
-                .expression_attribute_values(":comment", s("COMMENT#"))
-                .expression_attribute_values(":approved", s(CommentStatus::Approved.as_str()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Query", e))?;
-            for item in out.items() {
-                found.push(decode(item)?);
-            }
-            match out.last_evaluated_key() {
-                Some(key) => start = Some(key.clone()),
-                None => return Ok(found),
-            }
-        }
+        // The approved range holds nothing else: no filter, nothing read to be dropped.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :comment)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(post_pk(post)))
+            .expression_attribute_values(":comment", s(COMMENT));
+        query_pages(query, None).await?.iter().map(decode).collect()
     }
 
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
@@ -378,7 +370,15 @@ impl CommentStore for DynamoCommentStore {
     }
 
     async fn has_approved_from(&self, email: &CommentEmail) -> Result<bool, StoreError> {
-        Ok(self.get_item(author_key(email)).await?.is_some())
+        let count = self
+            .get_item(author_key(email))
+            .await?
+            .as_ref()
+            .and_then(|i| i.get("approved"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        Ok(count > 0)
     }
 
     async fn set_status(
@@ -386,50 +386,45 @@ impl CommentStore for DynamoCommentStore {
         id: &CommentId,
         status: CommentStatus,
     ) -> Result<Option<Comment>, StoreError> {
-        let Some(key) = self.comment_key(id).await? else {
+        let Some(old_key) = self.comment_key(id).await? else {
             return Ok(None);
         };
-        let mut update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#status", STATUS)
-            .expression_attribute_names("#g", GSI1_PK)
-            .expression_attribute_names("#x", "expires_at")
-            .expression_attribute_values(":status", s(status.as_str()))
-            .expression_attribute_values(":g", s(status_partition(status)))
-            .return_values(ReturnValue::AllNew);
-        update = if status == CommentStatus::Spam {
-            update
-                .update_expression("SET #status = :status, #g = :g, #x = :x")
-                .expression_attribute_values(
-                    ":x",
-                    n((OffsetDateTime::now_utc() + SPAM_KEPT).unix_timestamp()),
-                )
-        } else {
-            update.update_expression("SET #status = :status, #g = :g REMOVE #x")
+        let Some(old_item) = self.get_item(old_key.clone()).await? else {
+            return Ok(None);
         };
-        let out = match update.send().await {
-            Ok(out) => out,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                return Ok(None)
-            }
-            Err(e) => return Err(unavailable("UpdateItem", e)),
-        };
-        let comment = out
-            .attributes()
-            .map(decode)
-            .transpose()?
-            .ok_or_else(|| StoreError::new("DynamoDB UpdateItem returned no item"))?;
-        if status == CommentStatus::Approved {
-            self.put_item(author_key(&comment.email)).await?;
+        let old = decode(&old_item)?;
+        if old.status == status {
+            return Ok(Some(old));
         }
-        Ok(Some(comment))
+        let new = Comment {
+            status,
+            ..old.clone()
+        };
+        let item = encode(&new);
+        let (claim, pointer) = helpers(&new, &item);
+        let mut actions = Vec::new();
+        let moved = key_of(&item) != old_key;
+        if moved {
+            // Leaving (or entering) the approved range: the old item goes, only if it is
+            // still the one read, so racing moves cannot both happen.
+            actions.push(delete(&self.table, old_key, Some("attribute_exists(pk)"))?);
+            actions.push(put(&self.table, item, true)?);
+        } else {
+            actions.push(put(&self.table, item, false)?);
+        }
+        actions.push(put(&self.table, claim, false)?);
+        actions.push(put(&self.table, pointer, false)?);
+        match (old.status, status) {
+            (CommentStatus::Approved, _) => {
+                actions.push(count_author(&self.table, &old.email, -1)?)
+            }
+            (_, CommentStatus::Approved) => actions.push(count_author(&self.table, &old.email, 1)?),
+            _ => {}
+        }
+        if !self.transact(actions).await? {
+            return Ok(None);
+        }
+        Ok(Some(new))
     }
 
     async fn delete(&self, id: &CommentId) -> Result<bool, StoreError> {
@@ -440,18 +435,15 @@ impl CommentStore for DynamoCommentStore {
             return Ok(false);
         };
         let comment = decode(&item)?;
-        let actions = vec![
-            delete(&self.table, key)?,
-            delete(&self.table, pointer_key(id))?,
-            delete(&self.table, fingerprint_key(&comment.fingerprint))?,
+        let mut actions = vec![
+            delete(&self.table, key, Some("attribute_exists(pk)"))?,
+            delete(&self.table, pointer_key(id), None)?,
+            delete(&self.table, fingerprint_key(&comment.fingerprint), None)?,
         ];
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(actions))
-            .send()
-            .await
-            .map_err(|e| unavailable("TransactWriteItems", e))?;
-        Ok(true)
+        if comment.status == CommentStatus::Approved {
+            actions.push(count_author(&self.table, &comment.email, -1)?);
+        }
+        self.transact(actions).await
     }
 
     async fn throttle(

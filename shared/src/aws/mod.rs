@@ -3,11 +3,35 @@
 
 pub mod table;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use std::time::Duration;
 
-/// Loads the SDK configuration once per process (region, credentials, endpoint).
+/// One attempt of an SDK call gives up after this long (a stalled connection included).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// One SDK call, retries included, gives up after this long. The HTTP functions run
+/// under a 10 s Lambda timeout and make at most two calls one after the other on any
+/// path, so a stalled DynamoDB or S3 ends in the handler's own 503 with `Retry-After`
+/// after about 6 s at worst, well before API Gateway's generic error.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The timeouts every client of every function gets.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+/// Loads the SDK configuration once per process (region, credentials, endpoint), with
+/// the timeouts above on every client built from it.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::load_defaults(BehaviorVersion::latest()).await
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts())
+        .load()
+        .await
 }
 
 /// An S3 client. Against an emulator (an endpoint is configured) it uses path-style

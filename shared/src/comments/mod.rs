@@ -189,8 +189,9 @@ impl CommentFunction {
                 _ => return Err(CommentError::BadParent),
             }
         }
-        let client = crate::http::client_addr::client_addr(req)
-            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        // Grouped as signup groups it: an IPv6 client by its /64.
+        let client =
+            crate::http::client_addr::limit_key(crate::http::client_addr::client_addr(req));
         let fingerprint = self.secret.keyed_hash(
             "comment-repeat",
             &format!(
@@ -214,21 +215,21 @@ impl CommentFunction {
             fingerprint,
         };
         let held = format!("/posts/{slug}?moderation=held#comment-notice");
+        if self.comments.is_repeat(&comment.fingerprint).await? {
+            return Err(CommentError::Repeat);
+        }
+        // Then flood control: nothing a client sends faster than the window is looked
+        // at further, and nothing but the window's marker is written.
+        self.flood_check(&settings, &comment, now).await?;
         if input.honeypot_filled() {
-            // A robot: keep it as spam, and answer as if it were held.
-            comment.status = CommentStatus::Spam;
-            self.comments.insert(&comment).await?;
-            tracing::info!(id = %comment.id, "honeypot comment kept as spam");
+            // A robot: store nothing, and answer as if it were held.
+            tracing::info!(post = %slug, "honeypot comment dropped");
             return Ok(Accepted {
                 location: held,
                 id: comment.id,
                 status: CommentStatus::Pending,
             });
         }
-        if self.comments.is_repeat(&comment.fingerprint).await? {
-            return Err(CommentError::Repeat);
-        }
-        self.flood_check(&settings, &comment, now).await?;
         let known_author = settings.comments.moderation == crate::domain::Moderation::FirstTime
             && self.comments.has_approved_from(&comment.email).await?;
         comment.status = rules::judge(&settings.comments, &comment, known_author);
