@@ -121,7 +121,9 @@ impl OldUrls {
         if key == normalize_url_path(to) {
             return;
         }
-        if !key.contains('?') && !matches!(Route::parse(&key), Route::NotFound) {
+        // A page-shaped path (`/<slug>`) is WordPress's permalink form; a real page of that
+        // slug would be shadowed, which `lambdapress check` reports.
+        if !key.contains('?') && !matches!(Route::parse(&key), Route::NotFound | Route::Page(_)) {
             return;
         }
         let _ = self.redirects.insert(from, to);
