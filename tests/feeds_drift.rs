@@ -60,6 +60,9 @@ impl ContentStore for Flaky {
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
         self.inner.list_post_slugs().await
     }
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        self.inner.list_post_versions().await
+    }
 }
 
 struct Site {
@@ -307,6 +310,52 @@ async fn s3_events_that_never_arrived_are_repaired_by_the_hourly_run() {
     let again = site.hourly().await;
     assert!(again.posts.is_empty(), "{again:?}");
     assert!(again.written.is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn an_edit_whose_s3_event_never_arrived_is_repaired_by_the_hourly_run() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    site.upload(
+        "posts/kept.md",
+        &post("First title", "2024-01-01", "", "One."),
+    )
+    .await;
+    site.posted("posts/kept.md").await;
+    let untouched = site.hourly().await;
+    assert!(untouched.posts.is_empty(), "{untouched:?}");
+
+    // Edited in place with no event: the listing's ETag no longer matches the index's.
+    site.upload(
+        "posts/kept.md",
+        &post("Second title", "2024-01-01", "", "Two."),
+    )
+    .await;
+    let report = site.hourly().await;
+    assert_eq!(
+        report.posts.get("kept").map(String::as_str),
+        Some("indexed")
+    );
+    let meta = site.index.get(&slug("kept")).await.unwrap().unwrap();
+    assert_eq!(meta.title, "Second title");
+    let feed = site.text("feed.xml").await.unwrap();
+    assert!(feed.contains("Second title") && !feed.contains("First title"));
+    let sitemap = site.text("sitemap.xml").await.unwrap();
+    assert!(sitemap.contains("/posts/kept"));
+
+    // An edit that makes it a draft: the pass takes it out.
+    site.upload(
+        "posts/kept.md",
+        &post("Second title", "2024-01-01", "draft = true\n", "Two."),
+    )
+    .await;
+    let report = site.hourly().await;
+    assert_eq!(report.posts.get("kept").map(String::as_str), Some("draft"));
+    assert!(site.listed().await.is_empty());
+    let again = site.hourly().await;
+    assert!(again.posts.is_empty(), "{again:?}");
 }
 
 #[tokio::test]

@@ -634,7 +634,11 @@ async fn the_local_site_mails_a_new_post_into_the_outbox_once() {
         client_hash: "h".into(),
         at,
     };
-    stores.subscribers.sign_up(&signup, Duration::hours(1)).await.unwrap();
+    stores
+        .subscribers
+        .sign_up(&signup, Duration::hours(1))
+        .await
+        .unwrap();
     stores.subscribers.confirm(&ann, at).await.unwrap();
     let feeds = local_feeds(&stores, "http://127.0.0.1:3999").unwrap();
     let outbox = || {
@@ -642,21 +646,48 @@ async fn the_local_site_mails_a_new_post_into_the_outbox_once() {
             .map(|d| d.count())
             .unwrap_or(0)
     };
-    let source = post_source("Open on Saturdays", OffsetDateTime::now_utc() - Duration::hours(1), "", "From May.");
+    let source = post_source(
+        "Open on Saturdays",
+        OffsetDateTime::now_utc() - Duration::hours(1),
+        "",
+        "From May.",
+    );
     std::fs::write(dir.0.join("content/posts/open-saturdays.md"), &source).unwrap();
     let slugs = BTreeSet::from([Slug::parse("open-saturdays").unwrap()]);
     feeds.posts_changed(&slugs).await.unwrap();
     assert_eq!(outbox(), 1, "one mail in the outbox");
-    std::fs::write(dir.0.join("content/posts/open-saturdays.md"), source.replace("From May.", "From June.")).unwrap();
+    std::fs::write(
+        dir.0.join("content/posts/open-saturdays.md"),
+        source.replace("From May.", "From June."),
+    )
+    .unwrap();
     feeds.posts_changed(&slugs).await.unwrap();
     assert_eq!(outbox(), 1, "an edit mails nobody");
 
-    let status = newsletter_cli::status(stores.newsletters.as_ref(), "open-saturdays").await.unwrap();
-    assert!(status.contains("planned 1, sent 1, skipped 0, failed 0"), "{status}");
-    let eml = newsletter_cli::preview(stores.content.as_ref(), &stores.secret, "open-saturdays", Some("http://127.0.0.1:3999"))
+    let status = newsletter_cli::status(stores.newsletters.as_ref(), "open-saturdays")
         .await
         .unwrap();
-    assert!(eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{eml}");
+    assert!(
+        status.contains("planned 1, sent 1, skipped 0, failed 0"),
+        "{status}"
+    );
+    let eml = newsletter_cli::preview(
+        stores.content.as_ref(),
+        &stores.secret,
+        "open-saturdays",
+        Some("http://127.0.0.1:3999"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        eml.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{eml}"
+    );
     assert!(eml.contains("multipart/alternative"), "{eml}");
-    assert_eq!(newsletter_cli::confirmed_count(stores.subscribers.as_ref()).await.unwrap(), 1);
+    assert_eq!(
+        newsletter_cli::confirmed_count(stores.subscribers.as_ref())
+            .await
+            .unwrap(),
+        1
+    );
 }

@@ -53,7 +53,8 @@ pub async fn test(
     email: &str,
     base_url: Option<&str>,
 ) -> anyhow::Result<String> {
-    let to = SubscriberEmail::parse(email).map_err(|e| anyhow!("`{email}` is not an email address: {e}"))?;
+    let to = SubscriberEmail::parse(email)
+        .map_err(|e| anyhow!("`{email}` is not an email address: {e}"))?;
     let mail = mail_for(content, secret, slug_text, &to, base_url).await?;
     Ok(mailer.send(&mail).await?)
 }
@@ -62,7 +63,9 @@ pub async fn test(
 pub async fn status(store: &dyn NewsletterStore, slug_text: &str) -> anyhow::Result<String> {
     let slug = slug(slug_text)?;
     let Some(record) = store.get(&slug).await? else {
-        return Ok(format!("{slug}: no newsletter (never published with newsletters on, too old, or opted out)\n"));
+        return Ok(format!(
+            "{slug}: no newsletter (never published with newsletters on, too old, or opted out)\n"
+        ));
     };
     let c = store.counts(&slug).await?;
     let planned = match record.planned {

@@ -214,7 +214,12 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
     use lambdapress_infra::newsletter_cli as cli;
     let args: Vec<String> = std::env::args().skip(2).collect();
     let base = format!("http://{}", config.addr);
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["status", slug] => {
             let report = match std::env::var("TABLE_NAME") {
                 Ok(table) if !table.is_empty() => {
@@ -232,7 +237,8 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
         }
         ["preview", slug] => {
             let stores = LocalStores::open(config)?;
-            let eml = cli::preview(stores.content.as_ref(), &stores.secret, slug, Some(&base)).await?;
+            let eml =
+                cli::preview(stores.content.as_ref(), &stores.secret, slug, Some(&base)).await?;
             print!("{eml}");
             Ok(())
         }
@@ -247,10 +253,15 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
                 Some(&base),
             )
             .await?;
-            println!("sent {id} to {email} (in {})", stores.mailer.dir().display());
+            println!(
+                "sent {id} to {email} (in {})",
+                stores.mailer.dir().display()
+            );
             Ok(())
         }
-        _ => bail!("usage: lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>"),
+        _ => bail!(
+            "usage: lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>"
+        ),
     }
 }
 

@@ -108,6 +108,16 @@ impl ContentStore for S3Content {
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        Ok(self
+            .list_post_versions()
+            .await?
+            .into_iter()
+            .map(|(slug, _)| slug)
+            .collect())
+    }
+
+    /// One paged `ListObjectsV2` over `posts/`: the listing carries each object's ETag.
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
         let mut pages = self
             .client
             .list_objects_v2()
@@ -115,7 +125,7 @@ impl ContentStore for S3Content {
             .prefix(ContentKey::POSTS_PREFIX)
             .into_paginator()
             .send();
-        let mut slugs = Vec::new();
+        let mut versions = Vec::new();
         while let Some(page) = pages.next().await {
             let page =
                 page.map_err(|e| unavailable("ListObjectsV2", ContentKey::POSTS_PREFIX, e))?;
@@ -124,10 +134,12 @@ impl ContentStore for S3Content {
                     .key()
                     .and_then(ContentKey::generated)
                     .and_then(|k| k.post_slug());
-                slugs.extend(slug);
+                if let Some(slug) = slug {
+                    versions.push((slug, object.e_tag().map(str::to_owned)));
+                }
             }
         }
-        slugs.sort();
-        Ok(slugs)
+        versions.sort();
+        Ok(versions)
     }
 }

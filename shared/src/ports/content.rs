@@ -102,6 +102,17 @@ pub trait ContentStore: Send + Sync {
 
     /// Every `posts/*.md` slug. For a full re-index by an operator, never on a page view.
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError>;
+
+    /// Every `posts/*.md` slug with its object's ETag as `get` reports it (`None`: the
+    /// store cannot list it cheaply). The reconcile pass compares it with the index.
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        Ok(self
+            .list_post_slugs()
+            .await?
+            .into_iter()
+            .map(|s| (s, None))
+            .collect())
+    }
 }
 
 #[cfg(test)]
