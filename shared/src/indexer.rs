@@ -93,7 +93,18 @@ pub async fn reindex_all(
     for slug in &present {
         outcomes.push((slug.clone(), sync_post(content, index, slug).await?));
     }
-    let present: BTreeSet<Slug> = present.into_iter().collect();
+    outcomes.extend(drop_missing(index, &present).await?);
+    Ok(outcomes)
+}
+
+/// Removes the entries of posts not in `present` (the store's listing): the end of a
+/// full re-index, in one invocation or over several.
+pub async fn drop_missing(
+    index: &dyn PostIndex,
+    present: &[Slug],
+) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
+    let present: BTreeSet<&Slug> = present.iter().collect();
+    let mut outcomes = Vec::new();
     for slug in index.slugs().await? {
         if !present.contains(&slug) {
             index.remove(&slug).await?;

@@ -16,7 +16,7 @@ pub mod rss;
 pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
-use crate::indexer::{reconcile, reindex_all, sync_post, IndexOutcome};
+use crate::indexer::{drop_missing, reconcile, sync_post, IndexOutcome};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use events::{Trigger, UnknownEvent};
 use generate::{FeedSite, Output};
@@ -285,12 +285,8 @@ impl Feeds {
                 return Ok(report);
             }
         }
-        let present: BTreeSet<&Slug> = present.iter().collect();
-        for slug in self.index.slugs().await? {
-            if !present.contains(&slug) {
-                self.index.remove(&slug).await?;
-                report.indexed(&slug, &IndexOutcome::Removed);
-            }
+        for (slug, outcome) in drop_missing(self.index.as_ref(), &present).await? {
+            report.indexed(&slug, &outcome);
         }
         let regenerated = self.regenerate().await?;
         report.written = regenerated.written;
