@@ -67,6 +67,7 @@ impl CommentedSite {
             .with_options(FeedsOptions {
                 base_url: Some(BASE_URL.into()),
                 clock: january_2025,
+                ..FeedsOptions::default()
             });
         CommentedSite { site, store, feeds }
     }

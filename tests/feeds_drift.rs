@@ -63,6 +63,9 @@ impl ContentStore for Flaky {
     async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
         self.inner.list_page_slugs().await
     }
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        self.inner.list_post_versions().await
+    }
 }
 
 struct Site {
@@ -310,6 +313,107 @@ async fn s3_events_that_never_arrived_are_repaired_by_the_hourly_run() {
     let again = site.hourly().await;
     assert!(again.posts.is_empty(), "{again:?}");
     assert!(again.written.is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn an_edit_whose_s3_event_never_arrived_is_repaired_by_the_hourly_run() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    site.upload(
+        "posts/kept.md",
+        &post("First title", "2024-01-01", "", "One."),
+    )
+    .await;
+    site.posted("posts/kept.md").await;
+    let untouched = site.hourly().await;
+    assert!(untouched.posts.is_empty(), "{untouched:?}");
+
+    // Edited in place with no event: the listing's ETag no longer matches the index's.
+    site.upload(
+        "posts/kept.md",
+        &post("Second title", "2024-01-01", "", "Two."),
+    )
+    .await;
+    let report = site.hourly().await;
+    assert_eq!(
+        report.posts.get("kept").map(String::as_str),
+        Some("indexed")
+    );
+    let meta = site.index.get(&slug("kept")).await.unwrap().unwrap();
+    assert_eq!(meta.title, "Second title");
+    let feed = site.text("feed.xml").await.unwrap();
+    assert!(feed.contains("Second title") && !feed.contains("First title"));
+    let sitemap = site.text("sitemap.xml").await.unwrap();
+    assert!(sitemap.contains("/posts/kept"));
+
+    // An edit that makes it a draft: the pass takes it out.
+    site.upload(
+        "posts/kept.md",
+        &post("Second title", "2024-01-01", "draft = true\n", "Two."),
+    )
+    .await;
+    let report = site.hourly().await;
+    assert_eq!(report.posts.get("kept").map(String::as_str), Some("draft"));
+    assert!(site.listed().await.is_empty());
+    let again = site.hourly().await;
+    assert!(again.posts.is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn a_rebuild_out_of_time_continues_in_follow_up_invocations_until_all_are_indexed() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let mut site = Site::start(&endpoint).await;
+    site.feeds.options.rebuild_chunk = 8;
+    for n in 0..30 {
+        let key = format!("posts/p{n:02}.md");
+        site.upload(&key, &post(&format!("Post {n}"), "2024-01-01", "", "Body."))
+            .await;
+    }
+    // An entry whose object is gone: the last invocation drops it.
+    site.upload("posts/gone.md", &post("Gone", "2024-01-01", "", "x"))
+        .await;
+    site.posted("posts/gone.md").await;
+    site.remove("posts/gone.md").await;
+
+    // A deadline already inside the margin: one chunk per invocation.
+    let mut event = serde_json::json!({"rebuild": "all"});
+    let mut invocations = 0;
+    let mut indexed = std::collections::BTreeSet::new();
+    let last = loop {
+        invocations += 1;
+        assert!(invocations <= 10, "a rebuild that never ends");
+        let value = site
+            .feeds
+            .handle_until(event.clone(), std::time::Instant::now())
+            .await
+            .unwrap();
+        let report: Report = serde_json::from_value(value).unwrap();
+        indexed.extend(report.posts.keys().cloned());
+        match report.continue_with.clone() {
+            Some(next) => {
+                assert!(report.written.is_empty(), "nothing published mid-rebuild");
+                // As the function re-queues it: the body of an SQS record.
+                event = serde_json::json!({"Records": [{
+                    "eventSource": "aws:sqs",
+                    "body": next.to_string(),
+                }]});
+            }
+            None => break report,
+        }
+    };
+    assert_eq!(invocations, 4, "30 posts, 8 per invocation");
+    assert_eq!(indexed.len(), 31, "every post once, and the gone entry");
+    assert_eq!(last.posts.get("gone").map(String::as_str), Some("removed"));
+    let listed = site.listed().await;
+    assert_eq!(listed.len(), 30);
+    assert!(!listed.contains(&"gone".to_owned()));
+    let sitemap = site.text("sitemap.xml").await.unwrap();
+    assert!(sitemap.contains("/posts/p00") && sitemap.contains("/posts/p29"));
+    assert!(last.written.iter().any(|w| w == "sitemap.xml"));
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ fn feeds_at(site: &EmbeddedSite, clock: fn() -> OffsetDateTime) -> Feeds {
     Feeds::new(site.content.clone(), site.index.clone()).with_options(FeedsOptions {
         base_url: Some(BASE_URL.into()),
         clock,
+        ..FeedsOptions::default()
     })
 }
 

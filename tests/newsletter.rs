@@ -147,6 +147,7 @@ fn world(
         .with_options(FeedsOptions {
             base_url: Some(BASE_URL.into()),
             clock: now,
+            ..FeedsOptions::default()
         });
     (feeds, sender, mail)
 }

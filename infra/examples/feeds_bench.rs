@@ -70,12 +70,23 @@ impl ContentStore for CountedContent {
     async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
         self.0.list_page_slugs().await
     }
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        self.1.content_reads.fetch_add(1, Ordering::Relaxed);
+        self.0.list_post_versions().await
+    }
 }
 
 #[async_trait]
 impl PostIndex for CountedIndex {
     async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
         self.0.upsert(meta).await
+    }
+    async fn upsert_version(&self, meta: &PostMeta, etag: &str) -> Result<(), StoreError> {
+        self.0.upsert_version(meta, etag).await
+    }
+    async fn versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        self.1.index_queries.fetch_add(1, Ordering::Relaxed);
+        self.0.versions().await
     }
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {
         self.0.remove(slug).await

@@ -3,7 +3,7 @@
 
 use crate::domain::{Post, PostError, Slug};
 use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexOutcome {
@@ -38,7 +38,7 @@ pub async fn sync_post(
             Ok(IndexOutcome::Draft)
         }
         Ok(post) => {
-            index.upsert(&post.meta()).await?;
+            index.upsert_version(&post.meta(), &object.etag).await?;
             Ok(IndexOutcome::Indexed)
         }
         Err(e) => {
@@ -50,24 +50,33 @@ pub async fn sync_post(
 }
 
 /// Brings the index in line with the store's listing: a post in the bucket but not in
-/// the index (a lost create event) is synced, an entry whose object is gone (a lost
-/// delete event) is removed. One listing of each, plus one read per drifted post; the
-/// hourly schedule runs it. Returns only what it changed.
+/// the index (a lost create event) or whose listed ETag differs from the one indexed (a
+/// lost edit event) is synced, an entry whose object is gone (a lost delete event) is
+/// removed. One listing of each, plus one read per drifted post; the hourly schedule
+/// runs it. Returns only what it changed.
 pub async fn reconcile(
     content: &dyn ContentStore,
     index: &dyn PostIndex,
 ) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
-    let present: BTreeSet<Slug> = content.list_post_slugs().await?.into_iter().collect();
-    let indexed: BTreeSet<Slug> = index.slugs().await?.into_iter().collect();
+    let present: BTreeMap<Slug, Option<String>> =
+        content.list_post_versions().await?.into_iter().collect();
+    let indexed: BTreeMap<Slug, Option<String>> = index.versions().await?.into_iter().collect();
     let mut outcomes = Vec::new();
-    for slug in present.difference(&indexed) {
+    for (slug, listed) in &present {
+        let edited = match (indexed.get(slug), listed) {
+            (None, _) => false,
+            (Some(Some(recorded)), Some(listed)) if recorded != listed => true,
+            // The same ETag, or one unknown on either side: nothing to repair.
+            (Some(_), _) => continue,
+        };
         let outcome = sync_post(content, index, slug).await?;
-        // A draft or a rejected post is out of the index on purpose: no drift.
-        if outcome == IndexOutcome::Indexed {
+        // A draft or a rejected post that was not indexed is out on purpose: no drift.
+        // One that was (an edit made it a draft) left the index: that is a change.
+        if outcome == IndexOutcome::Indexed || edited {
             outcomes.push((slug.clone(), outcome));
         }
     }
-    for slug in indexed.difference(&present) {
+    for slug in indexed.keys().filter(|s| !present.contains_key(*s)) {
         index.remove(slug).await?;
         outcomes.push((slug.clone(), IndexOutcome::Removed));
     }
@@ -84,7 +93,18 @@ pub async fn reindex_all(
     for slug in &present {
         outcomes.push((slug.clone(), sync_post(content, index, slug).await?));
     }
-    let present: BTreeSet<Slug> = present.into_iter().collect();
+    outcomes.extend(drop_missing(index, &present).await?);
+    Ok(outcomes)
+}
+
+/// Removes the entries of posts not in `present` (the store's listing): the end of a
+/// full re-index, in one invocation or over several.
+pub async fn drop_missing(
+    index: &dyn PostIndex,
+    present: &[Slug],
+) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
+    let present: BTreeSet<&Slug> = present.iter().collect();
+    let mut outcomes = Vec::new();
     for slug in index.slugs().await? {
         if !present.contains(&slug) {
             index.remove(&slug).await?;

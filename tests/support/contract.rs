@@ -178,6 +178,28 @@ pub async fn post_index(index: &dyn PostIndex) {
     let page = index.newest_tagged(&acupuncture, now, 0, 1).await.unwrap();
     assert_eq!((slugs(&page), page.has_more), (vec!["middle"], true));
 
+    // The ETag an entry was read from, for the reconcile pass; a plain upsert forgets it.
+    index.upsert_version(&oldest, "\"v1\"").await.unwrap();
+    let versions = index.versions().await.unwrap();
+    let version = |s: &str| {
+        versions
+            .iter()
+            .find(|(v, _)| v.as_str() == s)
+            .map(|(_, e)| e.clone())
+    };
+    assert_eq!(version("oldest"), Some(Some("\"v1\"".to_owned())));
+    assert_eq!(
+        version("future"),
+        Some(None),
+        "every entry, whatever its date"
+    );
+    assert_eq!(versions.len(), 4);
+    index.upsert(&oldest).await.unwrap();
+    let versions = index.versions().await.unwrap();
+    assert!(versions
+        .iter()
+        .any(|(v, e)| v.as_str() == "oldest" && e.is_none()));
+
     // Re-tagging replaces the old tags: no stale tag listing keeps the post.
     let mut retagged = middle.clone();
     retagged.tags = vec![Tag::parse("Sleep").unwrap()];

@@ -14,6 +14,7 @@ use lambdapress::newsletter::sqs::SqsQueue;
 use lambdapress::newsletter::Planner;
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -44,9 +45,32 @@ async fn main() -> Result<(), Error> {
         }));
     }
     let feeds = Arc::new(feeds);
+    // A rebuild out of time re-queues its continuation here; the queue invokes us again.
+    let rebuild_queue = optional_env("REBUILD_QUEUE_URL")
+        .map(|url| Arc::new(SqsQueue::new(sqs_client(&config), url)));
     run(service_fn(move |event: LambdaEvent<Value>| {
-        let feeds = feeds.clone();
-        async move { feeds.handle(event.payload).await.map_err(Error::from) }
+        let (feeds, rebuild_queue) = (feeds.clone(), rebuild_queue.clone());
+        async move {
+            let left = event
+                .context
+                .deadline()
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            let mut out = feeds
+                .handle_until(event.payload, Instant::now() + left)
+                .await?;
+            if let Some(next) = out.get_mut("continue_with").map(Value::take) {
+                let Some(queue) = &rebuild_queue else {
+                    return Err(Error::from(
+                        "a rebuild ran out of time and REBUILD_QUEUE_URL is unset",
+                    ));
+                };
+                // Failing here fails the invocation: the chunk is redone, never skipped.
+                queue.send(next.to_string()).await?;
+                out["continue_with"] = next;
+            }
+            Ok::<Value, Error>(out)
+        }
     }))
     .await
 }

@@ -26,6 +26,8 @@ use time::OffsetDateTime;
 const META_SK: &str = "META";
 const PUBLISHED: &str = "PUBLISHED";
 const TAG_PREFIX: &str = "TAG#";
+/// On `META`: the ETag of the object the entry was read from (see `versions`).
+const ETAG: &str = "etag";
 /// `TransactWriteItems` takes at most 100 actions.
 const MAX_TRANSACT: usize = 100;
 
@@ -41,6 +43,39 @@ impl DynamoPostIndex {
             client,
             table: table.into(),
         }
+    }
+
+    /// The entry and its tags in one transaction; the `META` item records the object's
+    /// ETag when known.
+    async fn write(&self, meta: &PostMeta, etag: Option<&str>) -> Result<(), StoreError> {
+        let existing = self.post_items(&meta.slug).await?;
+        let mut head = encode(meta, META_SK.into(), PUBLISHED.into());
+        if let Some(etag) = etag {
+            head.insert(ETAG.into(), s(etag));
+        }
+        let mut writes = vec![head];
+        writes.extend(
+            meta.tags
+                .iter()
+                .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
+        );
+        let kept: Vec<&AttributeValue> = writes.iter().filter_map(|w| w.get(SK)).collect();
+        let stale = existing
+            .iter()
+            .filter(|i| i.get(SK).is_some_and(|sk| !kept.contains(&sk)));
+        let mut actions = stale
+            .map(|item| self.delete_action(item))
+            .collect::<Result<Vec<_>, _>>()?;
+        for item in writes {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(StoreError::new)?;
+            actions.push(TransactWriteItem::builder().put(put).build());
+        }
+        // One transaction: a listing never sees a post without its tags or with stale ones.
+        self.transact(actions).await
     }
 
     /// The post's own index items, read by key: `META` by `GetItem`, its tags by one
@@ -211,30 +246,38 @@ fn key_of(item: &Item) -> Item {
 #[async_trait]
 impl PostIndex for DynamoPostIndex {
     async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
-        let existing = self.post_items(&meta.slug).await?;
-        let mut writes = vec![encode(meta, META_SK.into(), PUBLISHED.into())];
-        writes.extend(
-            meta.tags
-                .iter()
-                .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
-        );
-        let kept: Vec<&AttributeValue> = writes.iter().filter_map(|w| w.get(SK)).collect();
-        let stale = existing
-            .iter()
-            .filter(|i| i.get(SK).is_some_and(|sk| !kept.contains(&sk)));
-        let mut actions = stale
-            .map(|item| self.delete_action(item))
-            .collect::<Result<Vec<_>, _>>()?;
-        for item in writes {
-            let put = Put::builder()
+        self.write(meta, None).await
+    }
+
+    async fn upsert_version(&self, meta: &PostMeta, etag: &str) -> Result<(), StoreError> {
+        self.write(meta, Some(etag)).await
+    }
+
+    /// `slugs`' one `gsi1` range, projecting the `META` item's `etag` too.
+    async fn versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        let items = query_all(
+            self.client
+                .query()
                 .table_name(&self.table)
-                .set_item(Some(item))
-                .build()
-                .map_err(StoreError::new)?;
-            actions.push(TransactWriteItem::builder().put(put).build());
-        }
-        // One transaction: a listing never sees a post without its tags or with stale ones.
-        self.transact(actions).await
+                .index_name(GSI1)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", GSI1_PK)
+                .expression_attribute_names("#slug", "slug")
+                .expression_attribute_names("#etag", ETAG)
+                .expression_attribute_values(":p", s(PUBLISHED))
+                .projection_expression("#slug, #etag"),
+        )
+        .await?;
+        let mut versions: Vec<(Slug, Option<String>)> = items
+            .iter()
+            .filter_map(|i| {
+                let slug = Slug::parse(i.get("slug")?.as_s().ok()?).ok()?;
+                let etag = i.get(ETAG).and_then(|v| v.as_s().ok()).cloned();
+                Some((slug, etag))
+            })
+            .collect();
+        versions.sort();
+        Ok(versions)
     }
 
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {

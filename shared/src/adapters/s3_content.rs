@@ -108,23 +108,37 @@ impl ContentStore for S3Content {
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.list_slugs(ContentKey::POSTS_PREFIX, ContentKey::post_slug)
-            .await
+        Ok(self
+            .list_post_versions()
+            .await?
+            .into_iter()
+            .map(|(slug, _)| slug)
+            .collect())
     }
 
     async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.list_slugs(ContentKey::PAGES_PREFIX, ContentKey::page_slug)
+        Ok(self
+            .list_versions(ContentKey::PAGES_PREFIX, ContentKey::page_slug)
+            .await?
+            .into_iter()
+            .map(|(slug, _)| slug)
+            .collect())
+    }
+
+    /// One paged `ListObjectsV2` over `posts/`: the listing carries each object's ETag.
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        self.list_versions(ContentKey::POSTS_PREFIX, ContentKey::post_slug)
             .await
     }
 }
 
 impl S3Content {
-    /// The slugs of `<prefix><slug>.md` objects.
-    async fn list_slugs(
+    /// The slugs of `<prefix><slug>.md` objects with their ETags, sorted by slug.
+    async fn list_versions(
         &self,
         prefix: &'static str,
         slug_of: fn(&ContentKey) -> Option<Slug>,
-    ) -> Result<Vec<Slug>, StoreError> {
+    ) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
         let mut pages = self
             .client
             .list_objects_v2()
@@ -132,7 +146,7 @@ impl S3Content {
             .prefix(prefix)
             .into_paginator()
             .send();
-        let mut slugs = Vec::new();
+        let mut versions = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| unavailable("ListObjectsV2", prefix, e))?;
             for object in page.contents() {
@@ -140,10 +154,12 @@ impl S3Content {
                     .key()
                     .and_then(ContentKey::generated)
                     .and_then(|k| slug_of(&k));
-                slugs.extend(slug);
+                if let Some(slug) = slug {
+                    versions.push((slug, object.e_tag().map(str::to_owned)));
+                }
             }
         }
-        slugs.sort();
-        Ok(slugs)
+        versions.sort();
+        Ok(versions)
     }
 }

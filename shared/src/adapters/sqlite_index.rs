@@ -29,6 +29,12 @@ CREATE TABLE IF NOT EXISTS post_tags (
     PRIMARY KEY (tag, slug)
 );
 CREATE INDEX IF NOT EXISTS post_tags_by_date ON post_tags (tag, sort_key);
+-- The ETag of the object each entry was read from, for the reconcile pass. Its own
+-- table so that an index file made before it opens unchanged.
+CREATE TABLE IF NOT EXISTS post_versions (
+    slug TEXT PRIMARY KEY REFERENCES posts (slug) ON DELETE CASCADE,
+    etag TEXT NOT NULL
+);
 ";
 
 impl SqlitePostIndex {
@@ -43,6 +49,38 @@ impl SqlitePostIndex {
         Ok(SqlitePostIndex {
             db: db.with_schema(SCHEMA)?,
         })
+    }
+
+    /// The entry, its tags and (when known) the object's ETag, in one transaction.
+    async fn write(&self, meta: &PostMeta, etag: Option<String>) -> Result<(), StoreError> {
+        let meta = meta.clone();
+        let json = serde_json::to_string(&meta).map_err(StoreError::new)?;
+        self.db.run(move |conn| {
+            let tx = conn.transaction()?;
+            let sort_key = meta.sort_key();
+            tx.execute(
+                "INSERT INTO posts (slug, sort_key, meta) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (slug) DO UPDATE SET sort_key = excluded.sort_key, meta = excluded.meta",
+                params![meta.slug.as_str(), sort_key, json],
+            )?;
+            tx.execute("DELETE FROM post_tags WHERE slug = ?1", params![meta.slug.as_str()])?;
+            for tag in &meta.tags {
+                tx.execute(
+                    "INSERT INTO post_tags (tag, slug, sort_key) VALUES (?1, ?2, ?3)",
+                    params![tag.slug.as_str(), meta.slug.as_str(), sort_key],
+                )?;
+            }
+            match &etag {
+                Some(etag) => tx.execute(
+                    "INSERT INTO post_versions (slug, etag) VALUES (?1, ?2)
+                     ON CONFLICT (slug) DO UPDATE SET etag = excluded.etag",
+                    params![meta.slug.as_str(), etag],
+                )?,
+                None => tx.execute("DELETE FROM post_versions WHERE slug = ?1", params![meta.slug.as_str()])?,
+            };
+            tx.commit()
+        })
+        .await
     }
 
     pub fn in_memory() -> Result<SqlitePostIndex, StoreError> {
@@ -76,26 +114,33 @@ fn upper_bound(now: OffsetDateTime) -> String {
 #[async_trait]
 impl PostIndex for SqlitePostIndex {
     async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError> {
-        let meta = meta.clone();
-        let json = serde_json::to_string(&meta).map_err(StoreError::new)?;
-        self.db.run(move |conn| {
-            let tx = conn.transaction()?;
-            let sort_key = meta.sort_key();
-            tx.execute(
-                "INSERT INTO posts (slug, sort_key, meta) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (slug) DO UPDATE SET sort_key = excluded.sort_key, meta = excluded.meta",
-                params![meta.slug.as_str(), sort_key, json],
-            )?;
-            tx.execute("DELETE FROM post_tags WHERE slug = ?1", params![meta.slug.as_str()])?;
-            for tag in &meta.tags {
-                tx.execute(
-                    "INSERT INTO post_tags (tag, slug, sort_key) VALUES (?1, ?2, ?3)",
-                    params![tag.slug.as_str(), meta.slug.as_str(), sort_key],
+        self.write(meta, None).await
+    }
+
+    async fn upsert_version(&self, meta: &PostMeta, etag: &str) -> Result<(), StoreError> {
+        self.write(meta, Some(etag.to_owned())).await
+    }
+
+    async fn versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        let rows = self
+            .db
+            .run(|conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT p.slug, v.etag FROM posts p LEFT JOIN post_versions v ON v.slug = p.slug
+                     ORDER BY p.slug",
                 )?;
-            }
-            tx.commit()
-        })
-        .await
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(slug, etag)| Some((Slug::parse(&slug).ok()?, etag)))
+            .collect())
     }
 
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {

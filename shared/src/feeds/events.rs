@@ -18,8 +18,9 @@ pub enum Trigger {
     Comments(BTreeSet<Slug>),
     /// The schedule: posts whose date has arrived become visible in feeds and sitemap.
     Schedule,
-    /// Re-index from the bucket listing and regenerate everything.
-    Rebuild,
+    /// Re-index from the bucket listing and regenerate everything; `after` continues a
+    /// rebuild an earlier invocation ran out of time for, past the last slug it did.
+    Rebuild { after: Option<Slug> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,7 +48,26 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
         {
             Ok(Trigger::Schedule)
         }
-        _ if event.get("rebuild").and_then(Value::as_str) == Some("all") => Ok(Trigger::Rebuild),
+        // A continuation the function queued for itself (see `Feeds::rebuild_until`).
+        Some("aws:sqs") => {
+            let body = event
+                .pointer("/Records/0/body")
+                .and_then(Value::as_str)
+                .ok_or_else(|| UnknownEvent("an SQS record without a body".into()))?;
+            parse(serde_json::from_str(body).map_err(|e| unknown(&e))?)
+        }
+        _ if event.get("rebuild").and_then(Value::as_str) == Some("all") => {
+            let after = match event.get("after") {
+                None => None,
+                Some(after) => Some(
+                    after
+                        .as_str()
+                        .and_then(|a| Slug::parse(a).ok())
+                        .ok_or_else(|| UnknownEvent(format!("a bad rebuild `after`: {after}")))?,
+                ),
+            };
+            Ok(Trigger::Rebuild { after })
+        }
         _ => Err(UnknownEvent(event.to_string().chars().take(200).collect())),
     }
 }
@@ -153,7 +173,17 @@ mod tests {
             "resources": [], "detail": {}
         });
         assert_eq!(parse(scheduled), Ok(Trigger::Schedule));
-        assert_eq!(parse(json!({"rebuild": "all"})), Ok(Trigger::Rebuild));
+        assert_eq!(
+            parse(json!({"rebuild": "all"})),
+            Ok(Trigger::Rebuild { after: None })
+        );
+        assert_eq!(
+            parse(json!({"rebuild": "all", "after": "hello"})),
+            Ok(Trigger::Rebuild {
+                after: Some(Slug::parse("hello").unwrap())
+            })
+        );
+        assert!(parse(json!({"rebuild": "all", "after": "../x"})).is_err());
         assert!(parse(json!({"rebuild": "some"})).is_err());
         assert!(parse(json!({"detail-type": "Scheduled Event", "source": "evil"})).is_err());
     }

@@ -16,7 +16,7 @@ pub mod rss;
 pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
-use crate::indexer::{reconcile, reindex_all, sync_post, IndexOutcome};
+use crate::indexer::{drop_missing, reconcile, sync_post, IndexOutcome};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use events::{Trigger, UnknownEvent};
 use generate::{FeedSite, Output};
@@ -34,6 +34,10 @@ pub struct FeedsOptions {
     /// the site function's option does, so feed links match the pages.
     pub base_url: Option<String>,
     pub clock: fn() -> OffsetDateTime,
+    /// A rebuild re-indexes this many posts between looks at the deadline.
+    pub rebuild_chunk: usize,
+    /// A rebuild stops for a continuation once less than this is left before the deadline.
+    pub rebuild_margin: std::time::Duration,
 }
 
 impl Default for FeedsOptions {
@@ -41,6 +45,8 @@ impl Default for FeedsOptions {
         FeedsOptions {
             base_url: None,
             clock: OffsetDateTime::now_utc,
+            rebuild_chunk: 100,
+            rebuild_margin: std::time::Duration::from_secs(20),
         }
     }
 }
@@ -75,6 +81,10 @@ pub struct Report {
     /// Comment feeds of posts no longer published, taken down.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub removed: Vec<String>,
+    /// A rebuild that ran out of time: the event that continues it (`{"rebuild": "all",
+    /// "after": "<last slug done>"}`), which the function queues for itself.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub continue_with: Option<Value>,
 }
 
 impl Report {
@@ -133,6 +143,17 @@ impl Feeds {
 
     /// The Lambda entry point: any event the function is subscribed to.
     pub async fn handle(&self, event: Value) -> Result<Value, FeedsError> {
+        let no_deadline = std::time::Instant::now() + std::time::Duration::from_secs(86_400);
+        self.handle_until(event, no_deadline).await
+    }
+
+    /// `handle` with the invocation's deadline (the Lambda context's): a rebuild stops in
+    /// time and answers with its continuation.
+    pub async fn handle_until(
+        &self,
+        event: Value,
+        deadline: std::time::Instant,
+    ) -> Result<Value, FeedsError> {
         let stream_records = events::stream_sequence_numbers(&event);
         let report = match events::parse(event)? {
             // Nothing this function cares about (another key, pending-only churn).
@@ -161,7 +182,7 @@ impl Feeds {
                 });
             }
             Trigger::Schedule => self.publish_due().await?,
-            Trigger::Rebuild => self.rebuild().await?,
+            Trigger::Rebuild { after } => self.rebuild_until(after.as_ref(), deadline).await?,
         };
         tracing::info!(written = ?report.written, posts = ?report.posts, "feeds regenerated");
         Ok(serde_json::to_value(report).expect("a report serializes"))
@@ -227,15 +248,50 @@ impl Feeds {
         Ok(report)
     }
 
-    /// Re-indexes every post in the bucket and regenerates every generated object.
+    /// Re-indexes every post in the bucket and regenerates every generated object, in one
+    /// go (the CLI, the local runner).
     pub async fn rebuild(&self) -> Result<Report, FeedsError> {
+        let no_deadline = std::time::Instant::now() + std::time::Duration::from_secs(86_400);
+        self.rebuild_until(None, no_deadline).await
+    }
+
+    /// A rebuild that fits in invocations: it re-indexes the bucket's posts past `after`
+    /// in slug order, `rebuild_chunk` at a time, and once less than `rebuild_margin` is
+    /// left before `deadline` stops with `continue_with` set (at least one chunk per
+    /// invocation, so it always progresses). The invocation that reaches the last post
+    /// drops entries whose object is gone and regenerates everything.
+    pub async fn rebuild_until(
+        &self,
+        after: Option<&Slug>,
+        deadline: std::time::Instant,
+    ) -> Result<Report, FeedsError> {
         let mut report = Report::default();
-        for (slug, outcome) in reindex_all(self.content.as_ref(), self.index.as_ref()).await? {
+        let present = self.content.list_post_slugs().await?;
+        let todo: Vec<&Slug> = present
+            .iter()
+            .filter(|s| after.is_none_or(|a| *s > a))
+            .collect();
+        for chunk in todo.chunks(self.options.rebuild_chunk.max(1)) {
+            for slug in chunk {
+                let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
+                report.indexed(slug, &outcome);
+            }
+            let last = chunk.last().expect("chunks are never empty");
+            let more = Some(*last) != todo.last().copied();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if more && left < self.options.rebuild_margin {
+                report.continue_with =
+                    Some(serde_json::json!({"rebuild": "all", "after": last.as_str()}));
+                return Ok(report);
+            }
+        }
+        for (slug, outcome) in drop_missing(self.index.as_ref(), &present).await? {
             report.indexed(&slug, &outcome);
         }
         let regenerated = self.regenerate().await?;
         report.written = regenerated.written;
         report.unchanged = regenerated.unchanged;
+        report.removed = regenerated.removed;
         Ok(report)
     }
 

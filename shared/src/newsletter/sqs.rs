@@ -23,12 +23,9 @@ impl SqsQueue {
             queue_url: queue_url.into(),
         }
     }
-}
 
-#[async_trait]
-impl BatchQueue for SqsQueue {
-    async fn enqueue(&self, batch: &Batch) -> Result<(), StoreError> {
-        let body = serde_json::to_string(batch).expect("a batch serializes");
+    /// One message whose body is `body` (also the feeds function's rebuild continuation).
+    pub async fn send(&self, body: String) -> Result<(), StoreError> {
         self.client
             .send_message()
             .queue_url(&self.queue_url)
@@ -37,6 +34,14 @@ impl BatchQueue for SqsQueue {
             .await
             .map_err(|e| StoreError::new(format!("SQS SendMessage: {}", DisplayErrorContext(e))))?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl BatchQueue for SqsQueue {
+    async fn enqueue(&self, batch: &Batch) -> Result<(), StoreError> {
+        self.send(serde_json::to_string(batch).expect("a batch serializes"))
+            .await
     }
 }
 

@@ -121,6 +121,17 @@ pub trait ContentStore: Send + Sync {
     /// Every `pages/*.md` slug (reserved ones included, so `check` can name them).
     /// Read by `check`, the sitemap and the menu's page links; a site has a handful.
     async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError>;
+
+    /// Every `posts/*.md` slug with its object's ETag as `get` reports it (`None`: the
+    /// store cannot list it cheaply). The reconcile pass compares it with the index.
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        Ok(self
+            .list_post_slugs()
+            .await?
+            .into_iter()
+            .map(|s| (s, None))
+            .collect())
+    }
 }
 
 #[cfg(test)]

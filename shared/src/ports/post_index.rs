@@ -19,6 +19,19 @@ pub trait PostIndex: Send + Sync {
     /// Inserts or replaces a post's entry (and its tag entries).
     async fn upsert(&self, meta: &PostMeta) -> Result<(), StoreError>;
 
+    /// `upsert`, also recording the ETag of the object the entry was read from, so the
+    /// reconcile pass can tell an edit whose S3 event was lost. The default drops it
+    /// (then `versions` answers `None` and the pass cannot see edits, only gaps).
+    async fn upsert_version(&self, meta: &PostMeta, etag: &str) -> Result<(), StoreError> {
+        let _ = etag;
+        self.upsert(meta).await
+    }
+
+    /// Every indexed slug with the ETag `upsert_version` recorded (`None`: unknown).
+    async fn versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        Ok(self.slugs().await?.into_iter().map(|s| (s, None)).collect())
+    }
+
     /// Removes a post's entry; removing an absent post is not an error.
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError>;
 
