@@ -155,6 +155,52 @@ impl DynamoPostIndex {
 }
 
 impl DynamoPostIndex {
+    /// Loads entries of posts not yet indexed (a fresh table: benchmarks, a bulk import)
+    /// with `BatchWriteItem`, 25 items a request, in `write`'s layout. No stale-tag
+    /// clean-up and no transaction: never for a post that may already be indexed.
+    pub async fn load_new(&self, entries: &[(PostMeta, String)]) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut items = Vec::new();
+        for (meta, etag) in entries {
+            let mut head = encode(meta, META_SK.into(), PUBLISHED.into());
+            head.insert(ETAG.into(), s(etag));
+            items.push(head);
+            items.extend(
+                meta.tags
+                    .iter()
+                    .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
+            );
+        }
+        for chunk in items.chunks(25) {
+            let mut pending = chunk
+                .iter()
+                .map(|item| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(item.clone()))
+                        .build()
+                        .map_err(StoreError::new)?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            // Unprocessed items (throttling) are sent again until none is left.
+            while !pending.is_empty() {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(|e| unavailable("BatchWriteItem", e))?;
+                pending = out
+                    .unprocessed_items()
+                    .and_then(|u| u.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
     fn delete_action(&self, item: &Item) -> Result<TransactWriteItem, StoreError> {
         let delete = Delete::builder()
             .table_name(&self.table)
