@@ -6,6 +6,7 @@
 //! | --- | --- | --- | --- | --- |
 //! | a post's entry | `POST#<slug>` | `META` | `PUBLISHED` | `<UTC date>#<slug>` |
 //! | one per tag | `POST#<slug>` | `TAG#<tag>` | `TAG#<tag>` | `<UTC date>#<slug>` |
+//! | the feeds' publishing lease | `FEEDS#PUBLISH` | `LEASE` | – | – |
 //!
 //! Every item carries the listing's fields (title, summary, dates, tags, comments), so
 //! a listing is one `gsi1` Query page. A post's own items are read by key only:
@@ -28,6 +29,9 @@ const PUBLISHED: &str = "PUBLISHED";
 const TAG_PREFIX: &str = "TAG#";
 /// On `META`: the ETag of the object the entry was read from (see `versions`).
 const ETAG: &str = "etag";
+/// The feeds' publishing lease: `holder` and `until` (epoch milliseconds).
+const LEASE_PK: &str = "FEEDS#PUBLISH";
+const LEASE_SK: &str = "LEASE";
 /// `TransactWriteItems` takes at most 100 actions.
 const MAX_TRANSACT: usize = 100;
 
@@ -225,6 +229,10 @@ impl DynamoPostIndex {
     }
 }
 
+fn epoch_ms(t: OffsetDateTime) -> AttributeValue {
+    AttributeValue::N((t.unix_timestamp_nanos() / 1_000_000).to_string())
+}
+
 fn encode(meta: &PostMeta, sk: String, gsi1pk: String) -> Item {
     let mut item = Item::new();
     item.insert(PK.into(), s(post_pk(&meta.slug)));
@@ -324,6 +332,68 @@ impl PostIndex for DynamoPostIndex {
             .collect();
         versions.sort();
         Ok(versions)
+    }
+
+    /// One conditional `UpdateItem` on the lease item: taken when absent, expired or
+    /// already this holder's.
+    async fn take_publish_lease(
+        &self,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(LEASE_PK))
+            .key(SK, s(LEASE_SK))
+            .update_expression("SET #holder = :holder, #until = :until")
+            .condition_expression(
+                "attribute_not_exists(#holder) OR #until < :now OR #holder = :holder",
+            )
+            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_values(":holder", s(holder))
+            .expression_attribute_values(":until", epoch_ms(until))
+            .expression_attribute_values(":now", epoch_ms(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable("UpdateItem", e)),
+        }
+    }
+
+    async fn release_publish_lease(&self, holder: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(LEASE_PK))
+            .key(SK, s(LEASE_SK))
+            .condition_expression("#holder = :holder")
+            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_values(":holder", s(holder))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Expired and taken by another run meanwhile: not ours to delete.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable("DeleteItem", e)),
+        }
     }
 
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@
 //! | flood window    | `FLOOD#<key hash>` | `FLOOD`   | –               | –                    |
 //! | subscriber      | `SUBSCRIBER#<email key>` | `SUBSCRIBER` | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>` |
 //! | rate counter    | `RATE#<purpose>#<client hash>` | `WINDOW#<unix start>` | — | — |
+//! Feeds: `META` also holds `etag` (its object's ETag, which reconcile compares); `FEEDS#PUBLISH`/`LEASE` (`holder`, `until` epoch ms) is the publishing lease.
 //!
 //! A subscriber's `<email key>` is the lowercase address (`SubscriberEmail::key`), so a
 //! conditional put on it admits one item per address. Subscriber attributes: `email`

@@ -38,6 +38,11 @@ pub struct FeedsOptions {
     pub rebuild_chunk: usize,
     /// A rebuild stops for a continuation once less than this is left before the deadline.
     pub rebuild_margin: std::time::Duration,
+    /// How long a run holds the publishing lease at most: longer than the function's
+    /// timeout (60 s), so a holder that died is gone before its lease lapses.
+    pub lease_ttl: std::time::Duration,
+    /// How long a run waits for another run's lease before it fails (and is retried).
+    pub lease_wait: std::time::Duration,
 }
 
 impl Default for FeedsOptions {
@@ -47,6 +52,8 @@ impl Default for FeedsOptions {
             clock: OffsetDateTime::now_utc,
             rebuild_chunk: 100,
             rebuild_margin: std::time::Duration::from_secs(20),
+            lease_ttl: std::time::Duration::from_secs(90),
+            lease_wait: std::time::Duration::from_secs(20),
         }
     }
 }
@@ -70,6 +77,9 @@ pub enum FeedsError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// Another run held the publishing lease for all of `lease_wait`: retried later.
+    #[error("another feeds run is publishing; try again")]
+    Busy,
 }
 
 /// What one invocation did: each post it synced, and each object written or left alone.
@@ -111,6 +121,18 @@ impl Report {
     pub fn wrote_any(&self, keys: &[&str]) -> bool {
         self.written.iter().any(|w| keys.contains(&w.as_str()))
     }
+}
+
+/// A name no other run shares: the process, a counter and the time.
+fn lease_holder() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    )
 }
 
 const POSTS_FEEDS: &[&str] = &["feed.xml", "atom.xml", "feed.json"];
@@ -199,12 +221,15 @@ impl Feeds {
                 planner.post_indexed(slug, (self.options.clock)()).await?;
             }
         }
-        let site = self.site().await?;
-        self.regenerate_posts(&site, &mut report).await?;
-        self.regenerate_sitemap(&site, &mut report).await?;
-        // A post's title is in its comment feeds; a post unpublished takes its comments
-        // out of the site's comment feed.
-        self.regenerate_comments(&site, slugs, &mut report).await?;
+        self.leased(async {
+            let site = self.site().await?;
+            self.regenerate_posts(&site, &mut report).await?;
+            self.regenerate_sitemap(&site, &mut report).await?;
+            // A post's title is in its comment feeds; a post unpublished takes its
+            // comments out of the site's comment feed.
+            self.regenerate_comments(&site, slugs, &mut report).await
+        })
+        .await?;
         Ok(report)
     }
 
@@ -213,8 +238,11 @@ impl Feeds {
     /// The local comment handler calls this in process after a moderation action.
     pub async fn comments_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
         let mut report = Report::default();
-        let site = self.site().await?;
-        self.regenerate_comments(&site, slugs, &mut report).await?;
+        self.leased(async {
+            let site = self.site().await?;
+            self.regenerate_comments(&site, slugs, &mut report).await
+        })
+        .await?;
         Ok(report)
     }
 
@@ -237,14 +265,18 @@ impl Feeds {
                 .publish_due(self.index.as_ref(), (self.options.clock)())
                 .await?;
         }
-        self.regenerate_posts(&site, &mut report).await?;
-        if !drifted.is_empty() || report.wrote_any(POSTS_FEEDS) {
-            self.regenerate_sitemap(&site, &mut report).await?;
-        }
-        if !drifted.is_empty() {
-            let slugs: BTreeSet<Slug> = drifted.into_iter().map(|(slug, _)| slug).collect();
-            self.regenerate_comments(&site, &slugs, &mut report).await?;
-        }
+        self.leased(async {
+            self.regenerate_posts(&site, &mut report).await?;
+            if !drifted.is_empty() || report.wrote_any(POSTS_FEEDS) {
+                self.regenerate_sitemap(&site, &mut report).await?;
+            }
+            if !drifted.is_empty() {
+                let slugs: BTreeSet<Slug> = drifted.iter().map(|(slug, _)| slug.clone()).collect();
+                self.regenerate_comments(&site, &slugs, &mut report).await?;
+            }
+            Ok(())
+        })
+        .await?;
         Ok(report)
     }
 
@@ -299,13 +331,46 @@ impl Feeds {
     /// what the local runner does at startup.
     pub async fn regenerate(&self) -> Result<Report, FeedsError> {
         let mut report = Report::default();
-        let site = self.site().await?;
-        self.regenerate_posts(&site, &mut report).await?;
-        let published = self.regenerate_sitemap(&site, &mut report).await?;
-        let every_post: BTreeSet<Slug> = published.into_iter().map(|p| p.slug).collect();
-        self.regenerate_comments(&site, &every_post, &mut report)
-            .await?;
+        self.leased(async {
+            let site = self.site().await?;
+            self.regenerate_posts(&site, &mut report).await?;
+            let published = self.regenerate_sitemap(&site, &mut report).await?;
+            let every_post: BTreeSet<Slug> = published.into_iter().map(|p| p.slug).collect();
+            self.regenerate_comments(&site, &every_post, &mut report)
+                .await
+        })
+        .await?;
         Ok(report)
+    }
+
+    /// Runs `work` (reads of the index and comments, then the writes of what they say)
+    /// under the publishing lease: runs take turns, and each reads after the previous
+    /// one published, so no run lands an older snapshot over a newer one. (Conditional
+    /// S3 writes cannot do this: a newer run that finds an object's bytes current writes
+    /// nothing, so an older run's `If-Match` on that ETag still succeeds.) The lease
+    /// outlives the function's timeout, so a run that died holds it no longer than that.
+    async fn leased<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, FeedsError>>,
+    ) -> Result<T, FeedsError> {
+        let holder = lease_holder();
+        let waited = std::time::Instant::now();
+        loop {
+            let now = OffsetDateTime::now_utc();
+            let until = now + self.options.lease_ttl;
+            if self.index.take_publish_lease(&holder, now, until).await? {
+                break;
+            }
+            if waited.elapsed() >= self.options.lease_wait {
+                return Err(FeedsError::Busy);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let result = work.await;
+        let released = self.index.release_publish_lease(&holder).await;
+        let out = result?;
+        released?;
+        Ok(out)
     }
 
     /// The site's comment feed and the comment feeds of `slugs` (those published).

@@ -32,6 +32,26 @@ pub trait PostIndex: Send + Sync {
         Ok(self.slugs().await?.into_iter().map(|s| (s, None)).collect())
     }
 
+    /// Takes the feeds' publishing lease for `holder` until `until`, unless another
+    /// holder's lease runs past `now`; `false` when it is held. One feeds run at a time
+    /// reads and publishes under it, so an older snapshot never lands over a newer one.
+    /// The default grants it always (a store only one process uses).
+    async fn take_publish_lease(
+        &self,
+        holder: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let _ = (holder, now, until);
+        Ok(true)
+    }
+
+    /// Gives the lease back if `holder` still has it.
+    async fn release_publish_lease(&self, holder: &str) -> Result<(), StoreError> {
+        let _ = holder;
+        Ok(())
+    }
+
     /// Removes a post's entry; removing an absent post is not an error.
     async fn remove(&self, slug: &Slug) -> Result<(), StoreError>;
 
