@@ -290,8 +290,9 @@ impl Feeds {
     /// A rebuild that fits in invocations: it re-indexes the bucket's posts past `after`
     /// in slug order, `rebuild_chunk` at a time, and once less than `rebuild_margin` is
     /// left before `deadline` stops with `continue_with` set (at least one chunk per
-    /// invocation, so it always progresses). The invocation that reaches the last post
-    /// drops entries whose object is gone and regenerates everything.
+    /// invocation, so it always progresses). Each chunk's comment feeds are regenerated
+    /// with it; the invocation that reaches the last post drops entries whose object is
+    /// gone and regenerates the posts feeds, the sitemap and the site's comment feed.
     pub async fn rebuild_until(
         &self,
         after: Option<&Slug>,
@@ -308,6 +309,14 @@ impl Feeds {
                 let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
                 report.indexed(slug, &outcome);
             }
+            // Each chunk's comment feeds now, so the last invocation's work does not
+            // grow with the site.
+            let slugs: BTreeSet<Slug> = chunk.iter().map(|s| (*s).clone()).collect();
+            self.leased(async {
+                let site = self.site().await?;
+                self.regenerate_comments(&site, &slugs, &mut report).await
+            })
+            .await?;
             let last = chunk.last().expect("chunks are never empty");
             let more = Some(*last) != todo.last().copied();
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -317,13 +326,19 @@ impl Feeds {
                 return Ok(report);
             }
         }
-        for (slug, outcome) in drop_missing(self.index.as_ref(), &present).await? {
-            report.indexed(&slug, &outcome);
+        let dropped = drop_missing(self.index.as_ref(), &present).await?;
+        for (slug, outcome) in &dropped {
+            report.indexed(slug, outcome);
         }
-        let regenerated = self.regenerate().await?;
-        report.written = regenerated.written;
-        report.unchanged = regenerated.unchanged;
-        report.removed = regenerated.removed;
+        let dropped: BTreeSet<Slug> = dropped.into_iter().map(|(slug, _)| slug).collect();
+        self.leased(async {
+            let site = self.site().await?;
+            self.regenerate_posts(&site, &mut report).await?;
+            self.regenerate_sitemap(&site, &mut report).await?;
+            // The dropped posts' comment feeds go, and the site's comment feed follows.
+            self.regenerate_comments(&site, &dropped, &mut report).await
+        })
+        .await?;
         Ok(report)
     }
 
