@@ -362,6 +362,66 @@ async fn an_edit_whose_s3_event_never_arrived_is_repaired_by_the_hourly_run() {
 }
 
 #[tokio::test]
+async fn comment_changes_whose_stream_records_never_arrived_are_repaired_by_the_hourly_run() {
+    use lambdapress::domain::{
+        AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus,
+    };
+    use lambdapress::ports::CommentStore;
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let site = Site::start(&endpoint).await;
+    let store =
+        lambdapress::adapters::DynamoCommentStore::new(site.dynamodb.clone(), site.table.clone());
+    for name in ["kept", "other"] {
+        site.upload(
+            &format!("posts/{name}.md"),
+            &post(name, "2024-01-01", "", "Text."),
+        )
+        .await;
+        site.posted(&format!("posts/{name}.md")).await;
+    }
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(400);
+    let id = CommentId::generate();
+    let old = Comment {
+        fingerprint: format!("fp-{id}"),
+        id,
+        post: slug("kept"),
+        parent: None,
+        author: AuthorName::parse("Reader").unwrap(),
+        email: CommentEmail::parse("reader@example.com").unwrap(),
+        website: None,
+        body: CommentBody::parse("source").unwrap(),
+        body_html: "<p>LOST-APPROVAL</p>".into(),
+        status: CommentStatus::Approved,
+        created_at: at,
+        client_hash: "hash".into(),
+    };
+    // Approved with no stream record reaching the function.
+    store.insert(&old).await.unwrap();
+    site.hourly().await;
+    let feed = site.text("posts/kept/comments.xml").await.unwrap();
+    assert!(feed.contains("LOST-APPROVAL"), "{feed}");
+    assert!(site
+        .text("comments/feed.xml")
+        .await
+        .unwrap()
+        .contains("LOST-APPROVAL"));
+
+    // Deleted, again unseen; it is no longer among the newest, so the hourly slice of
+    // every post is what finds it.
+    assert!(store.delete(&old.id).await.unwrap());
+    let report = site.hourly().await;
+    assert!(report
+        .written
+        .contains(&"posts/kept/comments.xml".to_owned()));
+    let feed = site.text("posts/kept/comments.xml").await.unwrap();
+    assert!(!feed.contains("LOST-APPROVAL"), "{feed}");
+    // Nothing else changed: the next tick writes nothing.
+    assert!(site.hourly().await.written.is_empty());
+}
+
+#[tokio::test]
 async fn a_rebuild_out_of_time_continues_in_follow_up_invocations_until_all_are_indexed() {
     let Some(endpoint) = moto::endpoint() else {
         return;

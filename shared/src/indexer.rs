@@ -58,6 +58,15 @@ pub async fn reconcile(
     content: &dyn ContentStore,
     index: &dyn PostIndex,
 ) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
+    Ok(reconcile_listed(content, index).await?.0)
+}
+
+/// `reconcile`, also answering the store's post slugs (sorted), which the hourly run's
+/// comment-feed check walks.
+pub async fn reconcile_listed(
+    content: &dyn ContentStore,
+    index: &dyn PostIndex,
+) -> Result<(Vec<(Slug, IndexOutcome)>, Vec<Slug>), StoreError> {
     let present: BTreeMap<Slug, Option<String>> =
         content.list_post_versions().await?.into_iter().collect();
     let indexed: BTreeMap<Slug, Option<String>> = index.versions().await?.into_iter().collect();
@@ -80,7 +89,7 @@ pub async fn reconcile(
         index.remove(slug).await?;
         outcomes.push((slug.clone(), IndexOutcome::Removed));
     }
-    Ok(outcomes)
+    Ok((outcomes, present.into_keys().collect()))
 }
 
 /// Re-indexes every post in the store and drops entries whose post is gone.

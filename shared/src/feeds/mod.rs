@@ -16,7 +16,7 @@ pub mod rss;
 pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
-use crate::indexer::{drop_missing, reconcile, sync_post, IndexOutcome};
+use crate::indexer::{drop_missing, reconcile_listed, sync_post, IndexOutcome};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use events::{Trigger, UnknownEvent};
 use generate::{FeedSite, Output};
@@ -43,6 +43,10 @@ pub struct FeedsOptions {
     pub lease_ttl: std::time::Duration,
     /// How long a run waits for another run's lease before it fails (and is retried).
     pub lease_wait: std::time::Duration,
+    /// The hourly run re-checks the comment feeds of this many posts, a different slice
+    /// of the bucket's posts each hour, so a thread whose stream records were lost is
+    /// repaired within `posts / comment_checks` hours whatever changed in it.
+    pub comment_checks: usize,
 }
 
 impl Default for FeedsOptions {
@@ -54,6 +58,7 @@ impl Default for FeedsOptions {
             rebuild_margin: std::time::Duration::from_secs(20),
             lease_ttl: std::time::Duration::from_secs(90),
             lease_wait: std::time::Duration::from_secs(20),
+            comment_checks: 100,
         }
     }
 }
@@ -121,6 +126,18 @@ impl Report {
     pub fn wrote_any(&self, keys: &[&str]) -> bool {
         self.written.iter().any(|w| keys.contains(&w.as_str()))
     }
+}
+
+/// Hour `hour`'s slice of `posts` (sorted): `per_pass` of them, so consecutive hours
+/// walk every post once per `posts / per_pass` hours.
+pub fn hourly_slice(posts: &[Slug], hour: i64, per_pass: usize) -> &[Slug] {
+    if posts.is_empty() || per_pass == 0 {
+        return &[];
+    }
+    let slices = posts.len().div_ceil(per_pass);
+    let slice = usize::try_from(hour.rem_euclid(slices as i64)).unwrap_or(0);
+    let start = slice * per_pass;
+    &posts[start..(start + per_pass).min(posts.len())]
 }
 
 /// A name no other run shares: the process, a counter and the time.
@@ -252,10 +269,13 @@ impl Feeds {
     ///
     /// It first reconciles the index with the bucket's `posts/` listing, so a lost S3
     /// event is repaired within the hour; the posts it repaired get their sitemap entry
-    /// and comment feeds rebuilt too.
+    /// and comment feeds rebuilt too. It then re-checks the comment feeds of the posts
+    /// with the site's newest approved comments and of this hour's slice of all posts
+    /// (`comment_checks`), so a lost stream batch is repaired as well.
     pub async fn publish_due(&self) -> Result<Report, FeedsError> {
         let mut report = Report::default();
-        let drifted = reconcile(self.content.as_ref(), self.index.as_ref()).await?;
+        let (drifted, present) =
+            reconcile_listed(self.content.as_ref(), self.index.as_ref()).await?;
         for (slug, outcome) in &drifted {
             report.indexed(slug, outcome);
         }
@@ -270,9 +290,24 @@ impl Feeds {
             if !drifted.is_empty() || report.wrote_any(POSTS_FEEDS) {
                 self.regenerate_sitemap(&site, &mut report).await?;
             }
-            if !drifted.is_empty() {
-                let slugs: BTreeSet<Slug> = drifted.iter().map(|(slug, _)| slug.clone()).collect();
-                self.regenerate_comments(&site, &slugs, &mut report).await?;
+            // Comment feeds whose thread may have changed with no stream record reaching
+            // us: the drifted posts, those with the newest approved comments, and this
+            // hour's slice of every post. Unchanged feeds are read, not written.
+            let mut threads: BTreeSet<Slug> =
+                drifted.iter().map(|(slug, _)| slug.clone()).collect();
+            if let Some(store) = &self.comments {
+                let recent = store.newest_approved(site.items).await?;
+                threads.extend(recent.into_iter().map(|c| c.post));
+                let hour = (self.options.clock)().unix_timestamp().div_euclid(3600);
+                threads.extend(
+                    hourly_slice(&present, hour, self.options.comment_checks)
+                        .iter()
+                        .cloned(),
+                );
+            }
+            if !threads.is_empty() {
+                self.regenerate_comments(&site, &threads, &mut report)
+                    .await?;
             }
             Ok(())
         })
@@ -479,5 +514,26 @@ impl Feeds {
             crate::http::base_url::in_lambda(),
         )?;
         Ok(site)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_hours_check_every_post_once() {
+        let posts: Vec<Slug> = (0..250)
+            .map(|n| Slug::parse(&format!("p{n:03}")).unwrap())
+            .collect();
+        let mut seen = Vec::new();
+        for hour in 1_000..1_003 {
+            seen.extend_from_slice(hourly_slice(&posts, hour, 100));
+        }
+        seen.sort();
+        assert_eq!(seen, posts);
+        assert_eq!(hourly_slice(&posts, -5, 100).len(), 100);
+        assert!(hourly_slice(&[], 7, 100).is_empty());
+        assert!(hourly_slice(&posts, 7, 0).is_empty());
     }
 }
