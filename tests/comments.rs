@@ -863,7 +863,7 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
     let gone = site
         .post_form(
             "/comments/moderate",
-            &[("token", token), ("action", "approve")],
+            &[("token", token), ("action", "delete")],
             "192.0.2.1",
         )
         .await;
