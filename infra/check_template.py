@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks template.yaml against facts cfn-lint cannot know: every managed CloudFront
-policy ID it names is one AWS documents, and no origin request forwards Host.
+policy ID it names is one AWS documents, no origin request forwards Host, and the
+signing secret is retained and never resolved into an environment.
 
     python3 infra/check_template.py [template.yaml]   # exit 1 with a reason per problem
 """
@@ -55,15 +56,28 @@ def problems(template):
                 yield f"{path}/{key}: forwards Host to the origin (API Gateway: 403)"
 
 
+def secret_problems(template):
+    """The signing secret: retained like the table, and never resolved into the template
+    (a resolved value lands in a Lambda environment, readable with GetFunctionConfiguration);
+    the functions get its ARN and read it at init."""
+    site = template.get("Resources", {}).get("SiteSecret", {})
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        if site.get(policy) != "Retain":
+            yield f"/Resources/SiteSecret/{policy}: must be Retain (links in inboxes are signed with it)"
+    for path, key, value in walk(template):
+        if isinstance(value, str) and "resolve:secretsmanager:${SiteSecret}" in value:
+            yield f"{path}/{key}: resolves SiteSecret's value into the template; pass its ARN (SECRET_ARN)"
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "template.yaml"
     with open(name, encoding="utf-8") as f:
         template = cfn_yaml.loads(f.read(), name)
-    found = list(problems(template))
+    found = list(problems(template)) + list(secret_problems(template))
     for p in found:
         print(f"{name}{p}", file=sys.stderr)
     if not found:
-        print(f"{name}: managed policy IDs documented, Host never forwarded")
+        print(f"{name}: managed policy IDs documented, Host never forwarded, signing secret retained and never resolved")
     return 1 if found else 0
 
 

@@ -1,6 +1,7 @@
 //! The comment function through API Gateway events: posting (form and JSON), every
 //! moderation rule, threaded display on the article, and the owner's moderation links.
 
+use lambdapress::comments::moderate::Action;
 use lambdapress::domain::{CommentId, CommentStatus};
 use lambdapress::ports::CommentStore;
 use lambdapress_tests::comments::{location, CommentSite, ARTICLE, OWNER, VISITOR_IP};
@@ -721,6 +722,22 @@ async fn a_newly_approved_comment_changes_the_article_etag() {
     assert!(body_text(&after).contains("Held first"));
 }
 
+/// A moderation token as the site would mail it for a comment in `status`.
+fn moderation_token(
+    site: &CommentSite,
+    id: &lambdapress::domain::CommentId,
+    action: Action,
+    status: CommentStatus,
+) -> String {
+    lambdapress::comments::moderate::token(
+        &site.secret,
+        id,
+        action,
+        status,
+        *site.now.lock().unwrap(),
+    )
+}
+
 fn link_from(mail: &str, action: &str) -> String {
     let start = mail
         .find("https://clinic.example/comments/moderate?token=")
@@ -784,6 +801,44 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
     assert_eq!(status_of(&site, &id).await, CommentStatus::Approved);
     assert!(site.page(ARTICLE).await.contains("Please approve me"));
 
+    // Each link works once, for its own action only.
+    let again = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", token), ("action", "approve")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(again.status(), 410, "a used link is dead");
+    let mailed_spam = link_from(&mail, "spam");
+    let spam_token = mailed_spam
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let used = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", spam_token), ("action", "spam")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(
+        used.status(),
+        410,
+        "one action kills the mail's other links"
+    );
+    let token = &moderation_token(&site, &id, Action::Spam, CommentStatus::Approved);
+    let other_action = site
+        .post_form(
+            "/comments/moderate",
+            &[("token", token), ("action", "delete")],
+            "192.0.2.1",
+        )
+        .await;
+    assert_eq!(other_action.status(), 400, "a spam link cannot delete");
     let spam = site
         .post_form(
             "/comments/moderate",
@@ -795,6 +850,7 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
     assert_eq!(status_of(&site, &id).await, CommentStatus::Spam);
     assert!(!site.page(ARTICLE).await.contains("Please approve me"));
 
+    let token = &moderation_token(&site, &id, Action::Delete, CommentStatus::Spam);
     let deleted = site
         .post_json(
             "/comments/moderate",
@@ -807,7 +863,7 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
     let gone = site
         .post_form(
             "/comments/moderate",
-            &[("token", token), ("action", "approve")],
+            &[("token", token), ("action", "delete")],
             "192.0.2.1",
         )
         .await;
@@ -865,8 +921,7 @@ async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
         changed().is_empty(),
         "a held comment changes no visible thread"
     );
-    let token =
-        lambdapress::comments::moderate::token(&site.secret, &held, *site.now.lock().unwrap());
+    let token = moderation_token(&site, &held, Action::Approve, CommentStatus::Pending);
     let approve = site
         .post_form(
             "/comments/moderate",
@@ -891,6 +946,7 @@ async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
         2,
         "a comment approved on arrival is announced"
     );
+    let token = moderation_token(&site, &held, Action::Spam, CommentStatus::Approved);
     let spam = site
         .post_form(
             "/comments/moderate",
@@ -899,6 +955,7 @@ async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
         )
         .await;
     assert_eq!(spam.status(), 200);
+    let token = moderation_token(&site, &held, Action::Delete, CommentStatus::Spam);
     assert_eq!(
         changed().len(),
         3,

@@ -354,8 +354,13 @@ async fn no_payload_in_any_field_survives_as_executable_markup() {
         .await
         .unwrap()
         .unwrap();
-    let token =
-        lambdapress::comments::moderate::token(&site.secret, &held.id, *site.now.lock().unwrap());
+    let token = lambdapress::comments::moderate::token(
+        &site.secret,
+        &held.id,
+        lambdapress::comments::moderate::Action::Approve,
+        held.status,
+        *site.now.lock().unwrap(),
+    );
     let page = body_text(
         &site
             .get(&format!("/comments/moderate?token={token}&action=approve"))

@@ -499,7 +499,7 @@ async fn forged_expired_and_misused_tokens_get_a_clear_400_page_and_change_nothi
         "ann@example.com",
         now - Duration::seconds(1),
     );
-    let (payload, tag) = confirm.split_once('.').unwrap();
+    let (payload, tag) = confirm.rsplit_once('.').unwrap();
     let tampered = format!("{payload}x.{tag}");
     for (bad, heading) in [
         (forged.as_str(), "This link does not work"),

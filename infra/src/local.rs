@@ -381,6 +381,8 @@ async fn dispatch(
     let request = lambda_http::Request::from_parts(parts, body);
     let started = std::time::Instant::now();
     let response = functions.for_request(&request).handle(&request).await;
+    // The handlers already add them; this keeps every answer of the runner covered.
+    let response = lambdapress::http::security::secure(&request, None, response);
     // Debug level: off by default, so the hot path formats no log line.
     tracing::debug!(method = %request.method(), path = %request.uri().path(), status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64);
     let (parts, body) = response.into_parts();

@@ -7,7 +7,6 @@ use lambdapress::aws::{
     dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
 };
 use lambdapress::comments::{CommentFunction, CommentOptions};
-use lambdapress::domain::Secret;
 use lambdapress::http::origin_lock::OriginLock;
 use lambdapress::site::{Site, SiteOptions};
 use std::convert::Infallible;
@@ -19,8 +18,9 @@ async fn main() -> Result<(), Error> {
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let sender = required_env("SENDER_EMAIL")?;
-    let secret = Secret::from_env()?;
     let config = load_sdk_config().await;
+    // Fetched once from Secrets Manager (SECRET_ARN), held for the process.
+    let secret = lambdapress::aws::secrets::secret_from_env_arn(&config).await?;
     let dynamodb = dynamodb_client(&config);
     let comments = Arc::new(DynamoCommentStore::new(dynamodb.clone(), table.clone()));
     let site = Arc::new(Site::new(
@@ -53,7 +53,7 @@ async fn main() -> Result<(), Error> {
         async move {
             Ok::<_, Infallible>(match admitted {
                 None => function.serve(&req).await,
-                Some(refused) => refused,
+                Some(refused) => lambdapress::http::security::secure(&req, None, refused),
             })
         }
     }))

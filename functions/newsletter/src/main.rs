@@ -7,7 +7,6 @@ use lambdapress::aws::{
     dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
     sesv2_client,
 };
-use lambdapress::domain::Secret;
 use lambdapress::newsletter::dynamodb::DynamoNewsletters;
 use lambdapress::newsletter::sqs::{handle_sqs_event, send_pace};
 use lambdapress::newsletter::Sender;
@@ -33,7 +32,8 @@ async fn main() -> Result<(), Error> {
         subscribers: Arc::new(DynamoSubscribers::new(dynamodb.clone(), table.clone())),
         store: Arc::new(DynamoNewsletters::new(dynamodb, table)),
         mailer: Arc::new(SesMailer::new(ses, from)),
-        secret: Secret::from_env()?,
+        // Fetched once from Secrets Manager (SECRET_ARN), held for the process.
+        secret: lambdapress::aws::secrets::secret_from_env_arn(&config).await?,
         base_url: optional_env("SITE_URL"),
         pace,
         throttle_retries: 3,

@@ -36,7 +36,7 @@ async fn main() -> Result<(), Error> {
         async move {
             Ok::<_, Infallible>(match admitted {
                 None => site.handle(&req).await,
-                Some(refused) => refused,
+                Some(refused) => lambdapress::http::security::secure(&req, None, refused),
             })
         }
     }))

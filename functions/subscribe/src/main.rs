@@ -7,7 +7,6 @@ use lambdapress::aws::{
     dynamodb_client, init_lambda_logging, load_sdk_config, optional_env, required_env, s3_client,
     sesv2_client,
 };
-use lambdapress::domain::Secret;
 use lambdapress::http::origin_lock::OriginLock;
 use lambdapress::http::HttpFunction;
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
@@ -20,8 +19,9 @@ async fn main() -> Result<(), Error> {
     let bucket = required_env("CONTENT_BUCKET")?;
     let table = required_env("TABLE_NAME")?;
     let sender = required_env("SENDER_EMAIL")?;
-    let secret = Secret::from_env()?;
     let config = load_sdk_config().await;
+    // Fetched once from Secrets Manager (SECRET_ARN), held for the process.
+    let secret = lambdapress::aws::secrets::secret_from_env_arn(&config).await?;
     let store = Arc::new(DynamoSubscribers::new(dynamodb_client(&config), table));
     // The title for pages and mail subjects, read once; the site's settings own it.
     let title = site_title(&S3Content::new(s3_client(&config), bucket)).await;
@@ -47,7 +47,7 @@ async fn main() -> Result<(), Error> {
         async move {
             Ok::<_, Infallible>(match admitted {
                 None => subscribe.handle(&req).await,
-                Some(refused) => refused,
+                Some(refused) => lambdapress::http::security::secure(&req, None, refused),
             })
         }
     }))

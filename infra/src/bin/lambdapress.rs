@@ -263,8 +263,13 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
         use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
         let bucket = required_env("CONTENT_BUCKET").map_err(anyhow::Error::msg)?;
         let table = required_env("TABLE_NAME").map_err(anyhow::Error::msg)?;
-        let secret = lambdapress::domain::Secret::from_env()?;
         let sdk = load_sdk_config().await;
+        // The deployed site's keys: from Secrets Manager by SECRET_ARN (the stack's
+        // SiteSecret), else LAMBDAPRESS_SECRET.
+        let secret = match std::env::var_os(lambdapress::aws::secrets::SECRET_ARN_ENV) {
+            Some(_) => lambdapress::aws::secrets::secret_from_env_arn(&sdk).await?,
+            None => lambdapress::domain::Secret::from_env()?,
+        };
         let content = S3Content::new(s3_client(&sdk), bucket.clone());
         let index = DynamoPostIndex::new(dynamodb_client(&sdk), table.clone());
         let comments = DynamoCommentStore::new(dynamodb_client(&sdk), table.clone());

@@ -1,6 +1,8 @@
 //! AWS wiring shared by every function: one `SdkConfig`, clients built from it, and the
 //! table layout the DynamoDB adapters (and `template.yaml`) agree on.
 
+#[cfg(feature = "secrets-aws")]
+pub mod secrets;
 pub mod table;
 
 use aws_config::timeout::TimeoutConfig;

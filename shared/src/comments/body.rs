@@ -39,7 +39,12 @@ fn sanitizer() -> &'static Builder<'static> {
 /// Renders a comment body. Raw HTML in the source is shown as text, headings and images
 /// become plain text, and whatever survives is sanitized again by ammonia's allow-list.
 pub fn render_comment_body(source: &str) -> String {
-    let parser = Parser::new_ext(source, Options::ENABLE_STRIKETHROUGH).filter_map(|event| {
+    // The site's one URL check first (unsafe links become text), then ammonia's.
+    let events = crate::render::safe_url::inert_unsafe_urls(Parser::new_ext(
+        source,
+        Options::ENABLE_STRIKETHROUGH,
+    ));
+    let parser = events.filter_map(|event| {
         Some(match event {
             // No raw HTML: show it as the text it is.
             Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),

@@ -35,6 +35,8 @@ pub enum CommentError {
     BadAction,
     #[error("the comment no longer exists")]
     CommentGone,
+    #[error("the moderation link was already used")]
+    LinkUsed,
     #[error(transparent)]
     Unavailable(#[from] StoreError),
     #[error("site settings: {0}")]
@@ -60,6 +62,7 @@ impl CommentError {
             CommentError::BadLink | CommentError::Closed => 403,
             CommentError::PostNotFound | CommentError::NotFound | CommentError::CommentGone => 404,
             CommentError::MethodNotAllowed => 405,
+            CommentError::LinkUsed => 410,
             CommentError::Repeat => 409,
             CommentError::TooLarge => 413,
             CommentError::UnsupportedMediaType => 415,
@@ -86,6 +89,7 @@ impl CommentError {
             CommentError::BadLink => ("Link not valid", "This moderation link is damaged or has expired. Use a newer mail or the command line."),
             CommentError::BadAction => ("Unknown action", "A comment can be approved, marked as spam or deleted."),
             CommentError::CommentGone => ("Comment not found", "This comment has already been deleted."),
+            CommentError::LinkUsed => ("Link already used", "This comment was moderated after this mail was sent, and each link works once. Its current state shows on the post; use the command line to change it again."),
             CommentError::Unavailable(_) | CommentError::Settings(_) => ("Temporarily unavailable", "The comment could not be handled right now. Please try again in a minute."),
         }
     }

@@ -114,6 +114,11 @@ impl CommentFunction {
     }
 
     pub async fn serve(&self, req: &Request) -> Response<Body> {
+        let response = self.answer(req).await;
+        crate::http::security::secure(req, self.site.configured_base_url(), response)
+    }
+
+    async fn answer(&self, req: &Request) -> Response<Body> {
         let method = req.method().clone();
         match (route(crate::http::request_path(req)), method) {
             (Route::Submit(slug), http::Method::POST) => self.submit(req, &slug).await,
@@ -315,8 +320,8 @@ impl CommentFunction {
             tracing::info!(id = %comment.id, "no owner email set: the comment waits without a mail");
             return;
         };
-        let token = moderate::token(&self.secret, &comment.id, now);
-        let mail = moderate::owner_mail(&to, &settings.base_url, title, comment, &token);
+        let tokens = moderate::Tokens::for_comment(&self.secret, comment, now);
+        let mail = moderate::owner_mail(&to, &settings.base_url, title, comment, &tokens);
         if let Err(e) = self.mailer.send(&mail).await {
             tracing::error!(error = %e, id = %comment.id, "moderation mail not sent");
         }
@@ -422,26 +427,14 @@ impl CommentFunction {
         let input: ModerationInput =
             serde_urlencoded::from_str(req.uri().query().unwrap_or("")).unwrap_or_default();
         let result = async {
-            let id = moderate::verify(&self.secret, &input.token, (self.clock)())
-                .ok_or(CommentError::BadLink)?;
-            let action = Action::parse(&input.action).ok_or(CommentError::BadAction)?;
-            let comment = self
-                .comments
-                .get(&id)
-                .await?
-                .ok_or(CommentError::CommentGone)?;
+            let (action, comment) = self.granted(&input).await?;
             Ok::<_, CommentError>((action, comment))
         }
         .await;
         match result {
             Ok((action, comment)) => {
-                let mut actions = vec![(action.as_str(), action.button())];
-                actions.extend(
-                    Action::ALL
-                        .iter()
-                        .filter(|a| **a != action)
-                        .map(|a| (a.as_str(), a.button())),
-                );
+                // The link allows its one action: one button.
+                let actions = vec![(action.as_str(), action.button())];
                 self.moderation_response(
                     200,
                     "Moderate a comment",
@@ -464,14 +457,8 @@ impl CommentFunction {
         };
         let result = async {
             let input: ModerationInput = form::parse(format, form::body_bytes(req)?)?;
-            let id = moderate::verify(&self.secret, &input.token, (self.clock)())
-                .ok_or(CommentError::BadLink)?;
-            let action = Action::parse(&input.action).ok_or(CommentError::BadAction)?;
-            let before = self
-                .comments
-                .get(&id)
-                .await?
-                .ok_or(CommentError::CommentGone)?;
+            let (action, before) = self.granted(&input).await?;
+            let id = before.id.clone();
             let comment = match action {
                 Action::Approve => self.comments.approve(&id).await?,
                 Action::Spam => self.comments.mark_spam(&id).await?,
@@ -513,6 +500,22 @@ impl CommentFunction {
             }
             (Err(e), Format::Form) => self.error_page(&e).await,
         }
+    }
+
+    /// The action a moderation request may take and the comment it applies to: the
+    /// token is genuine and unexpired, the action is the token's own, and the comment
+    /// is still as it was when the link was made (single use; `moderate`'s note).
+    async fn granted(&self, input: &ModerationInput) -> Result<(Action, Comment), CommentError> {
+        let grant = moderate::verify(&self.secret, &input.token, (self.clock)())
+            .map_err(|e| CommentError::from(moderate::Refusal::BadLink(e)))?;
+        let action = grant.action(&input.action)?;
+        let comment = self
+            .comments
+            .get(&grant.id)
+            .await?
+            .ok_or(CommentError::CommentGone)?;
+        grant.check(&comment)?;
+        Ok((action, comment))
     }
 
     async fn moderation_response(

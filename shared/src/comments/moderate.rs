@@ -1,15 +1,22 @@
-//! The owner's moderation links: a signed token per comment, a page per link that asks
-//! for a button press (link scanners fetch every GET), and the action on POST.
+//! The owner's moderation links: a signed token per comment and action, a page per link
+//! that asks for a button press (link scanners fetch every GET), and the action on POST.
+//!
+//! Each token is bound to one action on one comment and works once, without any
+//! stored nonce: its MAC covers the comment id, the action, the comment's status when
+//! the link was made, and the expiry. Once any action is applied the status no longer
+//! matches (or the comment is gone), so every link of that mail is dead. A link made for
+//! a pending comment that is later set back to pending would live again until it expires;
+//! nothing in the site does that. The links live [`LINK_LIFETIME`].
 
 use crate::domain::time_fmt::{human_date, rfc3339};
-use crate::domain::{Comment, CommentId, Secret};
+use crate::domain::{Comment, CommentId, CommentStatus, Secret, TokenError};
 use askama::Template;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
-const PURPOSE: &str = "moderate-comment";
+const PURPOSE: &str = "moderate-comment/v2";
 /// A moderation mail stays usable this long.
-pub const LINK_LIFETIME: Duration = Duration::days(30);
+pub const LINK_LIFETIME: Duration = Duration::days(7);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -55,13 +62,109 @@ impl Action {
     }
 }
 
-pub fn token(secret: &Secret, id: &CommentId, now: OffsetDateTime) -> String {
-    secret.sign(PURPOSE, id.as_str(), now + LINK_LIFETIME)
+/// The token allowing `action` on comment `id` while its status is `status`.
+pub fn token(
+    secret: &Secret,
+    id: &CommentId,
+    action: Action,
+    status: CommentStatus,
+    now: OffsetDateTime,
+) -> String {
+    let subject = format!("{id}\n{}\n{}", action.as_str(), status.as_str());
+    secret.sign(PURPOSE, &subject, now + LINK_LIFETIME)
 }
 
-pub fn verify(secret: &Secret, token: &str, now: OffsetDateTime) -> Option<CommentId> {
-    let subject = secret.verify(PURPOSE, token, now).ok()?;
-    CommentId::parse(&subject).ok()
+/// The three links' tokens for `comment` as it is now.
+pub struct Tokens {
+    pub approve: String,
+    pub spam: String,
+    pub delete: String,
+}
+
+impl Tokens {
+    pub fn for_comment(secret: &Secret, comment: &Comment, now: OffsetDateTime) -> Tokens {
+        let t = |action| token(secret, &comment.id, action, comment.status, now);
+        Tokens {
+            approve: t(Action::Approve),
+            spam: t(Action::Spam),
+            delete: t(Action::Delete),
+        }
+    }
+}
+
+/// What a genuine, unexpired token allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: CommentId,
+    pub action: Action,
+    /// The comment's status when the link was made.
+    pub status: CommentStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Damaged, forged, expired or signed with a retired key.
+    BadLink(TokenError),
+    /// A genuine token asked to do another action than its own.
+    OtherAction,
+    /// The comment was moderated since the link was made: the link is used up.
+    Used,
+}
+
+pub fn verify(secret: &Secret, token: &str, now: OffsetDateTime) -> Result<Grant, TokenError> {
+    let subject = secret.verify(PURPOSE, token, now)?;
+    let mut parts = subject.split('\n');
+    let (Some(id), Some(action), Some(status), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed);
+    };
+    Ok(Grant {
+        id: CommentId::parse(id).map_err(|_| TokenError::Malformed)?,
+        action: Action::parse(action).ok_or(TokenError::Malformed)?,
+        status: CommentStatus::parse(status).ok_or(TokenError::Malformed)?,
+    })
+}
+
+impl Grant {
+    /// The action asked for (`requested`, empty: the token's own) if it is this token's.
+    pub fn action(&self, requested: &str) -> Result<Action, Refusal> {
+        match requested {
+            "" => Ok(self.action),
+            other if Action::parse(other) == Some(self.action) => Ok(self.action),
+            _ => Err(Refusal::OtherAction),
+        }
+    }
+
+    /// Whether the link still works for `comment` as it is now (single use).
+    pub fn check(&self, comment: &Comment) -> Result<(), Refusal> {
+        if comment.id == self.id && comment.status == self.status {
+            Ok(())
+        } else {
+            Err(Refusal::Used)
+        }
+    }
+}
+
+impl From<Refusal> for super::CommentError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::BadLink(_) => super::CommentError::BadLink,
+            Refusal::OtherAction => super::CommentError::BadAction,
+            Refusal::Used => super::CommentError::LinkUsed,
+        }
+    }
+}
+
+/// `j***@example.com`: enough for the owner to recognise, not to harvest.
+pub fn mask_email(email: &str) -> String {
+    match email.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
 }
 
 /// `/comments/moderate?token=…&action=…`, absolute.
@@ -95,7 +198,8 @@ impl From<&Comment> for OwnerView {
     fn from(c: &Comment) -> Self {
         OwnerView {
             author: c.author.to_string(),
-            email: c.email.to_string(),
+            // Masked: the page is reachable by whoever holds the link.
+            email: mask_email(c.email.as_str()),
             website: c.website.as_ref().map(|w| w.to_string()),
             date_iso: rfc3339(c.created_at),
             date_human: human_date(c.created_at),
@@ -126,7 +230,7 @@ pub fn owner_mail(
     base_url: &str,
     post_title: &str,
     comment: &Comment,
-    token: &str,
+    tokens: &Tokens,
 ) -> crate::ports::Mail {
     let website = comment.website.as_ref().map_or("", |w| w.as_str());
     let text = format!(
@@ -137,14 +241,15 @@ pub fn owner_mail(
          Approve it: {approve}\n\
          Mark it as spam: {spam}\n\
          Delete it: {delete}\n\n\
-         Each link opens a page with a button; nothing changes until you press it.\n",
+         Each link opens a page with a button; nothing changes until you press it.\n\
+         Each link works once and for 7 days.\n",
         post = comment.post,
         author = comment.author,
         email = comment.email,
         body = comment.body,
-        approve = link(base_url, token, Action::Approve),
-        spam = link(base_url, token, Action::Spam),
-        delete = link(base_url, token, Action::Delete),
+        approve = link(base_url, &tokens.approve, Action::Approve),
+        spam = link(base_url, &tokens.spam, Action::Spam),
+        delete = link(base_url, &tokens.delete, Action::Delete),
     );
     crate::ports::Mail {
         to: to.to_owned(),

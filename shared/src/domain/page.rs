@@ -116,7 +116,15 @@ impl Page {
         let image = match t.get("image") {
             None => None,
             Some(toml::Value::Table(img)) => Some(Image {
-                src: required_string(img, "src").map_err(|(_, m)| err(Some("image.src"), m))?,
+                src: required_string(img, "src")
+                    .map_err(|(_, m)| err(Some("image.src"), m))
+                    .and_then(|src| match crate::render::safe_url::is_safe(&src) {
+                        true => Ok(src),
+                        false => Err(err(
+                            Some("image.src"),
+                            "must be a relative or https URL".into(),
+                        )),
+                    })?,
                 alt: required_string(img, "alt").map_err(|(_, m)| err(Some("image.alt"), m))?,
                 caption: optional_string(img, "caption")
                     .map_err(|(_, m)| err(Some("image.caption"), m))?,

@@ -184,6 +184,9 @@ impl FrontMatter {
             None => None,
             Some(toml::Value::Table(img)) => {
                 let src = required_string(img, "src").map_err(|(_, m)| ("image.src", m))?;
+                if !crate::render::safe_url::is_safe(&src) {
+                    return Err(("image.src", "must be a relative or https URL".into()));
+                }
                 let alt = required_string(img, "alt").map_err(|(_, m)| ("image.alt", m))?;
                 let caption =
                     optional_string(img, "caption").map_err(|(_, m)| ("image.caption", m))?;

@@ -1,5 +1,6 @@
 //! HTTP helpers shared by every handler: entity tags and conditional requests, the
-//! base-URL rule, the client address, the CloudFront origin lock, and response builders.
+//! base-URL rule, the client address, the CloudFront origin lock, response builders and
+//! the security headers.
 
 pub mod base_url;
 pub mod client_addr;
@@ -7,6 +8,7 @@ pub mod compress;
 pub mod etag;
 pub mod origin_lock;
 pub mod response;
+pub mod security;
 
 pub use lambda_http::{Body, Request, Response};
 

@@ -11,13 +11,13 @@ pub const CACHE_NONE: &str = "no-store";
 pub const HTML: &str = "text/html; charset=utf-8";
 
 /// Builds a response; header values here are always valid, so building cannot fail.
+/// The security headers (nosniff among them) are added by `security::secure`.
 pub fn build(status: u16, headers: &[(&str, &str)], body: Body) -> Response<Body> {
     let mut builder = Response::builder().status(status);
     for (name, value) in headers {
         builder = builder.header(*name, *value);
     }
     builder
-        .header("x-content-type-options", "nosniff")
         .body(body)
         .expect("static header names and checked values always build")
 }

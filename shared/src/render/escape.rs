@@ -16,19 +16,11 @@ pub fn html(s: &str) -> String {
     out
 }
 
-/// A URL fit for an `href`/`src` written by an author: relative, or http(s)/mailto.
-/// Anything else (`javascript:`, `data:`) becomes `#`.
+/// A URL fit for an `href`/`src` written by an author, escaped for an attribute: one
+/// that passes `safe_url::is_safe`, else `#`.
 pub fn safe_url(url: &str) -> String {
-    let trimmed = url.trim();
-    let lower = trimmed.to_ascii_lowercase();
-    let scheme_end = lower.find(':');
-    let path_start = lower.find(['/', '?', '#']).unwrap_or(lower.len());
-    let allowed = match scheme_end {
-        Some(i) if i < path_start => ["http", "https", "mailto"].contains(&&lower[..i]),
-        _ => true,
-    };
-    if allowed {
-        html(trimmed)
+    if super::safe_url::is_safe(url) {
+        html(url.trim())
     } else {
         "#".into()
     }

@@ -1,5 +1,6 @@
 //! Markdown to HTML with pulldown-cmark: headings get ids, tables, footnotes, and a
 //! paragraph holding only an image becomes a `<figure>` whose caption is the image title.
+//! Every link and image URL goes through `safe_url`: an unsafe one becomes plain text.
 
 use super::escape;
 use crate::domain::Slug;
@@ -46,7 +47,8 @@ fn index_of_end(events: &[Event<'_>], from: usize, end: &TagEnd) -> Option<usize
 }
 
 pub fn render_markdown(source: &str) -> RenderedMarkdown {
-    let events: Vec<Event<'_>> = Parser::new_ext(source, options()).collect();
+    let events: Vec<Event<'_>> =
+        super::safe_url::inert_unsafe_urls(Parser::new_ext(source, options())).collect();
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
     let mut headings = Vec::new();
     let mut used_ids = HashSet::new();
@@ -183,5 +185,35 @@ mod tests {
     fn javascript_image_urls_are_neutralised() {
         let r = render_markdown("![x](javascript:alert(1))\n");
         assert!(!r.html.contains("javascript:"), "{}", r.html);
+    }
+
+    #[test]
+    fn unsafe_links_and_images_become_their_text() {
+        for source in [
+            "[click](javascript:alert(1))",
+            "[click](JAVASCRIPT:alert(1))",
+            "[click](&#106;avascript:alert(1))",
+            "[click](javascript&#58;alert(1))",
+            "[click](<java\tscript:alert(1)>)",
+            "[click](vbscript:msgbox)",
+            "[click](data:text/html,x)",
+            "[click](file:///etc/passwd)",
+            "[click][r]\n\n[r]: javascript:alert(1)",
+            "<javascript:alert(1)>",
+        ] {
+            let r = render_markdown(source);
+            assert!(!r.html.contains("<a"), "{source}: {}", r.html);
+            assert!(
+                !r.html.to_ascii_lowercase().contains("href"),
+                "{source}: {}",
+                r.html
+            );
+        }
+        let r = render_markdown("a [b *c*](javascript:x) d");
+        assert_eq!(r.html, "<p>a b <em>c</em> d</p>\n");
+        let r = render_markdown("![alt text](data:image/png;base64,AAAA)\n");
+        assert_eq!(r.html, "<p>alt text</p>\n");
+        let r = render_markdown("[ok](/about) [mail](mailto:a@example.com) [tel](tel:+49301)");
+        assert_eq!(r.html.matches("<a href").count(), 3, "{}", r.html);
     }
 }

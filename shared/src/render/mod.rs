@@ -5,5 +5,6 @@ pub mod escape;
 pub mod json_ld;
 pub mod markdown;
 pub mod pages;
+pub mod safe_url;
 
 pub use markdown::{render_markdown, RenderedMarkdown};

@@ -17,6 +17,7 @@
 
 pub mod cache;
 pub mod error;
+pub mod media;
 pub mod routes;
 
 use crate::comments::rules;
@@ -134,7 +135,18 @@ impl Site {
         self.serve(req).await
     }
 
+    /// The configured base URL (`SITE_URL`), if any: the HTTPS rule of the security
+    /// headers reads it.
+    pub fn configured_base_url(&self) -> Option<&str> {
+        self.options.base_url.as_deref()
+    }
+
     async fn serve(&self, req: &Request) -> Response<Body> {
+        let response = self.answer(req).await;
+        crate::http::security::secure(req, self.configured_base_url(), response)
+    }
+
+    async fn answer(&self, req: &Request) -> Response<Body> {
         let head_only = req.method() == http::Method::HEAD;
         let response = if req.method() != http::Method::GET && !head_only {
             self.error_response(&SiteError::MethodNotAllowed).await
@@ -145,6 +157,20 @@ impl Site {
             match Route::parse(path) {
                 // Answered before any storage read.
                 Route::Redirect(to) => response::redirect(301, &to),
+                // `/media/*`: only the allow-list's types, typed by extension.
+                Route::Stored(key) if key.as_str().starts_with("media/") => {
+                    match media::MediaType::of(key.as_str()) {
+                        None => self.error_response(&SiteError::NotFound).await,
+                        Some(kind) => match self.view(path, Route::Stored(key)).await {
+                            Ok(view) => {
+                                let mut response = respond(req, &view);
+                                kind.apply(&mut response);
+                                response
+                            }
+                            Err(e) => self.error_response(&e).await,
+                        },
+                    }
+                }
                 route => {
                     let query = ArticleQuery::of(req);
                     let view = if query.is_personal() {
@@ -719,10 +745,14 @@ fn render_sized(template: &impl Template, hint: usize) -> Result<String, SiteErr
 }
 
 fn stored_page(key: &ContentKey, object: crate::ports::StoredObject) -> Page {
-    let content_type = object
-        .content_type
-        .clone()
-        .unwrap_or_else(|| content_type_for(key.as_str()).into());
+    // Media is typed by the allow-list, never by what the upload claimed.
+    let content_type = match media::MediaType::of(key.as_str()) {
+        Some(kind) if key.as_str().starts_with("media/") => kind.content_type().into(),
+        _ => object
+            .content_type
+            .clone()
+            .unwrap_or_else(|| content_type_for(key.as_str()).into()),
+    };
     Page {
         body: object.bytes,
         content_type,

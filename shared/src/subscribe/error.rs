@@ -75,6 +75,10 @@ impl SubscribeError {
                 "This link has expired",
                 "Links in our emails only work for a limited time. Sign up again below to get a fresh one.".into(),
             ),
+            SubscribeError::InvalidLink(TokenError::UnknownKey) => (
+                "This link is too old",
+                "The site has changed the key its links are signed with since this link was sent. Please sign up again below to get a fresh link.".into(),
+            ),
             SubscribeError::InvalidLink(_) => (
                 "This link does not work",
                 "The link is incomplete or was not sent by this site. Please use the link exactly as it appears in the email, or sign up again below.".into(),

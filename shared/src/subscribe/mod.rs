@@ -67,6 +67,8 @@ impl crate::http::HttpFunction for Subscribe {
             Ok(response) => response,
             Err(e) => self.error_response(&e, format),
         };
+        let response =
+            crate::http::security::secure(req, self.options.base_url.as_deref(), response);
         if req.method() == http::Method::HEAD {
             let (parts, _) = response.into_parts();
             return Response::from_parts(parts, Body::Empty);
