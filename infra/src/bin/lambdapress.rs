@@ -58,6 +58,8 @@ async fn main() -> anyhow::Result<()> {
         "reindex" => {
             let stores = LocalStores::open(&config)?;
             let outcomes = reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?;
+            let n = lambdapress::redirects::rebuild_aliases(stores.content.as_ref()).await?;
+            println!("{n} aliases from front matter in redirects.toml");
             println!("re-indexed {} posts", outcomes.len());
             Ok(())
         }
@@ -121,20 +123,34 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
         }
     }
     let slugs = stores.content.list_post_slugs().await?;
+    // Front matter `aliases`, checked with the other redirects as they will be served.
+    let mut aliases: Vec<(String, Vec<String>)> = Vec::new();
     for slug in &slugs {
         if let Fetched::Found(o) = stores.content.get(&ContentKey::post(slug), None).await? {
-            if let Err(e) = Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
-                println!("{e}");
-                problems += 1;
+            match Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                Ok(post) if !post.front.draft => {
+                    aliases.push((lambdapress::redirects::post_path(slug), post.front.aliases))
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    println!("{e}");
+                    problems += 1;
+                }
             }
         }
     }
     let pages = stores.content.list_page_slugs().await?;
     for slug in &pages {
         if let Fetched::Found(o) = stores.content.get(&ContentKey::page(slug), None).await? {
-            if let Err(e) = Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
-                println!("{e}");
-                problems += 1;
+            match Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                Ok(page) if !page.draft => {
+                    aliases.push((lambdapress::redirects::page_path(slug), page.aliases))
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    println!("{e}");
+                    problems += 1;
+                }
             }
         }
     }
@@ -150,7 +166,7 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             }
         }
     }
-    let redirects = match load_redirects(stores.content.as_ref()).await {
+    let stored = match load_redirects(stores.content.as_ref()).await {
         Ok(r) => r,
         Err(e) => {
             println!("{e}");
@@ -158,6 +174,20 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             Redirects::new()
         }
     };
+    let mut redirects = stored.clone();
+    redirects.clear_aliases();
+    for (target, list) in &aliases {
+        if let Err(e) = redirects.set_aliases(target, list) {
+            println!("aliases of {target}: {e}");
+            problems += 1;
+        }
+    }
+    if redirects.aliases() != stored.aliases() {
+        println!(
+            "redirects.toml: [aliases] is not in step with the front matter (publishing the post updates it; `lambdapress reindex` rewrites it)"
+        );
+        problems += 1;
+    }
     for problem in redirects.validate(|path| match Route::parse(path) {
         Route::Post(slug) => slugs.contains(&slug),
         Route::Page(slug) => pages.contains(&slug),
