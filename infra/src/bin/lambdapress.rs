@@ -3,8 +3,10 @@
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
 //!   lambdapress check      parse every post, page and site.toml; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
-//!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
-//!                          posts, tags and comments from a WordPress export
+//!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
+//!                          posts, pages, menu, media, tags and comments from a WordPress export
+//!   lambdapress switch-check <export.xml> [--site URL]
+//!                          every old address of the export against the new site
 //!   lambdapress rename <old-slug> <new-slug>
 //!                          move a post, keeping its old address as a redirect
 //!   lambdapress comments   list pending comments; approve, spam or delete one by id
@@ -29,6 +31,11 @@ const USAGE: &str =
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml, every post and page, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
+  import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
+            posts, pages, menu, media and comments; uploads are downloaded unless
+            --uploads names a copy of wp-content/uploads
+  switch-check <export.xml> [--site URL]
+            request every old address against the new site (default the local one)
   rename <old-slug> <new-slug>
             move posts/<old>.md to posts/<new>.md; /posts/<old> redirects to /posts/<new>
   comments pending | approve <id> | spam <id> | delete <id>
@@ -65,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
         }
         "rename" => rename(&config, std::env::args().skip(2).collect()).await,
         "import" => import_command(&config, std::env::args().skip(2).collect()).await,
+        "switch-check" => switch_check(&config, std::env::args().skip(2).collect()).await,
         "comments" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             match std::env::var("TABLE_NAME") {
@@ -265,18 +273,29 @@ async fn rename(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
 }
 
 async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
-    let mut options = import::Options::default();
+    let mut options = import::Options {
+        media: import::MediaSource::Download(import::DownloadOptions::default()),
+        ..import::Options::default()
+    };
     let mut positional = Vec::new();
-    for arg in args {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--dry-run" => options.dry_run = true,
             "--overwrite" => options.overwrite = true,
+            "--no-media" => options.media = import::MediaSource::Skip,
+            "--uploads" => {
+                let Some(dir) = args.next().map(PathBuf::from).filter(|d| d.is_dir()) else {
+                    bail!("--uploads needs a folder (a copy of wp-content/uploads)");
+                };
+                options.media = import::MediaSource::Dir(dir);
+            }
             flag if flag.starts_with("--") => bail!("unknown option `{flag}`\n{USAGE}"),
             _ => positional.push(arg),
         }
     }
     let [source, path] = positional.as_slice() else {
-        bail!("usage: lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]");
+        bail!("usage: lambdapress import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]");
     };
     if source != "wordpress" {
         bail!("can only import from `wordpress`, not `{source}`");
@@ -342,6 +361,21 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
         import::import_wordpress(&path, &stores, options, &bar).await?
     };
     print!("{summary}");
+    Ok(())
+}
+
+/// Every old address of the export against the new site; exit status 1 on any failure.
+async fn switch_check(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
+    let (export, site) = match args.as_slice() {
+        [export] => (export, format!("http://{}", config.addr)),
+        [export, flag, site] if flag == "--site" => (export, site.clone()),
+        _ => bail!("usage: lambdapress switch-check <export.xml> [--site URL]"),
+    };
+    let report = import::switch_check::switch_check(std::path::Path::new(export), &site).await?;
+    print!("{report}");
+    if report.failures() > 0 {
+        std::process::exit(1);
+    }
     Ok(())
 }
 
