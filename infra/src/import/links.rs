@@ -71,6 +71,9 @@ pub struct Links {
     media: Mutex<BTreeMap<String, MediaFile>>,
     /// Origin the old uploads are fetched from (`https://example.com`).
     origin: String,
+    /// New post and page paths: an old link whose path is one of them (a page kept at
+    /// `/about/`) goes there.
+    live: std::collections::HashSet<String>,
 }
 
 impl Links {
@@ -96,7 +99,18 @@ impl Links {
             redirects,
             media: Mutex::new(BTreeMap::new()),
             origin: site.trim().trim_end_matches('/').to_owned(),
+            live: Default::default(),
         }
+    }
+
+    /// Adds the new site's post and page paths (normalized).
+    pub fn with_live_paths<'a>(mut self, paths: impl IntoIterator<Item = &'a str>) -> Links {
+        self.live.extend(
+            paths
+                .into_iter()
+                .map(lambdapress::redirects::normalize_url_path),
+        );
+        self
     }
 
     /// The old site's hosts.
@@ -178,6 +192,12 @@ impl Links {
             }
         } else if let Some(to) = self.redirects.target(path, query) {
             to.to_owned()
+        } else if query.is_none()
+            && self
+                .live
+                .contains(&lambdapress::redirects::normalize(path, None))
+        {
+            lambdapress::redirects::normalize(path, None)
         } else if origin.is_empty() {
             return None; // A root-relative link no redirect knows: already on this site.
         } else if path == "/" && query.is_none() {
@@ -198,6 +218,16 @@ impl Links {
 
     /// `href`, `src` and `srcset` values of HTML rewritten; the rest byte for byte.
     pub fn rewrite_html(&self, html: &str) -> String {
+        self.rewrite(html, false)
+    }
+
+    /// The same, new addresses made absolute on the site's own origin (comments keep
+    /// only absolute links; after the switch the origin is the new site's).
+    pub fn rewrite_html_absolute(&self, html: &str) -> String {
+        self.rewrite(html, true)
+    }
+
+    fn rewrite(&self, html: &str, absolute: bool) -> String {
         if !html.contains("href") && !html.contains("src") {
             return html.to_owned();
         }
@@ -236,7 +266,10 @@ impl Links {
             } else {
                 self.new_url(value)
             };
-            if let Some(new) = rewritten {
+            if let Some(mut new) = rewritten {
+                if absolute && new.starts_with('/') && !self.origin.is_empty() {
+                    new = format!("{}{new}", self.origin);
+                }
                 out.push_str(&html[copied..start]);
                 out.push_str(&new.replace('&', "&amp;"));
                 copied = start + len;

@@ -127,6 +127,11 @@ impl OldUrls {
         self.posts.insert(id.to_owned(), to);
     }
 
+    /// Every new post and page path (links to an old address equal to one go there).
+    pub fn new_paths(&self) -> impl Iterator<Item = &str> {
+        self.posts.values().map(String::as_str)
+    }
+
     /// The new path of a published post or page, by WordPress id.
     pub fn path_of(&self, wp_id: &str) -> Option<&str> {
         self.posts.get(wp_id.trim()).map(String::as_str)

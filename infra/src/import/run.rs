@@ -104,6 +104,8 @@ pub struct Summary {
     /// Uploads found (attachments and originals of size variants in content).
     pub media_files: usize,
     pub media: MediaReport,
+    /// Media were not asked to be copied (`--no-media`).
+    pub media_skipped: bool,
     /// The WordPress menu imported and how many entries it gave.
     pub menu: Option<(String, usize)>,
     /// What happened to `site.toml`, in a line.
@@ -164,6 +166,11 @@ pub async fn import_wordpress(
             Ok(item) => item,
         };
         let position = item.position.unwrap_or(Position { item: 0, offset: 0 });
+        if item.post_type == "nav_menu_item" {
+            // Read in the first pass: the menu (see `summary.menu`).
+            progress.advance(reader.bytes_read(), &summary);
+            continue;
+        }
         if item.post_type == "page" {
             match map_page(&item, &mut page_slugs, &converter, &links) {
                 Ok(page) => {
@@ -227,7 +234,7 @@ pub async fn import_wordpress(
                     .comments
                     .iter()
                     .map(|c| WxrComment {
-                        content: links.rewrite_html(&c.content),
+                        content: links.rewrite_html_absolute(&c.content),
                         ..c.clone()
                     })
                     .collect();
@@ -257,6 +264,7 @@ pub async fn import_wordpress(
     write_redirects(stores, &options, redirects, &mut summary).await?;
     let media = links.media();
     summary.media_files = media.len();
+    summary.media_skipped = matches!(options.media, MediaSource::Skip);
     summary.media = copy_media(
         &media,
         &options.media,
@@ -340,7 +348,8 @@ pub fn plan(path: &Path, converter: &Converter) -> anyhow::Result<Plan> {
         &site_url,
         [channel.base_blog_url.as_str(), channel.link.as_str()],
         redirects.clone(),
-    );
+    )
+    .with_live_paths(old_urls.new_paths());
     for url in attachments.urls() {
         links.attachment(url);
     }
@@ -598,16 +607,24 @@ impl fmt::Display for Summary {
             self.redirects_added,
             would("added", "to add")
         )?;
-        writeln!(
-            f,
-            "  media:    {} files: {} {} ({:.1} MB), {} already there, {} missing",
-            self.media_files,
-            self.media.copied,
-            would("copied", "to copy"),
-            self.media.bytes as f64 / 1e6,
-            self.media.present,
-            self.media.missing.len()
-        )?;
+        if self.media_skipped {
+            writeln!(
+                f,
+                "  media:    {} files, not copied (links point at media/ all the same)",
+                self.media_files
+            )?;
+        } else {
+            writeln!(
+                f,
+                "  media:    {} files: {} {} ({:.1} MB), {} already there, {} missing",
+                self.media_files,
+                self.media.copied,
+                would("copied", "to copy"),
+                self.media.bytes as f64 / 1e6,
+                self.media.present,
+                self.media.missing.len()
+            )?;
+        }
         if let Some((from, n)) = &self.menu {
             writeln!(f, "  menu:     `{from}`, {n} entries")?;
         }
