@@ -515,6 +515,39 @@ async fn redirects_are_one_object_in_s3_served_before_the_page() {
         .handle(&fixtures::http_api("GET", "/?p=404404", &[]))
         .await;
     assert_eq!(response.status(), 404);
+
+    // A hand-made alias in front matter joins the same object when the post is indexed,
+    // and is served the same way (API Gateway REST and HTTP API events alike).
+    let slug = Slug::parse("hello-compost").unwrap();
+    let Fetched::Found(post) = content.get(&ContentKey::post(&slug), None).await.unwrap() else {
+        panic!("the imported post is in the bucket");
+    };
+    let source = String::from_utf8(post.bytes).unwrap().replacen(
+        "+++\n",
+        "+++\naliases = [\"/compost-basics/\"]\n",
+        1,
+    );
+    publish(&content, &index, &slug, source.into_bytes()).await;
+    let site = lambdapress::site::Site::new(
+        Arc::new(lambdapress::adapters::S3Content::new(
+            s3.clone(),
+            bucket.clone(),
+        )),
+        Arc::new(moto::dynamo_index(&endpoint).await),
+        Arc::new(moto::dynamo_comments(&endpoint).await),
+        lambdapress::site::SiteOptions::default(),
+    );
+    for request in [
+        fixtures::http_api("GET", "/compost-basics/", &[]),
+        fixtures::rest_api("GET", "/compost-basics", &[]),
+    ] {
+        let response = site.handle(&request).await;
+        assert_eq!(response.status(), 301);
+        assert_eq!(
+            fixtures::header(&response, "location"),
+            Some("/posts/hello-compost")
+        );
+    }
 }
 
 // ---- The switch-over: pages, menu, media, links, site.toml, and switch-check ----
@@ -839,6 +872,17 @@ async fn an_existing_site_toml_keeps_its_settings_and_gets_the_menu_or_a_proposa
     );
 }
 
+/// Writes a post and indexes it, as a publish does.
+async fn publish(content: &dyn ContentStore, index: &dyn PostIndex, slug: &Slug, source: Vec<u8>) {
+    content
+        .put(&ContentKey::post(slug), source, "text/markdown", "no-cache")
+        .await
+        .unwrap();
+    lambdapress::indexer::sync_post(content, index, slug)
+        .await
+        .unwrap();
+}
+
 /// The local site (`lambdapress serve`) over `dir`, started in this process.
 async fn local_site(dir: &std::path::Path) -> String {
     let config = lambdapress_infra::local::LocalConfig {
@@ -927,18 +971,7 @@ async fn aliases_in_front_matter_are_served_as_redirects_in_one_lookup() {
     let index = SqlitePostIndex::open(&dir.0.join("data/lambdapress.sqlite")).unwrap();
     let slug = Slug::parse("knots").unwrap();
     let source = "+++\ntitle = \"Knots\"\ndate = 2024-03-01\naliases = [\"/old-knots/\", \"/?p=77\"]\n+++\nBody\n";
-    content
-        .put(
-            &ContentKey::post(&slug),
-            source.as_bytes().to_vec(),
-            "text/markdown",
-            "no-cache",
-        )
-        .await
-        .unwrap();
-    lambdapress::indexer::sync_post(&content, &index, &slug)
-        .await
-        .unwrap();
+    publish(&content, &index, &slug, source.as_bytes().to_vec()).await;
     for path in ["/old-knots/", "/old-knots", "/?p=77"] {
         let (first, location, last, _) = visit(&site, path).await;
         assert_eq!(
@@ -949,18 +982,7 @@ async fn aliases_in_front_matter_are_served_as_redirects_in_one_lookup() {
     }
     // Taking an alias out of the front matter takes its redirect out.
     let source = source.replace("\"/old-knots/\", ", "");
-    content
-        .put(
-            &ContentKey::post(&slug),
-            source.into_bytes(),
-            "text/markdown",
-            "no-cache",
-        )
-        .await
-        .unwrap();
-    lambdapress::indexer::sync_post(&content, &index, &slug)
-        .await
-        .unwrap();
+    publish(&content, &index, &slug, source.into_bytes()).await;
     let text = std::fs::read_to_string(dir.0.join("data/generated/redirects.toml")).unwrap();
     assert!(!text.contains("old-knots"), "{text}");
     assert_eq!(visit(&site, "/old-knots").await.0, 404);
