@@ -515,4 +515,488 @@ async fn redirects_are_one_object_in_s3_served_before_the_page() {
         .handle(&fixtures::http_api("GET", "/?p=404404", &[]))
         .await;
     assert_eq!(response.status(), 404);
+
+    // A hand-made alias in front matter joins the same object when the post is indexed,
+    // and is served the same way (API Gateway REST and HTTP API events alike).
+    let slug = Slug::parse("hello-compost").unwrap();
+    let Fetched::Found(post) = content.get(&ContentKey::post(&slug), None).await.unwrap() else {
+        panic!("the imported post is in the bucket");
+    };
+    let source = String::from_utf8(post.bytes).unwrap().replacen(
+        "+++\n",
+        "+++\naliases = [\"/compost-basics/\"]\n",
+        1,
+    );
+    publish(&content, &index, &slug, source.into_bytes()).await;
+    let site = lambdapress::site::Site::new(
+        Arc::new(lambdapress::adapters::S3Content::new(
+            s3.clone(),
+            bucket.clone(),
+        )),
+        Arc::new(moto::dynamo_index(&endpoint).await),
+        Arc::new(moto::dynamo_comments(&endpoint).await),
+        lambdapress::site::SiteOptions::default(),
+    );
+    for request in [
+        fixtures::http_api("GET", "/compost-basics/", &[]),
+        fixtures::rest_api("GET", "/compost-basics", &[]),
+    ] {
+        let response = site.handle(&request).await;
+        assert_eq!(response.status(), 301);
+        assert_eq!(
+            fixtures::header(&response, "location"),
+            Some("/posts/hello-compost")
+        );
+    }
+}
+
+// ---- The switch-over: pages, menu, media, links, site.toml, and switch-check ----
+
+const OLD_HOST: &str = "https://old-clinic.example";
+
+/// A tiny static server on 127.0.0.1 for a copy of `wp-content/uploads` (the test
+/// fixtures), counting requests by path; never the internet.
+struct UploadsServer {
+    origin: String,
+    hits: std::sync::Arc<std::sync::Mutex<HashMap<String, usize>>>,
+}
+
+impl UploadsServer {
+    async fn start() -> UploadsServer {
+        use hyper_util::rt::TokioIo;
+        use std::sync::{Arc, Mutex};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let root = fixtures::path("wp-uploads");
+        let counted = hits.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (root, hits) = (root.clone(), counted.clone());
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
+                        let path = req.uri().path().to_owned();
+                        *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+                        let file = path
+                            .strip_prefix("/wp-content/uploads/")
+                            .filter(|p| !p.contains(".."))
+                            .and_then(|p| std::fs::read(root.join(p)).ok());
+                        let response = match file {
+                            Some(bytes) => hyper::Response::new(http_body_util::Full::new(
+                                bytes::Bytes::from(bytes),
+                            )),
+                            None => {
+                                let mut r = hyper::Response::new(http_body_util::Full::new(
+                                    bytes::Bytes::new(),
+                                ));
+                                *r.status_mut() = hyper::StatusCode::NOT_FOUND;
+                                r
+                            }
+                        };
+                        async move { Ok::<_, std::convert::Infallible>(response) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        UploadsServer { origin, hits }
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    fn total(&self) -> usize {
+        self.hits.lock().unwrap().values().sum()
+    }
+}
+
+/// The switch-over export with the old site's address replaced by `origin`.
+fn switch_export_at(dir: &std::path::Path, origin: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(fixtures::path("wordpress-export-switch.xml")).unwrap();
+    let path = dir.join("export.xml");
+    std::fs::write(&path, text.replace(OLD_HOST, origin)).unwrap();
+    path
+}
+
+fn read_generated(embedded: &Embedded, key: &str) -> Option<Vec<u8>> {
+    std::fs::read(embedded.dir.0.join("data/generated").join(key)).ok()
+}
+
+async fn import_switch(embedded: &Embedded, export: &std::path::Path, options: Options) -> Summary {
+    let stores = Stores {
+        content: &embedded.content,
+        index: &embedded.index,
+        comments: &embedded.comments,
+        secret: &embedded.secret,
+    };
+    import_wordpress(export, &stores, options, &Silent)
+        .await
+        .expect("the import runs")
+}
+
+fn download() -> Options {
+    Options {
+        media: lambdapress_infra::import::MediaSource::Download(
+            lambdapress_infra::import::DownloadOptions {
+                timeout: std::time::Duration::from_secs(10),
+                retries: 1,
+                ..Default::default()
+            },
+        ),
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn pages_menu_media_and_links_come_over_and_a_second_run_changes_nothing() {
+    let server = UploadsServer::start().await;
+    let embedded = Embedded::open();
+    let export = switch_export_at(&embedded.dir.0, &server.origin);
+    let summary = import_switch(&embedded, &export, download()).await;
+    let text = summary.to_string();
+
+    // Pages, the one on a route of the site renamed (and said so).
+    assert_eq!((summary.pages, summary.pages_written), (4, 4), "{text}");
+    for page in ["about", "services", "massage", "archive-page"] {
+        assert!(
+            read_generated(&embedded, &format!("pages/{page}.md")).is_some(),
+            "{page}: {text}"
+        );
+    }
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("`archive` is a route") && n.contains("archive-page")),
+        "{text}"
+    );
+
+    // Media: originals copied under media/uploads/YYYY/MM, never the thumbnail; the
+    // missing PDF listed, not fatal.
+    assert_eq!(
+        read_generated(&embedded, "media/uploads/2023/02/knot.jpg").as_deref(),
+        Some(&b"\xff\xd8\xff\xe0 knot original"[..])
+    );
+    assert!(read_generated(&embedded, "media/uploads/2023/03/bed.jpg").is_some());
+    assert!(read_generated(&embedded, "media/uploads/2023/02/knot-300x188.jpg").is_none());
+    assert_eq!(
+        server.hits("/wp-content/uploads/2023/02/knot-300x188.jpg"),
+        0
+    );
+    assert_eq!(summary.media.copied, 2, "{text}");
+    assert_eq!(
+        summary
+            .media
+            .missing
+            .iter()
+            .map(|(u, _)| u.as_str())
+            .collect::<Vec<_>>(),
+        vec!["2023/02/chart.pdf"],
+        "{text}"
+    );
+    assert!(
+        text.contains("MISSING media uploads/2023/02/chart.pdf"),
+        "{text}"
+    );
+
+    // Links and images point at the new site; the one elsewhere is untouched.
+    let knots = source(&embedded.content, "muscle-knots").await.unwrap();
+    for expected in [
+        "/media/uploads/2023/02/knot.jpg",
+        "(/about)",
+        "(/posts/sleep-better)",
+        "(/tags/massage)",
+        "(/media/uploads/2023/02/chart.pdf)",
+        "https://example.org/knots",
+        "src = \"/media/uploads/2023/02/knot.jpg\"\nalt = \"A knot in the shoulder\"",
+    ] {
+        assert!(knots.contains(expected), "{expected} in\n{knots}");
+    }
+    assert!(
+        !knots.contains(&server.origin) && !knots.contains("300x188"),
+        "{knots}"
+    );
+    let sleep = source(&embedded.content, "sleep-better").await.unwrap();
+    assert!(
+        sleep.contains("/media/uploads/2023/03/bed.jpg") && sleep.contains("(/posts/muscle-knots)"),
+        "{sleep}"
+    );
+    let services =
+        String::from_utf8(read_generated(&embedded, "pages/services.md").unwrap()).unwrap();
+    assert!(
+        services.contains("/media/uploads/2023/02/knot.jpg"),
+        "{services}"
+    );
+    let about = String::from_utf8(read_generated(&embedded, "pages/about.md").unwrap()).unwrap();
+    assert!(about.contains("(/services)"), "{about}");
+    let comments = comments_of(&embedded.comments, "muscle-knots").await;
+    assert!(
+        comments[0]
+            .body_html
+            .contains(&format!("href=\"{}/posts/sleep-better\"", server.origin)),
+        "{:?}",
+        comments[0].body_html
+    );
+
+    // site.toml from the channel, with the primary menu in order.
+    let site = String::from_utf8(read_generated(&embedded, "site.toml").unwrap()).unwrap();
+    let settings = lambdapress::domain::SiteSettings::parse(&site).unwrap();
+    assert_eq!(settings.title, "Old Clinic & Spa");
+    assert_eq!(settings.description, "Massage and sleep, since 2009");
+    assert_eq!(settings.language, "en-GB");
+    assert_eq!(settings.base_url, server.origin);
+    let menu: Vec<(String, String)> = settings
+        .menu
+        .iter()
+        .map(|m| (m.label.clone(), m.href()))
+        .collect();
+    assert_eq!(
+        menu,
+        [
+            ("Home", "/"),
+            ("About the Clinic", "/about"),
+            ("Massage", "/tags/massage"),
+            ("Services", "/services"),
+            ("Book", "https://book.example/old-clinic"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(summary.menu, Some(("Primary Menu".into(), 5)));
+    assert!(
+        summary
+            .notes
+            .iter()
+            .any(|n| n.contains("1 sub-menu entries left out")),
+        "{text}"
+    );
+
+    // A second run: nothing written, nothing downloaded again.
+    let requests = server.total();
+    let files_before = snapshot_dir(&embedded.dir.0.join("data/generated"));
+    let again = import_switch(&embedded, &export, download()).await;
+    assert_eq!(
+        (
+            again.posts_written,
+            again.pages_written,
+            again.redirects_added
+        ),
+        (0, 0, 0),
+        "{again}"
+    );
+    assert_eq!((again.media.copied, again.media.present), (0, 2), "{again}");
+    assert_eq!(server.hits("/wp-content/uploads/2023/02/knot.jpg"), 1);
+    // Only the missing file is asked for again.
+    assert_eq!(
+        server.total() - requests,
+        server.hits("/wp-content/uploads/2023/02/chart.pdf") / 2 * 1
+    );
+    assert_eq!(
+        snapshot_dir(&embedded.dir.0.join("data/generated")),
+        files_before
+    );
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot_dir(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_dry_run_downloads_and_writes_nothing() {
+    let server = UploadsServer::start().await;
+    let embedded = Embedded::open();
+    let export = switch_export_at(&embedded.dir.0, &server.origin);
+    let summary = import_switch(
+        &embedded,
+        &export,
+        Options {
+            dry_run: true,
+            ..download()
+        },
+    )
+    .await;
+    assert_eq!(summary.media.copied, 3, "{summary}");
+    assert_eq!(summary.pages, 4, "{summary}");
+    assert!(summary.site.contains("would be written"), "{summary}");
+    assert_eq!(server.total(), 0);
+    assert!(snapshot_dir(&embedded.dir.0.join("data/generated")).is_empty());
+}
+
+#[tokio::test]
+async fn an_existing_site_toml_keeps_its_settings_and_gets_the_menu_or_a_proposal() {
+    let embedded = Embedded::open();
+    let export = fixtures::path("wordpress-export-switch.xml");
+    let generated = embedded.dir.0.join("data/generated");
+    std::fs::create_dir_all(&generated).unwrap();
+    let own = "title = \"Mine\"\nbase_url = \"https://mine.example\"\n[owner]\nname = \"Me\"\n[address]\nstreet = \"1 Main St\"\nlocality = \"Town\"\n";
+    std::fs::write(generated.join("site.toml"), own).unwrap();
+    let summary = import_switch(&embedded, &export, Options::default()).await;
+    let site = std::fs::read_to_string(generated.join("site.toml")).unwrap();
+    assert!(site.starts_with(own), "{site}");
+    let settings = lambdapress::domain::SiteSettings::parse(&site).unwrap();
+    assert_eq!(settings.title, "Mine");
+    assert_eq!(settings.menu.len(), 5, "{site}");
+    assert!(summary.site.contains("menu added"), "{summary}");
+
+    // With a menu of its own, nothing is written: the export's is proposed.
+    let own_menu = format!("{own}[[menu]]\nlabel = \"Home\"\npage = \"\"\n");
+    std::fs::write(generated.join("site.toml"), &own_menu).unwrap();
+    let summary = import_switch(&embedded, &export, Options::default()).await;
+    assert_eq!(
+        std::fs::read_to_string(generated.join("site.toml")).unwrap(),
+        own_menu
+    );
+    let proposal = summary.site_proposal.unwrap_or_default();
+    assert!(
+        proposal.contains("language = \"en-GB\"") && proposal.contains("label = \"Book\""),
+        "{proposal}"
+    );
+}
+
+/// Writes a post and indexes it, as a publish does.
+async fn publish(content: &dyn ContentStore, index: &dyn PostIndex, slug: &Slug, source: Vec<u8>) {
+    content
+        .put(&ContentKey::post(slug), source, "text/markdown", "no-cache")
+        .await
+        .unwrap();
+    lambdapress::indexer::sync_post(content, index, slug)
+        .await
+        .unwrap();
+}
+
+/// The local site (`lambdapress serve`) over `dir`, started in this process.
+async fn local_site(dir: &std::path::Path) -> String {
+    let config = lambdapress_infra::local::LocalConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        content_dir: dir.join("content"),
+        data_dir: dir.join("data"),
+    };
+    let site = lambdapress_infra::local::LocalSite::bind(&config)
+        .await
+        .unwrap();
+    let base = site.base_url.clone();
+    tokio::spawn(site.run());
+    base
+}
+
+#[tokio::test]
+async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_is_gone() {
+    use lambdapress_infra::import::switch_check::switch_check;
+    let dir = ScratchDir::new();
+    std::fs::create_dir_all(dir.0.join("content")).unwrap();
+    let export = fixtures::path("wordpress-export-switch.xml");
+    {
+        let config = lambdapress_infra::local::LocalConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            content_dir: dir.0.join("content"),
+            data_dir: dir.0.join("data"),
+        };
+        let local = lambdapress_infra::local::LocalStores::open(&config).unwrap();
+        let stores = Stores {
+            content: local.content.as_ref(),
+            index: local.index.as_ref(),
+            comments: local.comments.as_ref(),
+            secret: &local.secret,
+        };
+        let options = Options {
+            media: lambdapress_infra::import::MediaSource::Dir(fixtures::path("wp-uploads")),
+            ..Options::default()
+        };
+        let summary = import_wordpress(&export, &stores, options, &Silent)
+            .await
+            .unwrap();
+        assert_eq!(summary.media.copied, 2, "{summary}");
+    }
+    let site = local_site(&dir.0).await;
+    let report = switch_check(&export, &site).await.unwrap();
+    let text = report.to_string();
+    assert_eq!(report.failures(), 0, "{text}");
+    for expected in [
+        "ok   url    /2023/02/muscle-knots → /posts/muscle-knots: 200",
+        "ok   url    /?page_id=30 → /about: 200",
+        "ok   url    /services/massage → /massage: 200",
+        "ok   url    /archive → /archive-page: 200",
+        "ok   url    /category/massage → /tags/massage: 200",
+        "ok   url    /feed → /feed.xml: 200",
+        "ok   image  /media/uploads/2023/03/bed.jpg",
+        "ok   links  /posts/muscle-knots",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("switch-check: all passed"),
+        "{text}"
+    );
+
+    // One image gone: the check fails and says which.
+    std::fs::remove_file(dir.0.join("data/generated/media/uploads/2023/03/bed.jpg")).unwrap();
+    let site = local_site(&dir.0).await;
+    let report = switch_check(&export, &site).await.unwrap();
+    let text = report.to_string();
+    assert_eq!(report.failures(), 1, "{text}");
+    assert!(
+        text.contains("FAIL image  /media/uploads/2023/03/bed.jpg 404"),
+        "{text}"
+    );
+    assert!(text.lines().last().unwrap().contains("1 FAILED"), "{text}");
+}
+
+#[tokio::test]
+async fn aliases_in_front_matter_are_served_as_redirects_in_one_lookup() {
+    let dir = ScratchDir::new();
+    let site = site_over(&dir.0);
+    let content = FsContent::new(dir.0.join("content"), dir.0.join("data/generated"));
+    let index = SqlitePostIndex::open(&dir.0.join("data/lambdapress.sqlite")).unwrap();
+    let slug = Slug::parse("knots").unwrap();
+    let source = "+++\ntitle = \"Knots\"\ndate = 2024-03-01\naliases = [\"/old-knots/\", \"/?p=77\"]\n+++\nBody\n";
+    publish(&content, &index, &slug, source.as_bytes().to_vec()).await;
+    for path in ["/old-knots/", "/old-knots", "/?p=77"] {
+        let (first, location, last, _) = visit(&site, path).await;
+        assert_eq!(
+            (first, location.as_deref(), last),
+            (301, Some("/posts/knots"), 200),
+            "{path}"
+        );
+    }
+    // Taking an alias out of the front matter takes its redirect out.
+    let source = source.replace("\"/old-knots/\", ", "");
+    publish(&content, &index, &slug, source.into_bytes()).await;
+    let text = std::fs::read_to_string(dir.0.join("data/generated/redirects.toml")).unwrap();
+    assert!(!text.contains("old-knots"), "{text}");
+    assert_eq!(visit(&site, "/old-knots").await.0, 404);
+    assert_eq!(visit(&site, "/?p=77").await.0, 301);
+    let text = std::fs::read_to_string(dir.0.join("data/generated/redirects.toml")).unwrap();
+    assert!(
+        text.contains("[aliases]\n\"/?p=77\" = \"/posts/knots\"\n"),
+        "{text}"
+    );
+    // A bad alias is refused by the parser, naming the field.
+    let e = Post::parse(
+        slug,
+        "+++\ntitle = \"K\"\ndate = 2024-03-01\naliases = [\"https://x.example/a\"]\n+++\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("aliases"));
 }

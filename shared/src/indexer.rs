@@ -39,6 +39,11 @@ pub async fn sync_post(
         }
         Ok(post) => {
             index.upsert_version(&post.meta(), &object.etag).await?;
+            // Hand-made `aliases` join redirects.toml (one read; a write only on change).
+            if !post.front.aliases.is_empty() {
+                let target = crate::redirects::post_path(slug);
+                crate::redirects::sync_aliases(content, &target, &post.front.aliases).await?;
+            }
             Ok(IndexOutcome::Indexed)
         }
         Err(e) => {

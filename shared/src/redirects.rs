@@ -1,6 +1,7 @@
-//! Redirects as data: one `redirects.toml` object of old path → new URL, parsed once,
-//! looked up in one hash probe, validated (no loops, chains or shadowed live URLs) and
-//! cached per warm instance, revalidated by ETag as the settings are.
+//! Redirects as data: one `redirects.toml` object of old path → new URL (the imported
+//! and hand-edited `[redirects]`, and the `[aliases]` compiled from front matter), parsed
+//! once, looked up in one hash probe, validated (no loops, chains or shadowed live URLs)
+//! and cached per warm instance, revalidated by ETag as the settings are.
 
 use crate::ports::{ContentKey, ContentStore, Fetched, StoreError};
 use std::collections::{BTreeMap, HashMap};
@@ -15,10 +16,18 @@ pub fn redirects_key() -> ContentKey {
     ContentKey::generated(REDIRECTS_KEY).expect("a plain name")
 }
 
-/// Old path (with its query, for forms like `/?p=4`) → where it now lives.
+/// Old path (with its query, for forms like `/?p=4`) → where it now lives. Aliases
+/// (from `aliases = [...]` in front matter) live in the same map, so the site still does
+/// one lookup; they are only told apart to be written back under `[aliases]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Redirects {
-    map: HashMap<String, String>,
+    map: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    to: String,
+    alias: bool,
 }
 
 /// A redirects file that cannot be read, or an entry that must not be served.
@@ -74,7 +83,8 @@ impl Redirects {
         Redirects::default()
     }
 
-    /// Reads `redirects.toml`: a `[redirects]` table of `"/old/" = "/new"`.
+    /// Reads `redirects.toml`: a `[redirects]` table of `"/old/" = "/new"`, and an
+    /// `[aliases]` table of the same shape (kept in step with front matter).
     pub fn parse(text: &str) -> Result<Redirects, RedirectProblem> {
         let problem = |from: &str, message: String| RedirectProblem {
             from: from.to_owned(),
@@ -85,8 +95,11 @@ impl Redirects {
         })?;
         let mut redirects = Redirects::new();
         for (key, value) in &table {
-            if key != "redirects" {
-                return Err(problem(key, "unknown table (known: redirects)".into()));
+            if key != "redirects" && key != ALIASES {
+                return Err(problem(
+                    key,
+                    "unknown table (known: redirects, aliases)".into(),
+                ));
             }
             let Some(entries) = value.as_table() else {
                 return Err(problem(
@@ -98,7 +111,9 @@ impl Redirects {
                 let Some(to) = to.as_str() else {
                     return Err(problem(from, "the target must be a string".into()));
                 };
-                redirects.insert(from, to).map_err(|m| problem(from, m))?;
+                redirects
+                    .insert_entry(from, to, key == ALIASES)
+                    .map_err(|m| problem(from, m))?;
             }
         }
         Ok(redirects)
@@ -107,6 +122,10 @@ impl Redirects {
     /// Adds one redirect; the old path is normalized. Refuses a target that is not a
     /// site path or an http(s) URL, and an old path that is not a path.
     pub fn insert(&mut self, from: &str, to: &str) -> Result<(), String> {
+        self.insert_entry(from, to, false)
+    }
+
+    fn insert_entry(&mut self, from: &str, to: &str, alias: bool) -> Result<(), String> {
         if !from.starts_with('/') || from.starts_with("//") {
             return Err("the old address must be a path starting with one `/`".into());
         }
@@ -115,8 +134,42 @@ impl Redirects {
                 "target `{to}` must be a path on this site or an http(s) URL"
             ));
         }
-        self.map.insert(normalize_url_path(from), to.to_owned());
+        self.map.insert(
+            normalize_url_path(from),
+            Entry {
+                to: to.to_owned(),
+                alias,
+            },
+        );
         Ok(())
+    }
+
+    /// Makes `aliases` the aliases of `target` (`/posts/<slug>`, `/<page>`): the ones it
+    /// had are dropped, the new ones added (taking over an imported entry of the same
+    /// path). Whether anything changed.
+    pub fn set_aliases(&mut self, target: &str, aliases: &[String]) -> Result<bool, String> {
+        let mut next = self.clone();
+        next.map.retain(|_, e| !(e.alias && e.to == target));
+        for alias in aliases {
+            next.insert_entry(alias, target, true)?;
+        }
+        let changed = next != *self;
+        *self = next;
+        Ok(changed)
+    }
+
+    /// The alias entries (old path → target), sorted.
+    pub fn aliases(&self) -> BTreeMap<&str, &str> {
+        self.map
+            .iter()
+            .filter(|(_, e)| e.alias)
+            .map(|(k, e)| (k.as_str(), e.to.as_str()))
+            .collect()
+    }
+
+    /// Drops every alias entry (before they are rebuilt from every post and page).
+    pub fn clear_aliases(&mut self) {
+        self.map.retain(|_, e| !e.alias);
     }
 
     /// Whether `from` (a path as written, with any query) has a redirect.
@@ -125,7 +178,7 @@ impl Redirects {
     }
 
     pub fn remove(&mut self, from: &str) -> Option<String> {
-        self.map.remove(&normalize_url_path(from))
+        self.map.remove(&normalize_url_path(from)).map(|e| e.to)
     }
 
     /// One hash lookup: where `path` (raw, as requested) with `query` now lives.
@@ -133,7 +186,7 @@ impl Redirects {
         if self.map.is_empty() {
             return None;
         }
-        self.map.get(&normalize(path, query)).map(String::as_str)
+        self.map.get(&normalize(path, query)).map(|e| e.to.as_str())
     }
 
     pub fn len(&self) -> usize {
@@ -144,19 +197,19 @@ impl Redirects {
         self.map.is_empty()
     }
 
-    /// Every entry, sorted by old path.
+    /// Every entry (aliases too), sorted by old path.
     pub fn entries(&self) -> BTreeMap<&str, &str> {
         self.map
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, e)| (k.as_str(), e.to.as_str()))
             .collect()
     }
 
     /// Points every redirect to `old` at `new` instead (a renamed post's old aliases).
     pub fn retarget(&mut self, old: &str, new: &str) {
-        for to in self.map.values_mut() {
-            if to == old {
-                *to = new.to_owned();
+        for e in self.map.values_mut() {
+            if e.to == old && !e.alias {
+                e.to = new.to_owned();
             }
         }
     }
@@ -168,8 +221,19 @@ impl Redirects {
              # \"/old/path/\" = \"/new/path\"; `lambdapress check` refuses loops, chains and live URLs.\n\
              [redirects]\n",
         );
-        for (from, to) in self.entries() {
-            out.push_str(&format!("{} = {}\n", toml_quote(from), toml_quote(to)));
+        let mut sorted: Vec<(&String, &Entry)> = self.map.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        for (from, e) in sorted.iter().filter(|(_, e)| !e.alias) {
+            out.push_str(&format!("{} = {}\n", toml_quote(from), toml_quote(&e.to)));
+        }
+        if sorted.iter().any(|(_, e)| e.alias) {
+            out.push_str(
+                "\n# From `aliases = [...]` in front matter (rewritten when a post or page changes).\n\
+                 [aliases]\n",
+            );
+            for (from, e) in sorted.iter().filter(|(_, e)| e.alias) {
+                out.push_str(&format!("{} = {}\n", toml_quote(from), toml_quote(&e.to)));
+            }
         }
         out
     }
@@ -190,7 +254,7 @@ impl Redirects {
             }
             if let Some(next) = local
                 .as_deref()
-                .and_then(|t| self.map.get(t).map(|n| (t, n)))
+                .and_then(|t| self.map.get(t).map(|n| (t, n.to.as_str())))
             {
                 let looped = normalize_url_path(next.1) == from;
                 problems.push(RedirectProblem {
@@ -214,6 +278,105 @@ impl Redirects {
         }
         problems
     }
+}
+
+const ALIASES: &str = "aliases";
+
+/// Where a post or page lives (what its aliases redirect to).
+pub fn post_path(slug: &crate::domain::Slug) -> String {
+    format!("/posts/{slug}")
+}
+
+pub fn page_path(slug: &crate::domain::Slug) -> String {
+    format!("/{slug}")
+}
+
+/// Reads `redirects.toml` (none yet: empty). An unreadable file is an error, so a
+/// writer never replaces an owner's file it could not read.
+pub async fn load(content: &dyn ContentStore) -> Result<(Option<Vec<u8>>, Redirects), String> {
+    match content.get(&redirects_key(), None).await {
+        Ok(Fetched::Found(o)) => {
+            let r =
+                Redirects::parse(&String::from_utf8_lossy(&o.bytes)).map_err(|e| e.to_string())?;
+            Ok((Some(o.bytes), r))
+        }
+        Ok(_) => Ok((None, Redirects::new())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Writes `redirects` unless the stored bytes are already the same. Whether it wrote.
+pub async fn store(
+    content: &dyn ContentStore,
+    existing: Option<&[u8]>,
+    redirects: &Redirects,
+) -> Result<bool, StoreError> {
+    let text = redirects.to_toml();
+    if existing == Some(text.as_bytes()) {
+        return Ok(false);
+    }
+    content
+        .put(
+            &redirects_key(),
+            text.into_bytes(),
+            "application/toml",
+            "no-cache",
+        )
+        .await?;
+    Ok(true)
+}
+
+/// Brings the `[aliases]` of one post or page (at `target`) in line with its front
+/// matter: one read of `redirects.toml`, and a write only if they differ. Called when a
+/// post is indexed, so hand-made aliases are served without any read per request.
+pub async fn sync_aliases(
+    content: &dyn ContentStore,
+    target: &str,
+    aliases: &[String],
+) -> Result<bool, StoreError> {
+    let (existing, mut redirects) = load(content).await.map_err(StoreError::new)?;
+    let changed = redirects
+        .set_aliases(target, aliases)
+        .map_err(StoreError::new)?;
+    if !changed {
+        return Ok(false);
+    }
+    store(content, existing.as_deref(), &redirects).await
+}
+
+/// Rewrites the whole `[aliases]` table from every published post's and page's front
+/// matter (`lambdapress reindex`); a file that does not parse contributes none. Returns
+/// how many aliases there are.
+pub async fn rebuild_aliases(content: &dyn ContentStore) -> Result<usize, StoreError> {
+    let (existing, mut redirects) = load(content).await.map_err(StoreError::new)?;
+    redirects.clear_aliases();
+    for slug in content.list_post_slugs().await? {
+        if let Fetched::Found(o) = content.get(&ContentKey::post(&slug), None).await? {
+            if let Ok(post) =
+                crate::domain::Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes))
+            {
+                if !post.front.draft {
+                    let _ = redirects.set_aliases(&post_path(&slug), &post.front.aliases);
+                }
+            }
+        }
+    }
+    for slug in content.list_page_slugs().await? {
+        if let Fetched::Found(o) = content.get(&ContentKey::page(&slug), None).await? {
+            if let Ok(page) =
+                crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes))
+            {
+                if !page.draft {
+                    let _ = redirects.set_aliases(&page_path(&slug), &page.aliases);
+                }
+            }
+        }
+    }
+    let n = redirects.aliases().len();
+    if existing.is_some() || n > 0 {
+        store(content, existing.as_deref(), &redirects).await?;
+    }
+    Ok(n)
 }
 
 /// A TOML basic string (JSON's string escapes are valid TOML).
@@ -357,6 +520,33 @@ mod tests {
         assert!(has("/x", "loop") && has("/y", "loop"), "{text:?}");
         assert!(has("/posts/live", "live"), "{text:?}");
         assert!(!problems.iter().any(|p| p.from == "/b" || p.from == "/?p=1"));
+    }
+
+    #[test]
+    fn aliases_share_the_lookup_and_are_written_apart() {
+        let mut r = Redirects::new();
+        r.insert("/2020/01/old/", "/posts/old").unwrap();
+        assert!(r
+            .set_aliases("/posts/knots", &["/knots/".into(), "/?p=9".into()])
+            .unwrap());
+        assert!(!r
+            .set_aliases("/posts/knots", &["/knots/".into(), "/?p=9".into()])
+            .unwrap());
+        assert_eq!(r.target("/knots", None), Some("/posts/knots"));
+        assert_eq!(r.target("/", Some("p=9")), Some("/posts/knots"));
+        let text = r.to_toml();
+        assert!(
+            text.contains("[aliases]\n\"/?p=9\" = \"/posts/knots\"\n\"/knots\""),
+            "{text}"
+        );
+        let back = Redirects::parse(&text).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.aliases().len(), 2);
+        r.set_aliases("/posts/knots", &["/k".into()]).unwrap();
+        assert_eq!(r.target("/knots", None), None);
+        assert_eq!(r.target("/k/", None), Some("/posts/knots"));
+        assert_eq!(r.target("/2020/01/old", None), Some("/posts/old"));
+        assert!(r.set_aliases("/posts/x", &["//evil".into()]).is_err());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
 //!   lambdapress check      parse every post, page and site.toml; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
-//!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]
-//!                          posts, tags and comments from a WordPress export
+//!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
+//!                          posts, pages, menu, media, tags and comments from a WordPress export
+//!   lambdapress switch-check <export.xml> [--site URL]
+//!                          every old address of the export against the new site
 //!   lambdapress rename <old-slug> <new-slug>
 //!                          move a post, keeping its old address as a redirect
 //!   lambdapress comments   list pending comments; approve, spam or delete one by id
@@ -29,6 +31,11 @@ const USAGE: &str =
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml, every post and page, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
+  import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
+            posts, pages, menu, media and comments; uploads are downloaded unless
+            --uploads names a copy of wp-content/uploads
+  switch-check <export.xml> [--site URL]
+            request every old address against the new site (default the local one)
   rename <old-slug> <new-slug>
             move posts/<old>.md to posts/<new>.md; /posts/<old> redirects to /posts/<new>
   comments pending | approve <id> | spam <id> | delete <id>
@@ -58,11 +65,14 @@ async fn main() -> anyhow::Result<()> {
         "reindex" => {
             let stores = LocalStores::open(&config)?;
             let outcomes = reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?;
+            let n = lambdapress::redirects::rebuild_aliases(stores.content.as_ref()).await?;
+            println!("{n} aliases from front matter in redirects.toml");
             println!("re-indexed {} posts", outcomes.len());
             Ok(())
         }
         "rename" => rename(&config, std::env::args().skip(2).collect()).await,
         "import" => import_command(&config, std::env::args().skip(2).collect()).await,
+        "switch-check" => switch_check(&config, std::env::args().skip(2).collect()).await,
         "comments" => {
             let args: Vec<String> = std::env::args().skip(2).collect();
             match std::env::var("TABLE_NAME") {
@@ -121,20 +131,34 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
         }
     }
     let slugs = stores.content.list_post_slugs().await?;
+    // Front matter `aliases`, checked with the other redirects as they will be served.
+    let mut aliases: Vec<(String, Vec<String>)> = Vec::new();
     for slug in &slugs {
         if let Fetched::Found(o) = stores.content.get(&ContentKey::post(slug), None).await? {
-            if let Err(e) = Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
-                println!("{e}");
-                problems += 1;
+            match Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                Ok(post) if !post.front.draft => {
+                    aliases.push((lambdapress::redirects::post_path(slug), post.front.aliases))
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    println!("{e}");
+                    problems += 1;
+                }
             }
         }
     }
     let pages = stores.content.list_page_slugs().await?;
     for slug in &pages {
         if let Fetched::Found(o) = stores.content.get(&ContentKey::page(slug), None).await? {
-            if let Err(e) = Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
-                println!("{e}");
-                problems += 1;
+            match Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes)) {
+                Ok(page) if !page.draft => {
+                    aliases.push((lambdapress::redirects::page_path(slug), page.aliases))
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    println!("{e}");
+                    problems += 1;
+                }
             }
         }
     }
@@ -150,7 +174,7 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             }
         }
     }
-    let redirects = match load_redirects(stores.content.as_ref()).await {
+    let stored = match load_redirects(stores.content.as_ref()).await {
         Ok(r) => r,
         Err(e) => {
             println!("{e}");
@@ -158,6 +182,20 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             Redirects::new()
         }
     };
+    let mut redirects = stored.clone();
+    redirects.clear_aliases();
+    for (target, list) in &aliases {
+        if let Err(e) = redirects.set_aliases(target, list) {
+            println!("aliases of {target}: {e}");
+            problems += 1;
+        }
+    }
+    if redirects.aliases() != stored.aliases() {
+        println!(
+            "redirects.toml: [aliases] is not in step with the front matter (publishing the post updates it; `lambdapress reindex` rewrites it)"
+        );
+        problems += 1;
+    }
     for problem in redirects.validate(|path| match Route::parse(path) {
         Route::Post(slug) => slugs.contains(&slug),
         Route::Page(slug) => pages.contains(&slug),
@@ -235,18 +273,29 @@ async fn rename(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
 }
 
 async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
-    let mut options = import::Options::default();
+    let mut options = import::Options {
+        media: import::MediaSource::Download(import::DownloadOptions::default()),
+        ..import::Options::default()
+    };
     let mut positional = Vec::new();
-    for arg in args {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--dry-run" => options.dry_run = true,
             "--overwrite" => options.overwrite = true,
+            "--no-media" => options.media = import::MediaSource::Skip,
+            "--uploads" => {
+                let Some(dir) = args.next().map(PathBuf::from).filter(|d| d.is_dir()) else {
+                    bail!("--uploads needs a folder (a copy of wp-content/uploads)");
+                };
+                options.media = import::MediaSource::Dir(dir);
+            }
             flag if flag.starts_with("--") => bail!("unknown option `{flag}`\n{USAGE}"),
             _ => positional.push(arg),
         }
     }
     let [source, path] = positional.as_slice() else {
-        bail!("usage: lambdapress import wordpress <export.xml> [--dry-run] [--overwrite]");
+        bail!("usage: lambdapress import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]");
     };
     if source != "wordpress" {
         bail!("can only import from `wordpress`, not `{source}`");
@@ -317,6 +366,21 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
         import::import_wordpress(&path, &stores, options, &bar).await?
     };
     print!("{summary}");
+    Ok(())
+}
+
+/// Every old address of the export against the new site; exit status 1 on any failure.
+async fn switch_check(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
+    let (export, site) = match args.as_slice() {
+        [export] => (export, format!("http://{}", config.addr)),
+        [export, flag, site] if flag == "--site" => (export, site.clone()),
+        _ => bail!("usage: lambdapress switch-check <export.xml> [--site URL]"),
+    };
+    let report = import::switch_check::switch_check(std::path::Path::new(export), &site).await?;
+    print!("{report}");
+    if report.failures() > 0 {
+        std::process::exit(1);
+    }
     Ok(())
 }
 

@@ -41,7 +41,7 @@ pub struct OldUrls {
     redirects: Redirects,
     /// Attachments by id: their page's path and their parent post's id.
     attachments: Vec<(String, String, String)>,
-    /// Imported published posts by WordPress id → their new path.
+    /// Imported published posts and pages by WordPress id → their new path.
     posts: HashMap<String, String>,
 }
 
@@ -114,6 +114,29 @@ impl OldUrls {
         self.add(&format!("/{y}/{m:02}/{d:02}/"), "/");
     }
 
+    /// A published page imported as `slug`: its permalink (`/about/`, `/services/massage/`),
+    /// `?page_id=` and `?p=` go to `/<slug>`.
+    pub fn page(&mut self, item: &WxrItem, slug: &Slug) {
+        let to = format!("/{slug}");
+        let id = item.post_id.trim();
+        if let Some(permalink) = link_path(&item.link) {
+            self.add(&permalink, &to);
+        }
+        self.add(&format!("/?page_id={id}"), &to);
+        self.add(&format!("/?p={id}"), &to);
+        self.posts.insert(id.to_owned(), to);
+    }
+
+    /// Every new post and page path (links to an old address equal to one go there).
+    pub fn new_paths(&self) -> impl Iterator<Item = &str> {
+        self.posts.values().map(String::as_str)
+    }
+
+    /// The new path of a published post or page, by WordPress id.
+    pub fn path_of(&self, wp_id: &str) -> Option<&str> {
+        self.posts.get(wp_id.trim()).map(String::as_str)
+    }
+
     /// Records one redirect unless its old path is one of the site's own addresses
     /// (which would shadow it) or the same as its target.
     fn add(&mut self, from: &str, to: &str) {
@@ -130,7 +153,7 @@ impl OldUrls {
     }
 
     /// All redirects, once every post is known (attachment pages go to their post).
-    pub fn finish(mut self) -> Redirects {
+    pub fn finish(&mut self) -> Redirects {
         for (id, page, parent) in std::mem::take(&mut self.attachments) {
             let to = self
                 .posts
@@ -142,7 +165,7 @@ impl OldUrls {
             }
             self.add(&format!("/?attachment_id={id}"), &to);
         }
-        self.redirects
+        self.redirects.clone()
     }
 }
 

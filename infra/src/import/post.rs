@@ -2,6 +2,7 @@
 //! tags, summary and featured image, and the `posts/<slug>.md` source written for them
 //! in the front-matter format of `README.md`.
 
+use super::links::Links;
 use super::markdown::Converter;
 use super::wxr::WxrItem;
 use lambdapress::domain::{Image, Post, Slug, Tag};
@@ -41,6 +42,11 @@ impl Attachments {
         self.0.len()
     }
 
+    /// Every attachment's file URL.
+    pub fn urls(&self) -> impl Iterator<Item = &str> {
+        self.0.values().map(|a| a.url.as_str())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -49,9 +55,9 @@ impl Attachments {
 /// Why an item is not imported as a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotAPost {
-    /// Media: only referenced (featured images), never copied.
+    /// Media: the file is copied, the item itself is not content.
     Attachment,
-    /// A page, menu item, reusable block, ...: lambdapress has posts only.
+    /// A menu item, reusable block, ...: not content lambdapress keeps.
     OtherType(String),
     Trashed,
     /// WordPress's placeholder for a post that was never written.
@@ -65,8 +71,10 @@ impl NotAPost {
     /// The reason as the summary lists it (counted, so without item specifics).
     pub fn summary_reason(&self) -> String {
         match self {
-            NotAPost::Attachment => "attachments (media files are referenced, not copied)".into(),
-            NotAPost::OtherType(t) => format!("items of type `{t}` (only posts are imported)"),
+            NotAPost::Attachment => "attachment items (their files are copied as media)".into(),
+            NotAPost::OtherType(t) => {
+                format!("items of type `{t}` (only posts, pages, menus and media are imported)")
+            }
             NotAPost::Trashed => "posts in the trash".into(),
             NotAPost::AutoDraft => "auto-drafts (never written)".into(),
             NotAPost::UnknownStatus(s) => format!("posts with status `{s}`"),
@@ -96,7 +104,7 @@ pub struct MappedPost {
 pub struct Slugs(HashMap<Slug, String>);
 
 impl Slugs {
-    fn claim(&mut self, wanted: Slug, wp_id: &str) -> Slug {
+    pub fn claim(&mut self, wanted: Slug, wp_id: &str) -> Slug {
         let owner = self
             .0
             .entry(wanted.clone())
@@ -113,33 +121,34 @@ impl Slugs {
     }
 }
 
-const SUMMARY_WORDS: usize = 55;
+pub const SUMMARY_WORDS: usize = 55;
 
-/// Maps one item. Only `post` items with a live or draft status become posts.
-pub fn map_post(
+/// What a post item will be, known before its body is converted: the first pass of the
+/// import plans every post so links between them can be rewritten.
+#[derive(Debug, Clone)]
+pub struct PlannedPost {
+    pub slug: Slug,
+    pub wp_id: String,
+    pub draft: bool,
+    pub date: OffsetDateTime,
+    pub title: String,
+    pub tags: Vec<Tag>,
+    pub notes: Vec<String>,
+}
+
+/// Plans one item. Only `post` items with a live or draft status become posts.
+pub fn plan_post(
     item: &WxrItem,
-    attachments: &Attachments,
     slugs: &mut Slugs,
     converter: &Converter,
-) -> Result<MappedPost, NotAPost> {
+) -> Result<PlannedPost, NotAPost> {
     match item.post_type.as_str() {
         "post" => {}
         "attachment" => return Err(NotAPost::Attachment),
         other => return Err(NotAPost::OtherType(other.to_owned())),
     }
-    let draft = match item.status.as_str() {
-        "publish" | "future" => false,
-        "draft" | "pending" | "private" => true,
-        "trash" => return Err(NotAPost::Trashed),
-        "auto-draft" => return Err(NotAPost::AutoDraft),
-        other => return Err(NotAPost::UnknownStatus(other.to_owned())),
-    };
-    let wp_id = item.post_id.trim();
-    if wp_id.is_empty() || !wp_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(NotAPost::Malformed(format!(
-            "wp:post_id `{wp_id}` is not a number"
-        )));
-    }
+    let draft = live_or_draft(&item.status)?;
+    let wp_id = numeric_id(item)?;
     let date = parse_wp_date(&item.post_date_gmt)
         .or_else(|| parse_wp_date(&item.post_date))
         .ok_or_else(|| {
@@ -188,10 +197,61 @@ pub fn map_post(
         }
     }
 
-    let body = converter.post_body(&item.content);
+    Ok(PlannedPost {
+        slug,
+        wp_id: wp_id.to_owned(),
+        draft,
+        date,
+        title,
+        tags,
+        notes,
+    })
+}
+
+/// `publish` and `future` are live; `draft`, `pending` and `private` drafts.
+pub fn live_or_draft(status: &str) -> Result<bool, NotAPost> {
+    match status {
+        "publish" | "future" => Ok(false),
+        "draft" | "pending" | "private" => Ok(true),
+        "trash" => Err(NotAPost::Trashed),
+        "auto-draft" => Err(NotAPost::AutoDraft),
+        other => Err(NotAPost::UnknownStatus(other.to_owned())),
+    }
+}
+
+/// `wp:post_id`, which must be a number.
+pub fn numeric_id(item: &WxrItem) -> Result<&str, NotAPost> {
+    let wp_id = item.post_id.trim();
+    if wp_id.is_empty() || !wp_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NotAPost::Malformed(format!(
+            "wp:post_id `{wp_id}` is not a number"
+        )));
+    }
+    Ok(wp_id)
+}
+
+/// Maps one item, its links (and featured image) pointing at the new site.
+pub fn map_post(
+    item: &WxrItem,
+    attachments: &Attachments,
+    slugs: &mut Slugs,
+    converter: &Converter,
+    links: &Links,
+) -> Result<MappedPost, NotAPost> {
+    let PlannedPost {
+        slug,
+        wp_id,
+        draft,
+        date,
+        title,
+        tags,
+        mut notes,
+    } = plan_post(item, slugs, converter)?;
+    let content = links.rewrite_html(&item.content);
+    let body = converter.post_body(&content);
     let mut summary = converter.plain_text(&item.excerpt);
     if summary.is_empty() {
-        summary = first_words(&converter.first_paragraph(&item.content), SUMMARY_WORDS);
+        summary = first_words(&converter.first_paragraph(&content), SUMMARY_WORDS);
     }
 
     let image = if item.thumbnail_id.trim().is_empty() {
@@ -204,7 +264,7 @@ pub fn map_post(
             .unwrap_or_default();
         let caption = converter.plain_text(&a.caption);
         Some(Image {
-            src: a.url.clone(),
+            src: links.new_url(&a.url).unwrap_or_else(|| a.url.clone()),
             alt,
             caption: (!caption.is_empty()).then_some(caption),
         })
@@ -230,7 +290,7 @@ pub fn map_post(
     Post::parse(slug.clone(), &source).map_err(|e| NotAPost::Malformed(e.to_string()))?;
     Ok(MappedPost {
         slug,
-        wp_id: wp_id.to_owned(),
+        wp_id,
         draft,
         date,
         tags,
@@ -241,7 +301,7 @@ pub fn map_post(
 
 /// `wp:post_name` when it is a plain slug; else one made from it (percent-decoded, as
 /// WordPress stores non-ASCII slugs) or from the title; else `post-<id>`.
-fn wanted_slug(post_name: &str, title: &str, wp_id: &str) -> Slug {
+pub fn wanted_slug(post_name: &str, title: &str, wp_id: &str) -> Slug {
     let name = post_name.trim();
     if let Ok(slug) = Slug::parse(name) {
         return slug;
@@ -261,7 +321,7 @@ pub fn parse_wp_date(s: &str) -> Option<OffsetDateTime> {
         .map(PrimitiveDateTime::assume_utc)
 }
 
-fn first_words(text: &str, n: usize) -> String {
+pub fn first_words(text: &str, n: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     if words.len() <= n {
         words.join(" ")
@@ -310,7 +370,7 @@ pub fn decode_entities(s: &str) -> String {
 }
 
 /// A TOML basic string.
-fn toml_string(s: &str) -> String {
+pub fn toml_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -55,6 +55,16 @@ impl Progress for Bar {
         self.bar.set_message(self.message(summary));
     }
 
+    fn media(&self, done: usize, total: usize) {
+        if done == 0 {
+            self.bar.set_length(total as u64);
+            self.bar.set_position(0);
+        } else {
+            self.bar.set_position(done as u64);
+        }
+        self.bar.set_message(format!("media {done}/{total}"));
+    }
+
     fn finish(&self, summary: &Summary) {
         self.bar.finish_with_message(self.message(summary));
     }

@@ -73,7 +73,46 @@ pub struct WxrItem {
     pub thumbnail_id: String,
     /// `_wp_attachment_image_alt` (an attachment's alt text).
     pub image_alt: String,
+    /// `wp:menu_order` (a menu item's place in its menu).
+    pub menu_order: String,
+    /// A menu item's `_menu_item_*` metadata (`type`, `object`, `object_id`, `url`,
+    /// `menu_item_parent`), keyed without the prefix.
+    pub menu_item: Vec<(String, String)>,
     pub comments: Vec<WxrComment>,
+}
+
+impl WxrItem {
+    /// A `_menu_item_<key>` value, empty if absent.
+    pub fn menu_meta(&self, key: &str) -> &str {
+        self.menu_item
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+}
+
+/// The export's `<channel>`: the site it came from, and its terms (categories, tags,
+/// menus) with their ids, which menu items refer to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Channel {
+    pub title: String,
+    pub link: String,
+    pub description: String,
+    pub language: String,
+    pub base_site_url: String,
+    pub base_blog_url: String,
+    pub terms: Vec<Term>,
+}
+
+/// A `<wp:category>`, `<wp:tag>` or `<wp:term>` of the channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Term {
+    pub id: String,
+    /// `category`, `post_tag`, `nav_menu`, ...
+    pub taxonomy: String,
+    pub slug: String,
+    pub name: String,
 }
 
 /// An item that could not be read; the reader goes on with the next one.
@@ -89,6 +128,7 @@ pub struct WxrReader<R: BufRead> {
     buf: Vec<u8>,
     items: usize,
     finished: bool,
+    channel: Channel,
 }
 
 impl<R: BufRead> WxrReader<R> {
@@ -101,6 +141,71 @@ impl<R: BufRead> WxrReader<R> {
             buf: Vec::with_capacity(64 * 1024),
             items: 0,
             finished: false,
+            channel: Channel::default(),
+        }
+    }
+
+    /// The channel's fields read so far (all of them once the first item is read, as
+    /// WordPress writes them before any item).
+    pub fn channel(&self) -> &Channel {
+        &self.channel
+    }
+
+    /// The text of the element just opened, up to its end tag (nested tags skipped).
+    fn read_text(&mut self, name: &[u8]) -> Result<String, quick_xml::Error> {
+        let mut text = String::new();
+        let mut depth = 0usize;
+        loop {
+            self.buf.clear();
+            match self.reader.read_event_into(&mut self.buf)? {
+                Event::Text(t) => text.push_str(&t.xml10_content().unwrap_or_default()),
+                Event::CData(c) => text.push_str(&c.decode().unwrap_or_default()),
+                Event::GeneralRef(r) => match r.resolve_char_ref() {
+                    Ok(Some(c)) => text.push(c),
+                    _ => {
+                        let entity = String::from_utf8_lossy(&r).into_owned();
+                        if let Some(s) = quick_xml::escape::resolve_predefined_entity(&entity) {
+                            text.push_str(s);
+                        }
+                    }
+                },
+                Event::Start(_) => depth += 1,
+                Event::End(e) if depth == 0 && e.name().as_ref() == name => return Ok(text),
+                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::Eof => return Ok(text),
+                _ => {}
+            }
+        }
+    }
+
+    /// A channel-level `<wp:category>` / `<wp:tag>` / `<wp:term>`.
+    fn read_term(&mut self, name: &[u8]) -> Result<Term, quick_xml::Error> {
+        let mut term = Term {
+            taxonomy: match name {
+                b"wp:category" => "category".into(),
+                b"wp:tag" => "post_tag".into(),
+                _ => String::new(),
+            },
+            ..Term::default()
+        };
+        loop {
+            self.buf.clear();
+            let child = match self.reader.read_event_into(&mut self.buf)? {
+                Event::Start(e) => e.name().as_ref().to_vec(),
+                Event::End(e) if e.name().as_ref() == name => return Ok(term),
+                Event::Eof => return Ok(term),
+                _ => continue,
+            };
+            let text = self.read_text(&child)?.trim().to_owned();
+            match child.as_slice() {
+                b"wp:term_id" => term.id = text,
+                b"wp:term_taxonomy" => term.taxonomy = text,
+                b"wp:category_nicename" | b"wp:tag_slug" | b"wp:term_slug" => term.slug = text,
+                b"wp:cat_name" | b"wp:tag_name" | b"wp:term_name" => {
+                    term.name = super::post::decode_entities(&text)
+                }
+                _ => {}
+            }
         }
     }
 
@@ -288,6 +393,7 @@ fn assign(
         (None, b"wp:attachment_url") => item.attachment_url = take,
         (None, b"wp:post_parent") => item.post_parent = take,
         (None, b"dc:creator") => item.creator = take,
+        (None, b"wp:menu_order") => item.menu_order = take,
         (None, b"category") => {
             let mut c = std::mem::take(category);
             c.name = take;
@@ -300,6 +406,10 @@ fn assign(
             match meta_key.as_str() {
                 "_thumbnail_id" => item.thumbnail_id = std::mem::take(meta_value),
                 "_wp_attachment_image_alt" => item.image_alt = std::mem::take(meta_value),
+                key if key.starts_with("_menu_item_") => item.menu_item.push((
+                    key["_menu_item_".len()..].to_owned(),
+                    std::mem::take(meta_value),
+                )),
                 _ => {}
             }
             meta_key.clear();
@@ -354,6 +464,44 @@ impl<R: BufRead> WxrReader<R> {
                         offset,
                     };
                     return Some(self.read_item(position));
+                }
+                Ok(Event::Start(e)) => {
+                    let name = e.name().as_ref().to_vec();
+                    let read = match name.as_slice() {
+                        b"wp:category" | b"wp:tag" | b"wp:term" => {
+                            self.read_term(&name).map(|t| self.channel.terms.push(t))
+                        }
+                        b"title" | b"link" | b"description" | b"language" | b"wp:base_site_url"
+                        | b"wp:base_blog_url" => self.read_text(&name).map(|text| {
+                            let text = text.trim().to_owned();
+                            let c = &mut self.channel;
+                            match name.as_slice() {
+                                b"title" => c.title = super::post::decode_entities(&text),
+                                b"link" => c.link = text,
+                                b"description" => {
+                                    c.description = super::post::decode_entities(&text)
+                                }
+                                b"language" => c.language = text,
+                                b"wp:base_site_url" => c.base_site_url = text,
+                                _ => c.base_blog_url = text,
+                            }
+                        }),
+                        // `<image>` (the site icon) has a title and link of its own.
+                        b"image" => self.read_text(&name).map(|_| ()),
+                        _ => Ok(()),
+                    };
+                    if let Err(e) = read {
+                        self.finished = true;
+                        return Some(Err(Malformed {
+                            position: Position {
+                                item: self.items + 1,
+                                offset: self.reader.error_position(),
+                            },
+                            reason: format!(
+                                "not well-formed XML: {e}; the rest of the export is unreadable"
+                            ),
+                        }));
+                    }
                 }
                 Ok(Event::Eof) => self.finished = true,
                 Ok(_) => {}

@@ -1,6 +1,8 @@
 //! A page: `pages/<slug>.md` (About, Services, Contact…), served at `/<slug>`.
 
-use super::post::{optional_bool, optional_string, required_string, split_front_matter};
+use super::post::{
+    aliases_field, optional_bool, optional_string, required_string, split_front_matter,
+};
 use super::{Image, PostError, Slug};
 
 /// First path segments the site answers itself: a page may not take one of them.
@@ -27,7 +29,15 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "confirm",
 ];
 
-const KNOWN_FIELDS: &[&str] = &["title", "summary", "image", "menu", "subscribe", "draft"];
+const KNOWN_FIELDS: &[&str] = &[
+    "title",
+    "summary",
+    "image",
+    "menu",
+    "subscribe",
+    "draft",
+    "aliases",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
@@ -40,6 +50,8 @@ pub struct Page {
     /// Keep the subscribe box under the page (off by default).
     pub subscribe: bool,
     pub draft: bool,
+    /// `aliases = ["/old/path/"]`: hand-made old addresses that redirect here.
+    pub aliases: Vec<String>,
     pub body_markdown: String,
 }
 
@@ -100,6 +112,7 @@ impl Page {
             .map_err(named)?
             .unwrap_or(false);
         let draft = optional_bool(&t, "draft").map_err(named)?.unwrap_or(false);
+        let aliases = aliases_field(&t).map_err(named)?;
         let menu = match t.get("menu") {
             None => None,
             Some(toml::Value::Integer(n)) => Some(
@@ -144,6 +157,7 @@ impl Page {
             menu,
             subscribe,
             draft,
+            aliases,
             body_markdown: body.to_owned(),
         })
     }

@@ -25,6 +25,8 @@ pub struct FrontMatter {
     pub comments_open: bool,
     /// `newsletter = false` keeps this post out of the subscribers' mail.
     pub newsletter: bool,
+    /// `aliases = ["/old/path/"]`: hand-made old addresses that redirect here.
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +71,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "image",
     "comments",
     "newsletter",
+    "aliases",
 ];
 
 impl Post {
@@ -180,6 +183,7 @@ impl FrontMatter {
         let draft = optional_bool(t, "draft")?.unwrap_or(false);
         let comments_open = optional_bool(t, "comments")?.unwrap_or(true);
         let newsletter = optional_bool(t, "newsletter")?.unwrap_or(true);
+        let aliases = aliases_field(t)?;
         let image = match t.get("image") {
             None => None,
             Some(toml::Value::Table(img)) => {
@@ -204,6 +208,7 @@ impl FrontMatter {
             image,
             comments_open,
             newsletter,
+            aliases,
         })
     }
 }
@@ -224,6 +229,42 @@ pub(crate) fn optional_string(
         Some(toml::Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err((key, "must be a string".into())),
     }
+}
+
+const MAX_ALIASES: usize = 50;
+
+/// `aliases = ["/old/path/", "/?p=12"]`: site paths (with any query) of at most 300
+/// characters, no spaces, no scheme or host; served as 301s to the post or page.
+pub(crate) fn aliases_field(t: &toml::Table) -> Result<Vec<String>, FieldError> {
+    let bad = |m: String| ("aliases", m);
+    let items = match t.get("aliases") {
+        None => return Ok(Vec::new()),
+        Some(toml::Value::Array(items)) => items,
+        Some(_) => return Err(bad("must be a list of paths like \"/old/path/\"".into())),
+    };
+    if items.len() > MAX_ALIASES {
+        return Err(bad(format!("at most {MAX_ALIASES} aliases")));
+    }
+    let mut aliases = Vec::with_capacity(items.len());
+    for item in items {
+        let path = item
+            .as_str()
+            .ok_or_else(|| bad("must be a list of strings".into()))?;
+        let ok = path.starts_with('/')
+            && !path.starts_with("//")
+            && path.len() <= 300
+            && !path.contains('#')
+            && !path.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            return Err(bad(format!(
+                "`{path}` must be a path on this site starting with one `/` (no host, spaces or #)"
+            )));
+        }
+        if !aliases.iter().any(|a| a == path) {
+            aliases.push(path.to_owned());
+        }
+    }
+    Ok(aliases)
 }
 
 pub(crate) fn optional_bool(

@@ -87,6 +87,10 @@ impl Route {
             ["static", "style.css"] => Route::Stylesheet,
             ["comments", "feed.xml"] => stored("comments/feed.xml"),
             ["media", name] => stored(&format!("media/{name}")),
+            // Imported uploads keep WordPress's `media/uploads/YYYY/MM/name`.
+            ["media", "uploads", rest @ ..] if !rest.is_empty() && rest.len() <= 4 => {
+                stored(&format!("media/uploads/{}", rest.join("/")))
+            }
             [name] if STORED_AT_ROOT.contains(name) => stored(name),
             [name] => match Slug::parse(name) {
                 Ok(slug) if !crate::domain::Page::is_reserved(name) => Route::Page(slug),

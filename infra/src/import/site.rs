@@ -1,0 +1,307 @@
+//! The site around the posts: the export's primary menu (else its first) as `[[menu]]`
+//! entries pointing at the new addresses, and `title`, `description`, `language` and
+//! `base_url` from its `<channel>`, written into `site.toml` only where it has none.
+
+use super::links::Links;
+use super::old_urls::OldUrls;
+use super::post::toml_string;
+use super::wxr::{Channel, WxrItem};
+use lambdapress::domain::{MenuEntry, SiteSettings, Tag};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// One `nav_menu_item` of the export.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub menu: String,
+    pub order: i64,
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub object: String,
+    pub object_id: String,
+    pub url: String,
+    pub parent: String,
+}
+
+impl NavItem {
+    pub fn from_item(item: &WxrItem) -> Option<NavItem> {
+        if item.post_type != "nav_menu_item" || item.status != "publish" {
+            return None;
+        }
+        let menu = item
+            .categories
+            .iter()
+            .find(|c| c.domain == "nav_menu")?
+            .nicename
+            .trim()
+            .to_owned();
+        Some(NavItem {
+            menu,
+            order: item.menu_order.trim().parse().unwrap_or(0),
+            id: item.post_id.trim().parse().unwrap_or(0),
+            title: super::post::decode_entities(item.title.trim()),
+            kind: item.menu_meta("type").to_owned(),
+            object: item.menu_meta("object").to_owned(),
+            object_id: item.menu_meta("object_id").to_owned(),
+            url: item.menu_meta("url").to_owned(),
+            parent: item.menu_meta("menu_item_parent").to_owned(),
+        })
+    }
+}
+
+/// The menu the import proposes, and what it had to leave out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MenuProposal {
+    /// The WordPress menu it comes from.
+    pub from: String,
+    pub entries: Vec<MenuEntry>,
+    pub notes: Vec<String>,
+}
+
+/// Picks the menu (one named like `primary`, `main`, `header` or `top`, else the first
+/// the export lists) and maps its top-level items, in order, to new addresses.
+pub fn propose_menu(
+    items: &[NavItem],
+    channel: &Channel,
+    urls: &OldUrls,
+    titles: &HashMap<String, String>,
+    links: &Links,
+) -> Option<MenuProposal> {
+    let mut menus: Vec<(String, String)> = channel
+        .terms
+        .iter()
+        .filter(|t| t.taxonomy == "nav_menu")
+        .map(|t| (t.slug.clone(), t.name.clone()))
+        .collect();
+    for item in items {
+        if !menus.iter().any(|(slug, _)| *slug == item.menu) {
+            menus.push((item.menu.clone(), item.menu.clone()));
+        }
+    }
+    let primary = ["primary", "main", "header", "top"];
+    let chosen = menus
+        .iter()
+        .find(|(slug, name)| {
+            let (slug, name) = (slug.to_ascii_lowercase(), name.to_ascii_lowercase());
+            primary.iter().any(|p| slug.contains(p) || name.contains(p))
+                && items.iter().any(|i| i.menu == *slug)
+        })
+        .or_else(|| {
+            menus
+                .iter()
+                .find(|(slug, _)| items.iter().any(|i| i.menu == *slug))
+        })?
+        .clone();
+    let mut chosen_items: Vec<&NavItem> = items.iter().filter(|i| i.menu == chosen.0).collect();
+    chosen_items.sort_by_key(|i| (i.order, i.id));
+    let mut proposal = MenuProposal {
+        from: chosen.1.clone(),
+        ..MenuProposal::default()
+    };
+    let nested = chosen_items
+        .iter()
+        .filter(|i| !matches!(i.parent.as_str(), "" | "0"))
+        .count();
+    if nested > 0 {
+        proposal.notes.push(format!(
+            "menu `{}`: {nested} sub-menu entries left out (the menu here has one level)",
+            chosen.1
+        ));
+    }
+    let terms: HashMap<&str, &super::wxr::Term> =
+        channel.terms.iter().map(|t| (t.id.as_str(), t)).collect();
+    for item in chosen_items
+        .into_iter()
+        .filter(|i| matches!(i.parent.as_str(), "" | "0"))
+    {
+        let mut entry = MenuEntry {
+            label: String::new(),
+            page: None,
+            tag: None,
+            url: None,
+        };
+        let mut fallback_label = String::new();
+        match (item.kind.as_str(), item.object.as_str()) {
+            ("post_type", _) => match urls.path_of(&item.object_id) {
+                Some(path) if path.starts_with("/posts/") => entry.url = Some(path.to_owned()),
+                Some(path) => entry.page = Some(path.trim_start_matches('/').to_owned()),
+                None => {
+                    proposal.notes.push(format!(
+                        "menu entry `{}`: {} {} is not imported; left out",
+                        item.title, item.object, item.object_id
+                    ));
+                    continue;
+                }
+            },
+            ("taxonomy", "category" | "post_tag") => {
+                let Some(term) = terms.get(item.object_id.as_str()) else {
+                    proposal.notes.push(format!(
+                        "menu entry `{}`: term {} is not in the export; left out",
+                        item.title, item.object_id
+                    ));
+                    continue;
+                };
+                match Tag::parse(&term.name) {
+                    Ok(tag) => entry.tag = Some(tag.slug.to_string()),
+                    Err(_) => continue,
+                }
+                fallback_label = term.name.clone();
+            }
+            ("custom", _) => {
+                let url = links.new_url(&item.url).unwrap_or_else(|| item.url.clone());
+                if url == "/" {
+                    entry.page = Some(String::new());
+                } else {
+                    entry.url = Some(url);
+                }
+            }
+            (kind, object) => {
+                proposal.notes.push(format!(
+                    "menu entry `{}`: a link to a {kind} `{object}` cannot be mapped; left out",
+                    item.title
+                ));
+                continue;
+            }
+        }
+        if fallback_label.is_empty() {
+            fallback_label = titles.get(&item.object_id).cloned().unwrap_or_default();
+        }
+        let label = if item.title.trim().is_empty() {
+            fallback_label
+        } else {
+            item.title.trim().to_owned()
+        };
+        entry.label = label.chars().take(40).collect();
+        if entry.label.trim().is_empty() {
+            continue;
+        }
+        if proposal.entries.len() == 12 {
+            proposal.notes.push(format!(
+                "menu `{}`: entries after the 12th left out",
+                chosen.1
+            ));
+            break;
+        }
+        proposal.entries.push(entry);
+    }
+    Some(proposal)
+}
+
+/// `[[menu]]` tables as `site.toml` spells them.
+pub fn menu_toml(entries: &[MenuEntry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let _ = writeln!(out, "\n[[menu]]\nlabel = {}", toml_string(&e.label));
+        if let Some(page) = &e.page {
+            let _ = writeln!(out, "page = {}", toml_string(page));
+        }
+        if let Some(tag) = &e.tag {
+            let _ = writeln!(out, "tag = {}", toml_string(tag));
+        }
+        if let Some(url) = &e.url {
+            let _ = writeln!(out, "url = {}", toml_string(url));
+        }
+    }
+    out
+}
+
+/// What the import does to `site.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteChange {
+    /// There was none: this file is written.
+    Create(String),
+    /// The file has no menu: these `[[menu]]` tables are appended.
+    AppendMenu(String),
+    /// Nothing written; the owner may add these lines.
+    Propose(String),
+    Nothing,
+}
+
+/// `site.toml` from the channel (and the menu) when there is none; when there is one,
+/// its menu if it has none, and the channel's settings it lacks as a proposal.
+pub fn site_change(
+    existing: Option<&str>,
+    channel: &Channel,
+    menu: Option<&MenuProposal>,
+) -> SiteChange {
+    let base_url = [
+        &channel.base_blog_url,
+        &channel.base_site_url,
+        &channel.link,
+    ]
+    .into_iter()
+    .map(|u| u.trim().trim_end_matches('/'))
+    .find(|u| u.starts_with("https://") || u.starts_with("http://"))
+    .unwrap_or("")
+    .to_owned();
+    let menu_text = menu.map(|m| menu_toml(&m.entries)).unwrap_or_default();
+    let Some(existing) = existing else {
+        let mut out = String::from(
+            "# Written by `lambdapress import wordpress` from the export; check the owner\n\
+             # and address (shown on every page) before going live.\n",
+        );
+        let title = if channel.title.trim().is_empty() {
+            "My site"
+        } else {
+            channel.title.trim()
+        };
+        let _ = writeln!(out, "title = {}", toml_string(title));
+        let _ = writeln!(out, "description = {}", toml_string(&channel.description));
+        let _ = writeln!(
+            out,
+            "base_url = {}",
+            toml_string(if base_url.is_empty() {
+                "http://127.0.0.1:3000"
+            } else {
+                &base_url
+            })
+        );
+        if !channel.language.trim().is_empty() {
+            let _ = writeln!(out, "language = {}", toml_string(channel.language.trim()));
+        }
+        let _ = writeln!(
+            out,
+            "\n[owner]\nname = {}\n\n[address]\nstreet = \"(street)\"\nlocality = \"(town)\"",
+            toml_string(title)
+        );
+        out.push_str(&menu_text);
+        return match SiteSettings::parse(&out) {
+            Ok(_) => SiteChange::Create(out),
+            Err(e) => SiteChange::Propose(format!("# not written ({e}):\n{out}")),
+        };
+    };
+    let table: toml::Table = existing.parse().unwrap_or_default();
+    let has_menu = table.get("menu").is_some();
+    if !has_menu && !menu_text.is_empty() {
+        let appended = format!("{}\n{}", existing.trim_end(), menu_text);
+        if SiteSettings::parse(&appended).is_ok() || SiteSettings::parse(existing).is_err() {
+            return SiteChange::AppendMenu(menu_text);
+        }
+    }
+    let mut proposal = String::new();
+    for (key, value) in [
+        ("title", channel.title.trim()),
+        ("description", channel.description.trim()),
+        ("language", channel.language.trim()),
+        ("base_url", base_url.as_str()),
+    ] {
+        if !table.contains_key(key) && !value.is_empty() {
+            let _ = writeln!(proposal, "{key} = {}", toml_string(value));
+        }
+    }
+    if has_menu && !menu_text.is_empty() {
+        let current = SiteSettings::parse(existing)
+            .map(|s| s.menu)
+            .unwrap_or_default();
+        if menu.is_some_and(|m| m.entries != current) {
+            proposal.push_str("# site.toml has a menu; the export's would be:");
+            proposal.push_str(&menu_text);
+        }
+    }
+    if proposal.is_empty() {
+        SiteChange::Nothing
+    } else {
+        SiteChange::Propose(proposal)
+    }
+}

@@ -1,0 +1,288 @@
+//! `lambdapress switch-check <export.xml> [--site URL]`: asks the new site for every
+//! old address of the export, follows its redirects, and checks each ends in 200 on the
+//! right content; then that every image of every post and page is served, and that no
+//! page still links to the old site's own files or addresses.
+
+use super::markdown::Converter;
+use super::media::{get_once, http_client, HttpClient};
+use super::post::decode_entities;
+use super::run::plan;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+const MAX_PAGE: usize = 8 * 1024 * 1024;
+const MAX_HOPS: usize = 5;
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub ok: bool,
+    /// `url`, `image` or `links`.
+    pub kind: &'static str,
+    pub what: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    pub fn failures(&self) -> usize {
+        self.checks.iter().filter(|c| !c.ok).count()
+    }
+
+    fn count(&self, kind: &str) -> (usize, usize) {
+        let of: Vec<&Check> = self.checks.iter().filter(|c| c.kind == kind).collect();
+        (of.iter().filter(|c| c.ok).count(), of.len())
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.checks {
+            writeln!(
+                f,
+                "{} {:<6} {} {}",
+                if c.ok { "ok  " } else { "FAIL" },
+                c.kind,
+                c.what,
+                c.detail
+            )?;
+        }
+        let (urls_ok, urls) = self.count("url");
+        let (images_ok, images) = self.count("image");
+        let (pages_ok, pages) = self.count("links");
+        writeln!(
+            f,
+            "switch-check: {} — {urls_ok}/{urls} old addresses resolve, {images_ok}/{images} images served, {pages_ok}/{pages} pages free of old-site links",
+            if self.failures() == 0 {
+                "all passed".to_owned()
+            } else {
+                format!("{} FAILED", self.failures())
+            }
+        )
+    }
+}
+
+/// Runs every check of the export at `export` against the site at `site`
+/// (`http://127.0.0.1:3000`, or the deployed one).
+pub async fn switch_check(export: &Path, site: &str) -> anyhow::Result<Report> {
+    let site = site.trim_end_matches('/').to_owned();
+    let plan = plan(export, &Converter::new())?;
+    let client = http_client()?;
+    let mut report = Report::default();
+    // New path → title, for the content check.
+    let titles: BTreeMap<String, String> = plan
+        .titles
+        .iter()
+        .filter_map(|(id, title)| Some((plan.old_urls.path_of(id)?.to_owned(), title.clone())))
+        .collect();
+    let redirects = plan.redirects.entries();
+    // Pages reached, by final path: their HTML (checked once each below).
+    let mut pages: BTreeMap<String, String> = BTreeMap::new();
+    for (old, target) in &redirects {
+        let (ok, detail, landed) = follow(&client, &site, old, target, &titles).await;
+        if let Some((path, html)) = landed {
+            if titles.contains_key(&path) {
+                pages.entry(path).or_insert(html);
+            }
+        }
+        report.checks.push(Check {
+            ok,
+            kind: "url",
+            what: (*old).to_owned(),
+            detail,
+        });
+    }
+    // Posts and pages no old address led to (e.g. a page at its own old address).
+    for path in titles.keys() {
+        if pages.contains_key(path) {
+            continue;
+        }
+        if let Ok((status, _, body)) =
+            get_once(&client, &format!("{site}{path}"), TIMEOUT, MAX_PAGE).await
+        {
+            if status.is_success() {
+                pages.insert(path.clone(), String::from_utf8_lossy(&body).into_owned());
+            }
+        }
+    }
+    let old_hosts = plan.links.hosts().to_vec();
+    let mut images_seen = BTreeSet::new();
+    for (path, html) in &pages {
+        let mut old_links = Vec::new();
+        for (attr, value) in attributes(html) {
+            let value = decode_entities(value);
+            if refers_to_old_site(&value, &old_hosts, &plan.redirects) {
+                old_links.push(value.clone());
+            }
+            if attr == "src" && images_seen.insert(value.clone()) {
+                let url = on_site(&value, &site, &old_hosts);
+                let Some(url) = url else { continue };
+                let (ok, detail) = match get_once(&client, &url, TIMEOUT, 64 * 1024 * 1024).await {
+                    Ok((status, _, _)) if status.is_success() => (true, format!("{status}")),
+                    Ok((status, _, _)) => (false, format!("{status} (on {path})")),
+                    Err(e) => (false, format!("{e} (on {path})")),
+                };
+                report.checks.push(Check {
+                    ok,
+                    kind: "image",
+                    what: value.clone(),
+                    detail,
+                });
+            }
+        }
+        report.checks.push(Check {
+            ok: old_links.is_empty(),
+            kind: "links",
+            what: path.clone(),
+            detail: if old_links.is_empty() {
+                "no link to the old site".into()
+            } else {
+                format!("links to the old site: {}", old_links.join(" "))
+            },
+        });
+    }
+    Ok(report)
+}
+
+/// Requests `old` on `site`, following redirects on the site; whether it ends in 200
+/// where it should (with the right title for a post or page), why, and the page.
+async fn follow(
+    client: &HttpClient,
+    site: &str,
+    old: &str,
+    target: &str,
+    titles: &BTreeMap<String, String>,
+) -> (bool, String, Option<(String, String)>) {
+    let mut url = format!("{site}{old}");
+    let mut hops = Vec::new();
+    for _ in 0..=MAX_HOPS {
+        let (status, location, body) = match get_once(client, &url, TIMEOUT, MAX_PAGE).await {
+            Ok(answer) => answer,
+            Err(e) => return (false, e, None),
+        };
+        if status.is_redirection() {
+            let Some(next) = location else {
+                return (false, format!("{status} without Location"), None);
+            };
+            if !next.starts_with(site) {
+                // Off the site (an external target): fine if that is where it should go.
+                let ok = next == target;
+                return (ok, format!("→ {next} (leaves the site)"), None);
+            }
+            hops.push(status.as_u16().to_string());
+            url = next;
+            continue;
+        }
+        let path = url[site.len()..].to_owned();
+        let path = if path.is_empty() { "/".into() } else { path };
+        if !status.is_success() {
+            return (false, format!("→ {path}: {status}"), None);
+        }
+        let want = lambdapress::redirects::normalize_url_path(target);
+        if lambdapress::redirects::normalize_url_path(&path) != want {
+            return (
+                false,
+                format!("→ {path}: 200, but it should end at {target}"),
+                None,
+            );
+        }
+        let html = String::from_utf8_lossy(&body).into_owned();
+        if let Some(title) = titles.get(target) {
+            if !decode_entities(&html).contains(title.as_str()) {
+                return (
+                    false,
+                    format!("→ {path}: 200, but the page does not show \"{title}\""),
+                    None,
+                );
+            }
+        }
+        let via = if hops.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", hops.join(", "))
+        };
+        return (true, format!("→ {path}: 200{via}"), Some((path, html)));
+    }
+    (false, format!("more than {MAX_HOPS} redirects"), None)
+}
+
+/// `href`, `src` and `srcset` candidates of an HTML page.
+fn attributes(html: &str) -> Vec<(&'static str, &str)> {
+    let mut out = Vec::new();
+    for (needle, attr) in [
+        (" href=\"", "href"),
+        (" src=\"", "src"),
+        (" srcset=\"", "srcset"),
+    ] {
+        let mut rest = html;
+        while let Some(at) = rest.find(needle) {
+            let tail = &rest[at + needle.len()..];
+            let end = tail.find('"').unwrap_or(tail.len());
+            if attr == "srcset" {
+                for candidate in tail[..end].split(',') {
+                    if let Some(url) = candidate.split_whitespace().next() {
+                        out.push(("src", url));
+                    }
+                }
+            } else {
+                out.push((attr, &tail[..end]));
+            }
+            rest = &tail[end..];
+        }
+    }
+    out
+}
+
+/// A link that still depends on the WordPress site: its files (`/wp-content/`,
+/// `/wp-includes/`), or one of its old addresses, on its host or root-relative.
+fn refers_to_old_site(
+    url: &str,
+    hosts: &[String],
+    redirects: &lambdapress::redirects::Redirects,
+) -> bool {
+    let path = if url.starts_with('/') && !url.starts_with("//") {
+        url
+    } else {
+        let Some(host) = super::links::host_of(url) else {
+            return false;
+        };
+        if !hosts.contains(&host) {
+            return false;
+        }
+        let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+        match rest.find(['/', '?']) {
+            Some(at) => &rest[at..],
+            None => return false,
+        }
+    };
+    let path = path.split('#').next().unwrap_or(path);
+    if path.starts_with("/wp-content/") || path.starts_with("/wp-includes/") {
+        return true;
+    }
+    let (p, q) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    redirects.target(p, q).is_some() && p != "/"
+}
+
+/// The URL to fetch an image from: site-relative and old-host paths on `site`; other
+/// hosts as they are; `data:` and the like not at all.
+fn on_site(src: &str, site: &str, hosts: &[String]) -> Option<String> {
+    if src.starts_with('/') && !src.starts_with("//") {
+        return Some(format!("{site}{src}"));
+    }
+    let host = super::links::host_of(src)?;
+    if hosts.contains(&host) {
+        let rest = src.split_once("://")?.1;
+        return Some(format!("{site}{}", &rest[rest.find('/')?..]));
+    }
+    Some(src.to_owned())
+}
