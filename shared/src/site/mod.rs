@@ -183,6 +183,7 @@ impl Site {
         // A thread page other than the newest is a view of its own.
         let keyed;
         let path = match (&route, cpage) {
+            (Route::Post(_), CommentPage::Bad) => return Err(SiteError::BadCommentPage),
             (Route::Post(_), CommentPage::Page(n)) => {
                 keyed = format!("{path}?cpage={n}");
                 keyed.as_str()
