@@ -1076,7 +1076,6 @@ async fn the_articles_json_ld_counts_its_approved_comments() {
 async fn long_threads_are_paged_with_links_and_bad_pages_are_refused() {
     use lambdapress::site::{Site, SiteOptions};
     use lambdapress_tests::comments_contract::comment;
-    use std::sync::Arc;
     let site = CommentSite::start(NONE).await;
     let store = site.embedded.comments.clone();
     let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);

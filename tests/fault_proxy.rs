@@ -83,6 +83,7 @@ fn assert_unavailable(response: &Response<Body>, what: &str) {
 /// The sample site on S3 and DynamoDB behind the proxy (`moderation` for comments).
 struct AwsSite {
     proxy: FaultProxy,
+    table: String,
     site: Arc<Site>,
     comments: Arc<lambdapress::adapters::DynamoCommentStore>,
 }
@@ -121,6 +122,7 @@ async fn aws_site(endpoint: &str, moderation: &str) -> AwsSite {
     lambdapress::indexer::reindex_all(&content, &index)
         .await
         .unwrap();
+    let table_name = table.clone();
     let comments = Arc::new(lambdapress::adapters::DynamoCommentStore::new(
         dynamodb, table,
     ));
@@ -137,6 +139,7 @@ async fn aws_site(endpoint: &str, moderation: &str) -> AwsSite {
     ));
     AwsSite {
         proxy,
+        table: table_name,
         site,
         comments,
     }
@@ -377,5 +380,165 @@ async fn a_signup_survives_every_write_fault_and_its_retry_mails_one_confirmatio
         let again = subscribe.handle(&signup_request(&ip, &address)).await;
         assert_eq!(again.status(), 303);
         assert_eq!(mailer.count(), mails + 1, "{what}: not doubled");
+    }
+}
+
+/// DynamoDB requests and response bytes the proxy saw since `forget`.
+fn dynamodb_reads(proxy: &FaultProxy) -> (usize, usize) {
+    let seen: Vec<_> = proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.operation.is_some())
+        .collect();
+    (seen.len(), seen.iter().map(|s| s.response_bytes).sum())
+}
+
+/// Benchmark (run by hand; figures go to BENCHMARKS.md, nothing is asserted about
+/// them): an article view's DynamoDB requests and bytes read with 0 and with 10,000
+/// pending/spam comments on the post, and the pages of a 500-comment thread.
+///
+/// `LAMBDAPRESS_TEST_AWS_ENDPOINT=… cargo test -p lambdapress-tests --test fault_proxy
+/// -- --ignored --nocapture article_view_bench`
+#[tokio::test]
+#[ignore = "benchmark: run by hand against moto"]
+async fn article_view_bench() {
+    use lambdapress_tests::comments_contract::comment;
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let aws = aws_site(&endpoint, "none").await;
+    let slug = "what-are-muscle-knots";
+    let view = |label: &str| {
+        let label = label.to_owned();
+        let aws = &aws;
+        async move {
+            // Twice: the first view warms the post cache, the second is the steady one.
+            aws.site.handle(&http_api("GET", ARTICLE, &[])).await;
+            aws.proxy.forget();
+            let started = std::time::Instant::now();
+            let page = aws.site.handle(&http_api("GET", ARTICLE, &[])).await;
+            let took = started.elapsed();
+            assert_eq!(page.status(), 200);
+            let (requests, bytes) = dynamodb_reads(&aws.proxy);
+            println!(
+                "{label}: {requests} DynamoDB requests, {bytes} bytes read, {:.1} ms",
+                took.as_secs_f64() * 1e3
+            );
+            (requests, bytes)
+        }
+    };
+    let t = OffsetDateTime::now_utc() - time::Duration::days(2);
+    for i in 0..5 {
+        let c = comment(
+            slug,
+            &format!("a{i}"),
+            t + time::Duration::seconds(i),
+            CommentStatus::Approved,
+        );
+        aws.comments.insert(&c).await.unwrap();
+    }
+    let (r0, b0) = view("0 held/spam").await;
+    // Seeded straight to moto (not through the proxy, and with the tests' longer
+    // timeouts): only the views are counted.
+    let seeder = lambdapress::adapters::DynamoCommentStore::new(
+        lambdapress::aws::dynamodb_client(&moto::sdk_config(&endpoint).await),
+        aws.table.clone(),
+    );
+    let started = std::time::Instant::now();
+    for i in 0..10_000i64 {
+        let status = if i % 2 == 0 {
+            CommentStatus::Pending
+        } else {
+            CommentStatus::Spam
+        };
+        let c = comment(
+            slug,
+            &format!("s{i}"),
+            t + time::Duration::milliseconds(i),
+            status,
+        );
+        while seeder.insert(&c).await.is_err() {}
+        if i == 1_999 {
+            println!(
+                "2,000 held/spam stored in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            view("2,000 held/spam").await;
+        }
+    }
+    println!(
+        "10,000 held/spam stored in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let (r1, b1) = view("10,000 held/spam").await;
+    println!(
+        "ratio: requests {:.3}, bytes {:.3}",
+        r1 as f64 / r0 as f64,
+        b1 as f64 / b0 as f64
+    );
+
+    // 500 approved comments: 10 pages of 50 (every fifth with a reply).
+    let long = aws_site(&endpoint, "none").await;
+    let mut roots = Vec::new();
+    for i in 0..400 {
+        let c = comment(
+            slug,
+            &format!("r{i}"),
+            t + time::Duration::seconds(i),
+            CommentStatus::Approved,
+        );
+        long.comments.insert(&c).await.unwrap();
+        roots.push(c);
+    }
+    for i in 0..100 {
+        let mut c = comment(
+            slug,
+            &format!("re{i}"),
+            t + time::Duration::hours(1) + time::Duration::seconds(i),
+            CommentStatus::Approved,
+        );
+        c.parent = Some(roots[i as usize * 4].id.clone());
+        long.comments.insert(&c).await.unwrap();
+    }
+    for page in 1..=8 {
+        let path = format!("{ARTICLE}?cpage={page}");
+        long.site.handle(&http_api("GET", &path, &[])).await;
+        long.proxy.forget();
+        let started = std::time::Instant::now();
+        let response = long.site.handle(&http_api("GET", &path, &[])).await;
+        let took = started.elapsed();
+        let html = body_text(&response);
+        let (requests, bytes) = dynamodb_reads(&long.proxy);
+        println!(
+            "500 comments, page {page}: {} comments, {} HTML bytes, {requests} DynamoDB requests, {bytes} bytes read, {:.1} ms",
+            html.matches("class=\"comment depth-").count(),
+            html.len(),
+            took.as_secs_f64() * 1e3
+        );
+    }
+    // Render alone: the same thread on the embedded store (no network).
+    let local =
+        lambdapress_tests::comments::CommentSite::start("[comments]\nmoderation = \"none\"\n")
+            .await;
+    for c in long
+        .comments
+        .approved_for_post(&Slug::parse(slug).unwrap())
+        .await
+        .unwrap()
+    {
+        local.embedded.comments.insert(&c).await.unwrap();
+    }
+    for page in [1, 8] {
+        let path = format!("{ARTICLE}?cpage={page}");
+        let runs = 50;
+        let started = std::time::Instant::now();
+        let mut bytes = 0;
+        for _ in 0..runs {
+            bytes = local.page(&path).await.len();
+        }
+        println!(
+            "500 comments on SQLite, page {page}: {:.2} ms a view (read + render, no cache), {bytes} bytes",
+            started.elapsed().as_secs_f64() * 1e3 / runs as f64
+        );
     }
 }
