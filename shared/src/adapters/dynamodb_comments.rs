@@ -9,7 +9,7 @@ use crate::domain::time_fmt;
 use crate::domain::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Slug, Website,
 };
-use crate::ports::comments::{approved_author_key, SPAM_KEPT, THREAD_PAGE_ROOTS};
+use crate::ports::comments::{approved_author_key, page_of_ordinal, thread_pages, SPAM_KEPT};
 use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
@@ -381,7 +381,7 @@ impl DynamoCommentStore {
             .unwrap_or(0)
             .max(0);
         Ok(Placement {
-            page: u32::try_from(seen / i64::from(THREAD_PAGE_ROOTS) + 1).unwrap_or(u32::MAX),
+            page: page_of_ordinal(seen),
             ordinal: Some(seen),
         })
     }
@@ -389,8 +389,7 @@ impl DynamoCommentStore {
     /// How many pages a post's thread has.
     async fn page_count(&self, post: &Slug) -> Result<u32, StoreError> {
         let roots = number(self.get_item(thread_key(post)).await?.as_ref(), "roots").unwrap_or(0);
-        let pages = (roots.max(0) as u64).div_ceil(u64::from(THREAD_PAGE_ROOTS));
-        Ok(u32::try_from(pages).unwrap_or(u32::MAX).max(1))
+        Ok(thread_pages(roots))
     }
 
     /// Every approved comment of the post whose sort keys begin with `prefix`, oldest

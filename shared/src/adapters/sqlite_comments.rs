@@ -5,7 +5,7 @@
 use super::sqlite::SqliteDb;
 use crate::domain::time_fmt;
 use crate::domain::{Comment, CommentEmail, CommentId, CommentStatus, Slug};
-use crate::ports::comments::{approved_author_key, SPAM_KEPT, THREAD_PAGE_ROOTS};
+use crate::ports::comments::{approved_author_key, page_of_ordinal, thread_pages, SPAM_KEPT};
 use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -132,7 +132,7 @@ fn place(conn: &Connection, c: &Comment) -> rusqlite::Result<()> {
                  ON CONFLICT (post) DO UPDATE SET roots = excluded.roots",
                 params![c.post.as_str(), seen + 1],
             )?;
-            seen / i64::from(THREAD_PAGE_ROOTS) + 1
+            i64::from(page_of_ordinal(seen))
         }
     };
     conn.execute(
@@ -222,8 +222,7 @@ impl CommentStore for SqliteCommentStore {
                 .map(|r| r.unwrap_or(0))
             })
             .await?;
-        let pages = (roots.max(0) as u64).div_ceil(u64::from(THREAD_PAGE_ROOTS));
-        let pages = u32::try_from(pages).unwrap_or(u32::MAX).max(1);
+        let pages = thread_pages(roots);
         let page = page.unwrap_or(pages);
         let comments = self
             .list(

@@ -21,6 +21,17 @@ pub const THREAD_PAGE_ROOTS: u32 = 50;
 /// with its helper items (DynamoDB's TTL, and `expire_spam` in both adapters).
 pub const SPAM_KEPT: Duration = Duration::days(30);
 
+/// How many pages a thread of `roots` top-level comments (ever approved) has: at least 1.
+pub fn thread_pages(roots: i64) -> u32 {
+    let pages = (roots.max(0) as u64).div_ceil(u64::from(THREAD_PAGE_ROOTS));
+    u32::try_from(pages).unwrap_or(u32::MAX).max(1)
+}
+
+/// The page of the top-level comment approved after `seen` others.
+pub fn page_of_ordinal(seen: i64) -> u32 {
+    u32::try_from(seen.max(0) / i64::from(THREAD_PAGE_ROOTS) + 1).unwrap_or(u32::MAX)
+}
+
 /// One page of a post's approved thread.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ThreadPage {
