@@ -1124,3 +1124,101 @@ async fn the_articles_json_ld_counts_its_approved_comments() {
     }
     assert_eq!(count(site.page(ARTICLE).await), 2);
 }
+
+/// A long thread is paged by `?cpage=N` (50 top-level comments a page, replies with
+/// their parent, the newest page at the article's own address), each page its own
+/// cached view with rel=prev/next links; a `cpage` that is no page number is a 400 and
+/// one past the last a 404.
+#[tokio::test]
+async fn long_threads_are_paged_with_links_and_bad_pages_are_refused() {
+    use lambdapress::site::{Site, SiteOptions};
+    use lambdapress_tests::comments_contract::comment;
+    let site = CommentSite::start(NONE).await;
+    let store = site.embedded.comments.clone();
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let mut roots = Vec::new();
+    for i in 0..120 {
+        let c = comment(
+            "what-are-muscle-knots",
+            &format!("v{i}"),
+            start + time::Duration::minutes(i),
+            CommentStatus::Approved,
+        );
+        store.insert(&c).await.unwrap();
+        roots.push(c);
+    }
+    // A reply through the form to a comment on page 1 stays on page 1.
+    let reply = json_id(
+        &site,
+        json!({"name": "Ria", "email": "ria@example.com", "body": "A late reply", "parent": roots[3].id.to_string()}),
+        VISITOR_IP,
+    )
+    .await;
+    // A view cache that trusts its copies for a minute: pages must not share one.
+    let cached = Site::new(
+        site.embedded.content.clone(),
+        site.embedded.index.clone(),
+        store.clone(),
+        SiteOptions {
+            base_url: Some(lambdapress_tests::sample::BASE_URL.into()),
+            view_ttl: std::time::Duration::from_secs(60),
+            ..SiteOptions::default()
+        },
+    );
+    let get = |path: String| {
+        let cached = &cached;
+        async move {
+            let response = cached.handle(&http_api("GET", &path, &[])).await;
+            (response.status(), body_text(&response))
+        }
+    };
+    let shows = |html: &str, i: usize| html.contains(&format!("id=\"comment-{}\"", roots[i].id));
+    let (status, newest) = get(ARTICLE.to_owned()).await;
+    assert_eq!(status, 200);
+    assert!(shows(&newest, 100) && shows(&newest, 119) && !shows(&newest, 99));
+    assert!(newest.contains("Comment page 3 of 3"), "{newest}");
+    assert!(newest.contains(&format!(
+        r#"<link rel="prev" href="{}/posts/what-are-muscle-knots?cpage=2">"#,
+        lambdapress_tests::sample::BASE_URL
+    )));
+    assert!(!newest.contains("<link rel=\"next\""));
+    let (status, first) = get(format!("{ARTICLE}?cpage=1")).await;
+    assert_eq!(status, 200);
+    assert!(shows(&first, 0) && shows(&first, 49) && !shows(&first, 50));
+    assert!(
+        first.contains(&format!("id=\"comment-{reply}\"")),
+        "the reply is with its parent"
+    );
+    assert!(!newest.contains(&format!("id=\"comment-{reply}\"")));
+    assert!(
+        first.contains(r##"<a rel="next" href="/posts/what-are-muscle-knots?cpage=2#comments">"##)
+    );
+    assert!(!first.contains("<link rel=\"prev\""));
+    assert!(first.contains(&format!(
+        r#"<link rel="canonical" href="{}/posts/what-are-muscle-knots?cpage=1">"#,
+        lambdapress_tests::sample::BASE_URL
+    )));
+    assert!(
+        first.contains(&format!("?cpage=1&amp;reply={}#comment-form", roots[0].id)),
+        "a reply link keeps its page"
+    );
+    let (_, middle) = get(format!("{ARTICLE}?cpage=2")).await;
+    assert!(shows(&middle, 50) && shows(&middle, 99) && !shows(&middle, 100));
+    assert!(middle.contains("<link rel=\"prev\"") && middle.contains("<link rel=\"next\""));
+    let (_, again) = get(ARTICLE.to_owned()).await;
+    assert_eq!(again, newest, "each page is its own cached view");
+    let (_, last) = get(format!("{ARTICLE}?cpage=3")).await;
+    assert!(shows(&last, 119) && !shows(&last, 0));
+    for bad in ["0", "-1", "abc", "1.5", "", "99999999999999999999"] {
+        let (status, html) = get(format!("{ARTICLE}?cpage={bad}")).await;
+        assert_eq!(status, 400, "cpage={bad}");
+        assert!(html.contains("Bad comment page"), "cpage={bad}");
+    }
+    for past in ["4", "4294967295"] {
+        assert_eq!(
+            get(format!("{ARTICLE}?cpage={past}")).await.0,
+            404,
+            "cpage={past}"
+        );
+    }
+}

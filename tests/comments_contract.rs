@@ -135,3 +135,57 @@ async fn dynamodb_insert_is_whole_or_nothing_under_faults() {
     assert!(store.has_approved_from(&c.email).await.unwrap());
     assert_eq!(store.approved_for_post(&c.post).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn sqlite_flood_windows_are_released_by_their_attempt() {
+    comments_contract::throttle_release(&SqliteCommentStore::in_memory().unwrap()).await;
+}
+
+#[tokio::test]
+async fn dynamodb_flood_windows_are_released_by_their_attempt() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    comments_contract::throttle_release(&moto::dynamo_comments(&endpoint).await).await;
+}
+
+#[tokio::test]
+async fn sqlite_spam_expires_with_its_helpers() {
+    comments_contract::spam_expires_with_its_helpers(&SqliteCommentStore::in_memory().unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn dynamodb_spam_expires_with_its_helpers() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    comments_contract::spam_expires_with_its_helpers(&moto::dynamo_comments(&endpoint).await).await;
+}
+
+#[tokio::test]
+async fn sqlite_threads_are_paged_by_top_level_comments() {
+    comments_contract::thread_pages(&SqliteCommentStore::in_memory().unwrap()).await;
+}
+
+#[tokio::test]
+async fn dynamodb_threads_are_paged_by_top_level_comments() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    comments_contract::thread_pages(&moto::dynamo_comments(&endpoint).await).await;
+}
+
+#[tokio::test]
+async fn sqlite_thread_page_over_one_megabyte_reads_whole() {
+    comments_contract::thread_page_over_one_megabyte(&SqliteCommentStore::in_memory().unwrap())
+        .await;
+}
+
+#[tokio::test]
+async fn dynamodb_thread_page_over_one_megabyte_reads_whole() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    comments_contract::thread_page_over_one_megabyte(&moto::dynamo_comments(&endpoint).await).await;
+}

@@ -42,6 +42,13 @@ impl SubscriberStore for CountedSubscribers {
     ) -> Result<(), StoreError> {
         self.0.confirmation_not_sent(e, at).await
     }
+    async fn confirmation_sent(
+        &self,
+        e: &SubscriberEmail,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.0.confirmation_sent(e, at).await
+    }
     async fn confirm(
         &self,
         e: &SubscriberEmail,

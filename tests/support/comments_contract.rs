@@ -333,3 +333,215 @@ pub async fn long_threads_read_whole(store: &dyn CommentStore, count: usize) {
     let shown: Vec<_> = shown.into_iter().map(|c| c.id).collect();
     assert_eq!(shown, approved);
 }
+
+/// Flood windows are given back only by the attempt that took them.
+pub async fn throttle_release(store: &dyn CommentStore) {
+    let t = datetime!(2024-03-12 09:00 UTC);
+    let window = Duration::seconds(15);
+    assert_eq!(
+        store.throttle("client-r", t, window).await.unwrap(),
+        Throttle::Allowed
+    );
+    store.release_throttle("client-r", t, window).await.unwrap();
+    let later = t + Duration::seconds(1);
+    assert_eq!(
+        store.throttle("client-r", later, window).await.unwrap(),
+        Throttle::Allowed,
+        "a released window lets the retry through"
+    );
+    store.release_throttle("client-r", t, window).await.unwrap();
+    assert_eq!(
+        store
+            .throttle("client-r", later + Duration::seconds(1), window)
+            .await
+            .unwrap(),
+        Throttle::Wait(later + window),
+        "an older attempt cannot release a newer window"
+    );
+}
+
+/// Spam is kept `SPAM_KEPT` from when it was written, on the caller's clock; then it
+/// goes with its claim and pointer (the same spam is new again), and nothing else goes.
+pub async fn spam_expires_with_its_helpers(store: &dyn CommentStore) {
+    use lambdapress::ports::comments::SPAM_KEPT;
+    let t = datetime!(2024-03-12 09:00:00 UTC);
+    let spam = comment("spam-post", "sam", t, CommentStatus::Spam);
+    let held = comment("spam-post", "hal", t, CommentStatus::Pending);
+    let kept = comment(
+        "spam-post",
+        "kim",
+        t + Duration::days(2),
+        CommentStatus::Spam,
+    );
+    for c in [&spam, &held, &kept] {
+        assert_eq!(store.insert(c).await.unwrap(), Inserted::Stored);
+    }
+    let almost = t + SPAM_KEPT - Duration::seconds(1);
+    assert_eq!(store.expire_spam(almost, 10).await.unwrap(), 0);
+    assert!(store.get(&spam.id).await.unwrap().is_some());
+    assert!(store.is_repeat(&spam.fingerprint).await.unwrap());
+    assert_eq!(
+        store
+            .expire_spam(t + SPAM_KEPT + Duration::seconds(1), 10)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.get(&spam.id).await.unwrap(), None, "its pointer went");
+    assert!(
+        !store.is_repeat(&spam.fingerprint).await.unwrap(),
+        "its claim went"
+    );
+    assert!(store.get(&held.id).await.unwrap().is_some(), "held stays");
+    assert!(
+        store.get(&kept.id).await.unwrap().is_some(),
+        "younger spam stays"
+    );
+    let again = Comment {
+        id: CommentId::generate(),
+        ..spam.clone()
+    };
+    assert_eq!(store.insert(&again).await.unwrap(), Inserted::Stored);
+}
+
+fn page_ids(page: &lambdapress::ports::ThreadPage) -> Vec<CommentId> {
+    page.comments.iter().map(|c| c.id.clone()).collect()
+}
+
+/// A thread of 120 top-level comments and replies is paged 50 top-level comments a
+/// page: replies on their parent's page, a late approval on the newest page, a page
+/// kept through spam and back, and the newest page by default.
+pub async fn thread_pages(store: &dyn CommentStore) {
+    use lambdapress::ports::comments::THREAD_PAGE_ROOTS;
+    assert_eq!(THREAD_PAGE_ROOTS, 50);
+    let post = Slug::parse("paged-post").unwrap();
+    let t = datetime!(2024-03-12 09:00:00 UTC);
+    // Held first, approved after every other: it lands on the last page.
+    let late = comment("paged-post", "late", t, CommentStatus::Pending);
+    assert_eq!(store.insert(&late).await.unwrap(), Inserted::Stored);
+    let mut roots = Vec::new();
+    let mut expected: Vec<Vec<CommentId>> = vec![Vec::new(); 3];
+    for i in 0..120 {
+        let root = comment(
+            "paged-post",
+            &format!("r{i}"),
+            t + Duration::minutes(i),
+            CommentStatus::Approved,
+        );
+        assert_eq!(store.insert(&root).await.unwrap(), Inserted::Stored);
+        expected[i as usize / 50].push(root.id.clone());
+        roots.push(root);
+    }
+    // Replies (and a reply to a reply) arrive later, and stay on their root's page.
+    for i in [0usize, 49, 50, 119] {
+        let mut reply = comment(
+            "paged-post",
+            &format!("re{i}"),
+            t + Duration::days(1) + Duration::minutes(i as i64),
+            CommentStatus::Approved,
+        );
+        reply.parent = Some(roots[i].id.clone());
+        assert_eq!(store.insert(&reply).await.unwrap(), Inserted::Stored);
+        expected[i / 50].push(reply.id.clone());
+        let mut deeper = comment(
+            "paged-post",
+            &format!("rere{i}"),
+            t + Duration::days(2) + Duration::minutes(i as i64),
+            CommentStatus::Pending,
+        );
+        deeper.parent = Some(reply.id.clone());
+        assert_eq!(store.insert(&deeper).await.unwrap(), Inserted::Stored);
+        store.approve(&deeper.id).await.unwrap().unwrap();
+        expected[i / 50].push(deeper.id.clone());
+    }
+    store.approve(&late.id).await.unwrap().unwrap();
+    expected[2].push(late.id.clone());
+    // Spam and back: a top-level comment keeps its page.
+    store.mark_spam(&roots[10].id).await.unwrap().unwrap();
+    let page1 = store.approved_page(&post, Some(1)).await.unwrap();
+    assert!(!page_ids(&page1).contains(&roots[10].id));
+    store.approve(&roots[10].id).await.unwrap().unwrap();
+    let sorted = |ids: &[CommentId], all: &[Comment]| {
+        let mut found: Vec<&Comment> = all.iter().filter(|c| ids.contains(&c.id)).collect();
+        found.sort_by_key(|c| c.sort_key());
+        found.into_iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
+    let everything = store.approved_for_post(&post).await.unwrap();
+    assert_eq!(
+        everything.len(),
+        120 + 8 + 1,
+        "every approved comment, once"
+    );
+    assert!(
+        everything
+            .windows(2)
+            .all(|w| w[0].sort_key() <= w[1].sort_key()),
+        "the whole thread oldest first"
+    );
+    for (n, want) in expected.iter().enumerate() {
+        let page = store
+            .approved_page(&post, Some(n as u32 + 1))
+            .await
+            .unwrap();
+        assert_eq!(page.page, n as u32 + 1);
+        assert_eq!(page.pages, 3);
+        assert_eq!(page_ids(&page), sorted(want, &everything), "page {}", n + 1);
+    }
+    let newest = store.approved_page(&post, None).await.unwrap();
+    assert_eq!((newest.page, newest.pages), (3, 3));
+    assert_eq!(page_ids(&newest), sorted(&expected[2], &everything));
+    let past = store.approved_page(&post, Some(4)).await.unwrap();
+    assert!(past.comments.is_empty());
+    assert_eq!(past.pages, 3);
+    let huge = store.approved_page(&post, Some(u32::MAX)).await.unwrap();
+    assert!(huge.comments.is_empty());
+    let none = store
+        .approved_page(&Slug::parse("no-comments").unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!((none.page, none.pages, none.comments.len()), (1, 1, 0));
+}
+
+/// One thread page over 1 MB (50 top-level comments and 10 replies of ~20 KB each) is
+/// read whole, in order, and only it.
+pub async fn thread_page_over_one_megabyte(store: &dyn CommentStore) {
+    let post = Slug::parse("heavy-post").unwrap();
+    let t = datetime!(2024-03-12 09:00:00 UTC);
+    let long = "y".repeat(CommentBody::MAX_CHARS - 20);
+    let mut first_page = Vec::new();
+    let mut roots = Vec::new();
+    for i in 0..51 {
+        let mut c = comment(
+            "heavy-post",
+            &format!("h{i}"),
+            t + Duration::seconds(i),
+            CommentStatus::Approved,
+        );
+        c.body = CommentBody::parse(&format!("{i} {long}")).unwrap();
+        c.body_html = format!("<p>{i} {long}</p>");
+        assert_eq!(store.insert(&c).await.unwrap(), Inserted::Stored);
+        if i < 50 {
+            first_page.push(c.id.clone());
+        }
+        roots.push(c);
+    }
+    for i in 0..10 {
+        let mut c = comment(
+            "heavy-post",
+            &format!("hr{i}"),
+            t + Duration::minutes(5) + Duration::seconds(i),
+            CommentStatus::Approved,
+        );
+        c.parent = Some(roots[i as usize].id.clone());
+        c.body = CommentBody::parse(&format!("reply {i} {long}")).unwrap();
+        c.body_html = format!("<p>reply {i} {long}</p>");
+        assert_eq!(store.insert(&c).await.unwrap(), Inserted::Stored);
+        first_page.push(c.id.clone());
+    }
+    let page = store.approved_page(&post, Some(1)).await.unwrap();
+    assert_eq!(page.pages, 2);
+    assert_eq!(page_ids(&page), first_page);
+    assert!(page.comments.iter().all(|c| c.body.as_str().len() > 9_000));
+    let newest = store.approved_page(&post, None).await.unwrap();
+    assert_eq!(page_ids(&newest), [roots[50].id.clone()]);
+}

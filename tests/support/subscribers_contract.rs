@@ -40,6 +40,8 @@ pub async fn subscriber_store(store: &dyn SubscriberStore) {
             .unwrap(),
         SignupOutcome::Created
     );
+    // The handler reports each mail it sent: the claim then holds for the hour.
+    store.confirmation_sent(&ann, t0).await.unwrap();
     let pending = store.get(&ann).await.unwrap().expect("a pending record");
     assert_eq!(pending.status, SubscriptionStatus::Pending);
     assert_eq!(
@@ -69,6 +71,7 @@ pub async fn subscriber_store(store: &dyn SubscriberStore) {
             .unwrap(),
         SignupOutcome::ResendConfirmation
     );
+    store.confirmation_sent(&ann, later(60)).await.unwrap();
     assert_eq!(
         store
             .sign_up(&signup("ann.lee@example.com", "/posts/b", later(61)), hour)
@@ -101,6 +104,52 @@ pub async fn subscriber_store(store: &dyn SubscriberStore) {
             .unwrap(),
         SignupOutcome::ResendConfirmation
     );
+
+    // A claim whose mail was never reported (a fault after the write) lapses after
+    // CLAIM_LEASE, so the retry sends it; a reported one holds the hour.
+    {
+        use lambdapress::ports::subscribers::CLAIM_LEASE;
+        let dora = SubscriberEmail::parse("dora@example.com").unwrap();
+        let at = |d: Duration| signup("dora@example.com", "/", t0 + d);
+        assert_eq!(
+            store.sign_up(&at(Duration::ZERO), hour).await.unwrap(),
+            SignupOutcome::Created
+        );
+        assert_eq!(
+            store
+                .sign_up(&at(CLAIM_LEASE - Duration::seconds(1)), hour)
+                .await
+                .unwrap(),
+            SignupOutcome::Unchanged,
+            "an unreported claim holds for its lease"
+        );
+        assert_eq!(
+            store.sign_up(&at(CLAIM_LEASE), hour).await.unwrap(),
+            SignupOutcome::ResendConfirmation,
+            "then it lapses"
+        );
+        store.confirmation_sent(&dora, t0).await.unwrap();
+        assert_eq!(
+            store.sign_up(&at(CLAIM_LEASE * 2), hour).await.unwrap(),
+            SignupOutcome::ResendConfirmation,
+            "reporting an older claim does not report the newer one"
+        );
+        store
+            .confirmation_sent(&dora, t0 + CLAIM_LEASE * 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.sign_up(&at(CLAIM_LEASE * 4), hour).await.unwrap(),
+            SignupOutcome::Unchanged,
+            "a reported claim holds the hour"
+        );
+        assert!(store.erase(&dora).await.unwrap());
+        assert_eq!(
+            store.sign_up(&at(CLAIM_LEASE * 5), hour).await.unwrap(),
+            SignupOutcome::Created
+        );
+        assert!(store.erase(&dora).await.unwrap());
+    }
 
     // Confirming stamps the time once; twice is harmless.
     assert_eq!(

@@ -1,6 +1,7 @@
 //! AWS comment store: DynamoDB items in the layout of `aws::table`. A post's approved
-//! comments are one key range in time order, held ones another partition; `gsi1` lists
-//! each status newest or oldest first. Every change is one `TransactWriteItems`.
+//! comments are one key range ordered by thread page, then time, held ones another
+//! partition; `gsi1` lists each status newest or oldest first. Every change is one
+//! `TransactWriteItems`.
 
 use super::dynamodb::{post_pk, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
@@ -8,8 +9,8 @@ use crate::domain::time_fmt;
 use crate::domain::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Slug, Website,
 };
-use crate::ports::comments::approved_author_key;
-use crate::ports::{CommentStore, Inserted, StoreError, Throttle};
+use crate::ports::comments::{approved_author_key, page_of_ordinal, thread_pages, SPAM_KEPT};
+use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
@@ -21,8 +22,10 @@ const COMMENT: &str = "COMMENT#";
 
 /// The attribute the feeds function's stream filter matches (`approved`).
 pub const STATUS: &str = "status";
-/// Spam is kept this long for review, then DynamoDB's TTL removes it.
-const SPAM_KEPT: Duration = Duration::days(30);
+/// A comment's thread page, on its item and its id pointer once it was first approved.
+const PAGE: &str = "page";
+/// How often an approval retries when another one took the same thread ordinal.
+const ORDINAL_TRIES: usize = 8;
 
 #[derive(Clone)]
 pub struct DynamoCommentStore {
@@ -34,8 +37,30 @@ fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn comment_sk(c: &Comment) -> String {
-    format!("{COMMENT}{}", c.sort_key())
+/// `COMMENT#<page, 6 digits>#<time>#<id>` when approved (the page's range, in time
+/// order), `COMMENT#<time>#<id>` when held.
+fn comment_sk(c: &Comment, page: Option<u32>) -> String {
+    match (c.status, page) {
+        (CommentStatus::Approved, Some(page)) => format!("{}{}", page_prefix(page), c.sort_key()),
+        _ => format!("{COMMENT}{}", c.sort_key()),
+    }
+}
+
+fn page_prefix(page: u32) -> String {
+    format!("{COMMENT}{page:06}#")
+}
+
+/// The item counting a post's top-level comments ever approved (`roots`), from which a
+/// new top-level comment's page follows.
+fn thread_key(post: &Slug) -> Item {
+    HashMap::from([
+        (PK.to_owned(), s(format!("THREAD#{post}"))),
+        (SK.to_owned(), s("THREAD")),
+    ])
+}
+
+fn number(item: Option<&Item>, field: &str) -> Option<i64> {
+    item?.get(field)?.as_n().ok()?.parse().ok()
 }
 
 /// Approved comments sit in the post's partition under `COMMENT#` (a range holding
@@ -89,14 +114,18 @@ fn flood_key(key: &str) -> Item {
     ])
 }
 
+/// DynamoDB's TTL attribute (seconds) for spam: `SPAM_KEPT` after it was written.
 fn spam_expiry(c: &Comment) -> i64 {
     (c.created_at + SPAM_KEPT).unix_timestamp()
 }
 
-fn encode(c: &Comment) -> Item {
+fn encode(c: &Comment, page: Option<u32>) -> Item {
     let mut item = Item::new();
     item.insert(PK.into(), s(comment_pk(c)));
-    item.insert(SK.into(), s(comment_sk(c)));
+    item.insert(SK.into(), s(comment_sk(c, page)));
+    if let Some(page) = page {
+        item.insert(PAGE.into(), n(i64::from(page)));
+    }
     item.insert(GSI1_PK.into(), s(status_partition(c.status)));
     item.insert(GSI1_SK.into(), s(c.sort_key()));
     item.insert(STATUS.into(), s(c.status.as_str()));
@@ -212,6 +241,9 @@ fn helpers(c: &Comment, item: &Item) -> (Item, Item) {
     pointer.insert("id".into(), s(c.id.as_str()));
     pointer.insert("comment_pk".into(), item[PK].clone());
     pointer.insert("comment_sk".into(), item[SK].clone());
+    if let Some(page) = item.get(PAGE) {
+        pointer.insert(PAGE.into(), page.clone());
+    }
     if let Some(x) = item.get("expires_at") {
         claim.insert("expires_at".into(), x.clone());
         pointer.insert("expires_at".into(), x.clone());
@@ -219,22 +251,60 @@ fn helpers(c: &Comment, item: &Item) -> (Item, Item) {
     (claim, pointer)
 }
 
-/// Whether a transaction was cancelled by one of its conditions.
-fn cancelled_by_condition<R>(
+/// The actions whose condition cancelled a transaction (by position; empty when only a
+/// concurrent transaction on the same items did), or `None` when it failed otherwise.
+fn failed_conditions<R>(
     e: &aws_sdk_dynamodb::error::SdkError<
         aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
         R,
     >,
-) -> bool {
-    e.as_service_error().is_some_and(|s| {
-        s.is_transaction_canceled_exception()
-            && match s {
-                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
-                    c.cancellation_reasons().iter().any(|r| r.code() == Some("ConditionalCheckFailed"))
-                }
-                _ => false,
-            }
-    })
+) -> Option<Vec<usize>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match e.as_service_error()? {
+        TransactWriteItemsError::TransactionCanceledException(c) => {
+            let failed: Vec<usize> = c
+                .cancellation_reasons()
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                .map(|(i, _)| i)
+                .collect();
+            let conflict = c
+                .cancellation_reasons()
+                .iter()
+                .any(|r| r.code() == Some("TransactionConflict"));
+            (!failed.is_empty() || conflict).then_some(failed)
+        }
+        _ => None,
+    }
+}
+
+/// Where a comment being approved goes: its page, and the thread counter's update when
+/// it takes a new top-level ordinal.
+struct Placement {
+    page: u32,
+    /// The `roots` count read, to be raised by one only if it still holds.
+    ordinal: Option<i64>,
+}
+
+/// Raises the post's `roots` from `seen` to `seen + 1`, only if no other approval did.
+fn take_ordinal(table: &str, post: &Slug, seen: i64) -> Result<TransactWriteItem, StoreError> {
+    let mut update = Update::builder()
+        .table_name(table)
+        .set_key(Some(thread_key(post)))
+        .update_expression("SET #r = :next")
+        .expression_attribute_names("#r", "roots")
+        .expression_attribute_values(":next", n(seen + 1));
+    update = if seen == 0 {
+        update.condition_expression("attribute_not_exists(#r)")
+    } else {
+        update
+            .condition_expression("#r = :seen")
+            .expression_attribute_values(":seen", n(seen))
+    };
+    Ok(TransactWriteItem::builder()
+        .update(update.build().map_err(StoreError::new)?)
+        .build())
 }
 
 impl DynamoCommentStore {
@@ -258,8 +328,11 @@ impl DynamoCommentStore {
         Ok(out.item().cloned())
     }
 
-    /// One transaction; `Ok(false)` when a condition refused it (nothing written).
-    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+    /// One transaction; `Err(positions)` when conditions refused it (nothing written).
+    async fn transact_or_refused(
+        &self,
+        actions: Vec<TransactWriteItem>,
+    ) -> Result<Result<(), Vec<usize>>, StoreError> {
         match self
             .client
             .transact_write_items()
@@ -267,10 +340,71 @@ impl DynamoCommentStore {
             .send()
             .await
         {
-            Ok(_) => Ok(true),
-            Err(e) if cancelled_by_condition(&e) => Ok(false),
-            Err(e) => Err(unavailable("TransactWriteItems", e)),
+            Ok(_) => Ok(Ok(())),
+            Err(e) => match failed_conditions(&e) {
+                Some(failed) => Ok(Err(failed)),
+                None => Err(unavailable("TransactWriteItems", e)),
+            },
         }
+    }
+
+    /// One transaction; `Ok(false)` when a condition refused it (nothing written).
+    async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
+        match self.transact_or_refused(actions).await? {
+            Ok(()) => Ok(true),
+            Err(failed) if failed.is_empty() => Err(StoreError::new(
+                "DynamoDB TransactWriteItems: a concurrent transaction conflicted",
+            )),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// The page of a comment about to be approved: `kept` (an earlier approval's), its
+    /// parent's, or a new top-level ordinal's.
+    async fn place(&self, c: &Comment, kept: Option<u32>) -> Result<Placement, StoreError> {
+        if let Some(page) = kept {
+            return Ok(Placement {
+                page,
+                ordinal: None,
+            });
+        }
+        if let Some(parent) = &c.parent {
+            let pointer = self.get_item(pointer_key(parent)).await?;
+            if let Some(page) = number(pointer.as_ref(), PAGE) {
+                return Ok(Placement {
+                    page: u32::try_from(page).unwrap_or(1).max(1),
+                    ordinal: None,
+                });
+            }
+        }
+        let seen = number(self.get_item(thread_key(&c.post)).await?.as_ref(), "roots")
+            .unwrap_or(0)
+            .max(0);
+        Ok(Placement {
+            page: page_of_ordinal(seen),
+            ordinal: Some(seen),
+        })
+    }
+
+    /// How many pages a post's thread has.
+    async fn page_count(&self, post: &Slug) -> Result<u32, StoreError> {
+        let roots = number(self.get_item(thread_key(post)).await?.as_ref(), "roots").unwrap_or(0);
+        Ok(thread_pages(roots))
+    }
+
+    /// Every approved comment of the post whose sort keys begin with `prefix`, oldest
+    /// first within the range, following `LastEvaluatedKey`.
+    async fn approved_range(&self, post: &Slug, prefix: &str) -> Result<Vec<Comment>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(post_pk(post)))
+            .expression_attribute_values(":prefix", s(prefix));
+        query_pages(query, None).await?.iter().map(decode).collect()
     }
 
     /// The key of a comment's item, from its id pointer.
@@ -317,23 +451,39 @@ impl DynamoCommentStore {
 #[async_trait]
 impl CommentStore for DynamoCommentStore {
     async fn insert(&self, comment: &Comment) -> Result<Inserted, StoreError> {
-        let item = encode(comment);
-        let (claim, pointer) = helpers(comment, &item);
-        // Claim, pointer and comment (and the author's count) in one transaction, each
-        // put only if absent: of racing repeats exactly one is written, and a fault
-        // leaves nothing behind to refuse the retry.
-        let mut actions = vec![
-            put(&self.table, claim, true)?,
-            put(&self.table, pointer, true)?,
-            put(&self.table, item, true)?,
-        ];
-        if comment.status == CommentStatus::Approved {
-            actions.push(count_author(&self.table, &comment.email, 1)?);
+        for _ in 0..ORDINAL_TRIES {
+            let placement = if comment.status == CommentStatus::Approved {
+                Some(self.place(comment, None).await?)
+            } else {
+                None
+            };
+            let item = encode(comment, placement.as_ref().map(|p| p.page));
+            let (claim, pointer) = helpers(comment, &item);
+            // Claim, pointer and comment (and the author's count, and the thread's
+            // ordinal) in one transaction, each put only if absent: of racing repeats
+            // exactly one is written, and a fault leaves nothing to refuse the retry.
+            let mut actions = vec![
+                put(&self.table, claim, true)?,
+                put(&self.table, pointer, true)?,
+                put(&self.table, item, true)?,
+            ];
+            if comment.status == CommentStatus::Approved {
+                actions.push(count_author(&self.table, &comment.email, 1)?);
+            }
+            if let Some(seen) = placement.and_then(|p| p.ordinal) {
+                actions.push(take_ordinal(&self.table, &comment.post, seen)?);
+            }
+            match self.transact_or_refused(actions).await? {
+                Ok(()) => return Ok(Inserted::Stored),
+                // Only the thread counter moved (or a concurrent approval conflicted):
+                // place it again.
+                Err(failed) if failed.is_empty() || failed == [4] => continue,
+                Err(_) => return Ok(Inserted::Duplicate),
+            }
         }
-        if self.transact(actions).await? {
-            return Ok(Inserted::Stored);
-        }
-        Ok(Inserted::Duplicate)
+        Err(StoreError::new(
+            "DynamoDB comment insert: the thread counter kept moving",
+        ))
     }
 
     async fn get(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
@@ -345,16 +495,39 @@ impl CommentStore for DynamoCommentStore {
 
     async fn approved_for_post(&self, post: &Slug) -> Result<Vec<Comment>, StoreError> {
         // The approved range holds nothing else: no filter, nothing read to be dropped.
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :comment)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":pk", s(post_pk(post)))
-            .expression_attribute_values(":comment", s(COMMENT));
-        query_pages(query, None).await?.iter().map(decode).collect()
+        let mut all = self.approved_range(post, COMMENT).await?;
+        all.sort_by_key(Comment::sort_key);
+        Ok(all)
+    }
+
+    async fn approved_page(
+        &self,
+        post: &Slug,
+        page: Option<u32>,
+    ) -> Result<ThreadPage, StoreError> {
+        let (comments, page, pages) = match page {
+            // The page's own key range, and the thread's counter, at once.
+            Some(page) => {
+                let prefix = page_prefix(page);
+                let (comments, pages) =
+                    tokio::join!(self.approved_range(post, &prefix), self.page_count(post));
+                (comments?, page, pages?)
+            }
+            // The newest page: the counter says which, then its range.
+            None => {
+                let pages = self.page_count(post).await?;
+                (
+                    self.approved_range(post, &page_prefix(pages)).await?,
+                    pages,
+                    pages,
+                )
+            }
+        };
+        Ok(ThreadPage {
+            comments,
+            page,
+            pages,
+        })
     }
 
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
@@ -396,35 +569,57 @@ impl CommentStore for DynamoCommentStore {
         if old.status == status {
             return Ok(Some(old));
         }
+        let kept = number(Some(&old_item), PAGE).and_then(|p| u32::try_from(p).ok());
         let new = Comment {
             status,
             ..old.clone()
         };
-        let item = encode(&new);
-        let (claim, pointer) = helpers(&new, &item);
-        let mut actions = Vec::new();
-        let moved = key_of(&item) != old_key;
-        if moved {
-            // Leaving (or entering) the approved range: the old item goes, only if it is
-            // still the one read, so racing moves cannot both happen.
-            actions.push(delete(&self.table, old_key, Some("attribute_exists(pk)"))?);
-            actions.push(put(&self.table, item, true)?);
-        } else {
-            actions.push(put(&self.table, item, false)?);
-        }
-        actions.push(put(&self.table, claim, false)?);
-        actions.push(put(&self.table, pointer, false)?);
-        match (old.status, status) {
-            (CommentStatus::Approved, _) => {
-                actions.push(count_author(&self.table, &old.email, -1)?)
+        for _ in 0..ORDINAL_TRIES {
+            let placement = if status == CommentStatus::Approved {
+                Some(self.place(&new, kept).await?)
+            } else {
+                None
+            };
+            let item = encode(&new, placement.as_ref().map(|p| p.page).or(kept));
+            let (claim, pointer) = helpers(&new, &item);
+            let mut actions = Vec::new();
+            let moved = key_of(&item) != old_key;
+            if moved {
+                // Leaving (or entering) the approved range: the old item goes, only if it
+                // is still the one read, so racing moves cannot both happen.
+                actions.push(delete(
+                    &self.table,
+                    old_key.clone(),
+                    Some("attribute_exists(pk)"),
+                )?);
+                actions.push(put(&self.table, item, true)?);
+            } else {
+                actions.push(put(&self.table, item, false)?);
             }
-            (_, CommentStatus::Approved) => actions.push(count_author(&self.table, &old.email, 1)?),
-            _ => {}
+            actions.push(put(&self.table, claim, false)?);
+            actions.push(put(&self.table, pointer, false)?);
+            match (old.status, status) {
+                (CommentStatus::Approved, _) => {
+                    actions.push(count_author(&self.table, &old.email, -1)?)
+                }
+                (_, CommentStatus::Approved) => {
+                    actions.push(count_author(&self.table, &old.email, 1)?)
+                }
+                _ => {}
+            }
+            let counter_at = actions.len();
+            if let Some(seen) = placement.and_then(|p| p.ordinal) {
+                actions.push(take_ordinal(&self.table, &new.post, seen)?);
+            }
+            match self.transact_or_refused(actions).await? {
+                Ok(()) => return Ok(Some(new)),
+                Err(failed) if failed.is_empty() || failed == [counter_at] => continue,
+                Err(_) => return Ok(None),
+            }
         }
-        if !self.transact(actions).await? {
-            return Ok(None);
-        }
-        Ok(Some(new))
+        Err(StoreError::new(
+            "DynamoDB comment approval: the thread counter kept moving",
+        ))
     }
 
     async fn delete(&self, id: &CommentId) -> Result<bool, StoreError> {
@@ -444,6 +639,73 @@ impl CommentStore for DynamoCommentStore {
             actions.push(count_author(&self.table, &comment.email, -1)?);
         }
         self.transact(actions).await
+    }
+
+    async fn expire_spam(&self, now: OffsetDateTime, limit: usize) -> Result<usize, StoreError> {
+        // The spam partition of `gsi1` in time order: what was written up to
+        // `now - SPAM_KEPT` is due, a key range read by key (TTL is the backstop).
+        let due = format!("{}#~", time_fmt::sort_key_millis(now - SPAM_KEPT));
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#p = :p AND #s <= :due")
+            .expression_attribute_names("#p", GSI1_PK)
+            .expression_attribute_names("#s", GSI1_SK)
+            .expression_attribute_values(":p", s(status_partition(CommentStatus::Spam)))
+            .expression_attribute_values(":due", s(due));
+        let mut removed = 0;
+        for item in query_pages(query, Some(limit)).await? {
+            let c = decode(&item)?;
+            // Only if it is still spam: an owner's approval in between moved it.
+            let actions = vec![
+                Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_of(&item)))
+                    .condition_expression("#st = :spam")
+                    .expression_attribute_names("#st", STATUS)
+                    .expression_attribute_values(":spam", s(CommentStatus::Spam.as_str()))
+                    .build()
+                    .map_err(StoreError::new)
+                    .map(|d| TransactWriteItem::builder().delete(d).build())?,
+                delete(&self.table, pointer_key(&c.id), None)?,
+                delete(&self.table, fingerprint_key(&c.fingerprint), None)?,
+            ];
+            if self.transact(actions).await? {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    async fn release_throttle(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        let until_ms = ((now + window).unix_timestamp_nanos() / 1_000_000) as i64;
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(flood_key(key)))
+            .condition_expression("#until = :mine")
+            .expression_attribute_names("#until", "until_ms")
+            .expression_attribute_values(":mine", n(until_ms))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable("DeleteItem", e)),
+        }
     }
 
     async fn throttle(

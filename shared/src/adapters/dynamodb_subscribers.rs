@@ -4,6 +4,7 @@ use super::dynamodb::{condition_failed, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::SubscriberEmail;
+use crate::ports::subscribers::CLAIM_LEASE;
 use crate::ports::{
     ConfirmOutcome, RateCounter, Signup, SignupOutcome, StoreError, Subscriber, SubscriberStore,
     SubscriptionStatus,
@@ -17,6 +18,8 @@ pub const SUBSCRIBER_PREFIX: &str = "SUBSCRIBER#";
 pub const RATE_PREFIX: &str = "RATE#";
 const SUBSCRIBER_SK: &str = "SUBSCRIBER";
 const STATUS_PARTITION: &str = "SUBSCRIBERS#";
+/// The claim time (`confirmation_sent_at`) whose mail was reported sent.
+const MAILED: &str = "mailed_at";
 
 #[derive(Clone)]
 pub struct DynamoSubscribers {
@@ -131,13 +134,18 @@ impl SubscriberStore for DynamoSubscribers {
             .key(PK, s(subscriber_pk(key)))
             .key(SK, s(SUBSCRIBER_SK))
             .update_expression("SET #sent = :at")
+            // A claim holds `resend_after` once its mail was reported sent (`mailed` is
+            // the claim's time), else only `CLAIM_LEASE`.
             .condition_expression(
-                "#status = :pending AND (attribute_not_exists(#sent) OR #sent <= :cutoff)",
+                "#status = :pending AND (attribute_not_exists(#sent) OR #sent <= :cutoff \
+                 OR ((attribute_not_exists(#mailed) OR #mailed <> #sent) AND #sent <= :lease))",
             )
             .expression_attribute_names("#sent", "confirmation_sent_at")
+            .expression_attribute_names("#mailed", MAILED)
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":at", s(&at))
             .expression_attribute_values(":cutoff", s(sort_key(signup.at - resend_after)))
+            .expression_attribute_values(":lease", s(sort_key(signup.at - CLAIM_LEASE)))
             .expression_attribute_values(":pending", s(SubscriptionStatus::Pending.as_str()))
             .send()
             .await;
@@ -166,6 +174,33 @@ impl SubscriberStore for DynamoSubscribers {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":pending", s(SubscriptionStatus::Pending.as_str()))
             .expression_attribute_values(":at", s(sort_key(sent_at)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
+            Err(e) => Err(unavailable("UpdateItem", e)),
+        }
+    }
+
+    async fn confirmation_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let at = sort_key(sent_at);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(subscriber_pk(email.key())))
+            .key(SK, s(SUBSCRIBER_SK))
+            .update_expression("SET #mailed = :at")
+            // Only this request's claim: a later claim is its own request's to report.
+            .condition_expression("#sent = :at")
+            .expression_attribute_names("#sent", "confirmation_sent_at")
+            .expression_attribute_names("#mailed", MAILED)
+            .expression_attribute_values(":at", s(&at))
             .send()
             .await;
         match result {

@@ -1,12 +1,14 @@
 //! Embedded comment store: a SQLite table of comments (one JSON document each, with the
-//! columns the queries need) and a table of flood-control windows.
+//! columns the queries need), the thread pages approved comments were given, each
+//! post's count of top-level comments, and a table of flood-control windows.
 
 use super::sqlite::SqliteDb;
+use crate::domain::time_fmt;
 use crate::domain::{Comment, CommentEmail, CommentId, CommentStatus, Slug};
-use crate::ports::comments::approved_author_key;
-use crate::ports::{CommentStore, Inserted, StoreError, Throttle};
+use crate::ports::comments::{approved_author_key, page_of_ordinal, thread_pages, SPAM_KEPT};
+use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle};
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use time::{Duration, OffsetDateTime};
 
@@ -30,6 +32,16 @@ CREATE TABLE IF NOT EXISTS comments (
 CREATE INDEX IF NOT EXISTS comments_by_post ON comments (post, status, sort_key);
 CREATE INDEX IF NOT EXISTS comments_by_status ON comments (status, sort_key);
 CREATE INDEX IF NOT EXISTS comments_by_author ON comments (author_key, status);
+CREATE TABLE IF NOT EXISTS comment_pages (
+    id TEXT PRIMARY KEY,
+    post TEXT NOT NULL,
+    page INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS comment_pages_by_post ON comment_pages (post, page);
+CREATE TABLE IF NOT EXISTS comment_threads (
+    post TEXT PRIMARY KEY,
+    roots INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS comment_throttle (
     key TEXT PRIMARY KEY,
     until_ms INTEGER NOT NULL
@@ -81,6 +93,55 @@ fn decode(data: &str, status: &str) -> rusqlite::Result<Comment> {
     Ok(comment)
 }
 
+/// Gives a comment becoming approved its thread page, once (kept on later moves): its
+/// parent's page, or the next top-level ordinal's (the rule of `CommentStore`).
+fn place(conn: &Connection, c: &Comment) -> rusqlite::Result<()> {
+    let has: Option<i64> = conn
+        .query_row(
+            "SELECT page FROM comment_pages WHERE id = ?1",
+            params![c.id.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if has.is_some() {
+        return Ok(());
+    }
+    let parent_page: Option<i64> = match &c.parent {
+        Some(parent) => conn
+            .query_row(
+                "SELECT page FROM comment_pages WHERE id = ?1",
+                params![parent.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?,
+        None => None,
+    };
+    let page = match parent_page {
+        Some(page) => page,
+        None => {
+            let seen: i64 = conn
+                .query_row(
+                    "SELECT roots FROM comment_threads WHERE post = ?1",
+                    params![c.post.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            conn.execute(
+                "INSERT INTO comment_threads (post, roots) VALUES (?1, ?2)
+                 ON CONFLICT (post) DO UPDATE SET roots = excluded.roots",
+                params![c.post.as_str(), seen + 1],
+            )?;
+            i64::from(page_of_ordinal(seen))
+        }
+    };
+    conn.execute(
+        "INSERT INTO comment_pages (id, post, page) VALUES (?1, ?2, ?3)",
+        params![c.id.as_str(), c.post.as_str(), page],
+    )?;
+    Ok(())
+}
+
 fn millis(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -92,7 +153,8 @@ impl CommentStore for SqliteCommentStore {
         let data = serde_json::to_string(&c).map_err(StoreError::new)?;
         let author = approved_author_key(&c.email);
         self.db.run(move |conn| {
-            let n = conn.execute(
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let n = tx.execute(
                 "INSERT OR IGNORE INTO comments (id, post, sort_key, status, author_key, fingerprint, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
@@ -105,6 +167,10 @@ impl CommentStore for SqliteCommentStore {
                     data
                 ],
             )?;
+            if n == 1 && c.status == CommentStatus::Approved {
+                place(&tx, &c)?;
+            }
+            tx.commit()?;
             Ok(if n == 1 {
                 Inserted::Stored
             } else {
@@ -136,6 +202,41 @@ impl CommentStore for SqliteCommentStore {
             vec![post.to_string()],
         )
         .await
+    }
+
+    async fn approved_page(
+        &self,
+        post: &Slug,
+        page: Option<u32>,
+    ) -> Result<ThreadPage, StoreError> {
+        let slug = post.to_string();
+        let roots: i64 = self
+            .db
+            .run(move |conn| {
+                conn.query_row(
+                    "SELECT roots FROM comment_threads WHERE post = ?1",
+                    params![slug],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map(|r| r.unwrap_or(0))
+            })
+            .await?;
+        let pages = thread_pages(roots);
+        let page = page.unwrap_or(pages);
+        let comments = self
+            .list(
+                "SELECT c.data, c.status FROM comment_pages p JOIN comments c ON c.id = p.id
+                 WHERE p.post = ?1 AND p.page = ?2 AND c.status = 'approved'
+                 ORDER BY c.sort_key",
+                vec![post.to_string(), page.to_string()],
+            )
+            .await?;
+        Ok(ThreadPage {
+            comments,
+            page,
+            pages,
+        })
     }
 
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
@@ -189,13 +290,23 @@ impl CommentStore for SqliteCommentStore {
         id: &CommentId,
         status: CommentStatus,
     ) -> Result<Option<Comment>, StoreError> {
-        let id2 = id.clone();
+        let Some(old) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let new = Comment { status, ..old };
+        let moved = new.clone();
         self.db
             .run(move |conn| {
-                conn.execute(
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let n = tx.execute(
                     "UPDATE comments SET status = ?2 WHERE id = ?1",
-                    params![id2.as_str(), status.as_str()],
-                )
+                    params![moved.id.as_str(), moved.status.as_str()],
+                )?;
+                if n == 1 && moved.status == CommentStatus::Approved {
+                    place(&tx, &moved)?;
+                }
+                tx.commit()
             })
             .await?;
         self.get(id).await
@@ -205,8 +316,60 @@ impl CommentStore for SqliteCommentStore {
         let id = id.clone();
         self.db
             .run(move |conn| {
-                conn.execute("DELETE FROM comments WHERE id = ?1", params![id.as_str()])
-                    .map(|n| n > 0)
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "DELETE FROM comment_pages WHERE id = ?1",
+                    params![id.as_str()],
+                )?;
+                let n = tx.execute("DELETE FROM comments WHERE id = ?1", params![id.as_str()])?;
+                tx.commit()?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn expire_spam(&self, now: OffsetDateTime, limit: usize) -> Result<usize, StoreError> {
+        // What DynamoDB's spam expiry removes: spam written up to `now - SPAM_KEPT`, by
+        // the time-ordered key (its fingerprint goes with the row; no pointer exists).
+        let due = format!("{}#~", time_fmt::sort_key_millis(now - SPAM_KEPT));
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction()?;
+                let ids: Vec<String> = {
+                    let mut stmt = tx.prepare(
+                        "SELECT id FROM comments WHERE status = 'spam' AND sort_key <= ?1
+                         ORDER BY sort_key LIMIT ?2",
+                    )?;
+                    let rows = stmt
+                        .query_map(params![due, limit as i64], |r| r.get(0))?
+                        .collect::<rusqlite::Result<Vec<String>>>()?;
+                    rows
+                };
+                for id in &ids {
+                    tx.execute("DELETE FROM comment_pages WHERE id = ?1", params![id])?;
+                    tx.execute("DELETE FROM comments WHERE id = ?1", params![id])?;
+                }
+                tx.commit()?;
+                Ok(ids.len())
+            })
+            .await
+    }
+
+    async fn release_throttle(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        let until_ms = millis(now + window);
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "DELETE FROM comment_throttle WHERE key = ?1 AND until_ms = ?2",
+                    params![key, until_ms],
+                )
+                .map(|_| ())
             })
             .await
     }

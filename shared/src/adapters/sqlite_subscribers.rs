@@ -3,6 +3,7 @@
 use super::sqlite::SqliteDb;
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::SubscriberEmail;
+use crate::ports::subscribers::CLAIM_LEASE;
 use crate::ports::{
     ConfirmOutcome, RateCounter, Signup, SignupOutcome, StoreError, Subscriber, SubscriberStore,
     SubscriptionStatus,
@@ -31,6 +32,10 @@ CREATE TABLE IF NOT EXISTS subscribers (
     confirmation_sent_at TEXT
 );
 CREATE INDEX IF NOT EXISTS subscribers_by_status ON subscribers (status, signed_up_at);
+CREATE TABLE IF NOT EXISTS subscriber_mailed (
+    email_key TEXT PRIMARY KEY,
+    mailed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rate_counters (
     counter_key TEXT NOT NULL,
     window_start INTEGER NOT NULL,
@@ -90,6 +95,16 @@ fn row_to_subscriber(row: &rusqlite::Row<'_>) -> rusqlite::Result<Subscriber> {
     })
 }
 
+/// The claim time whose mail was reported sent.
+fn mailed(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT mailed_at FROM subscriber_mailed WHERE email_key = ?1",
+        params![key],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 fn current(conn: &Connection, key: &str) -> rusqlite::Result<Option<Subscriber>> {
     conn.query_row(
         &format!("SELECT {COLUMNS} FROM subscribers WHERE email_key = ?1"),
@@ -127,13 +142,18 @@ impl SubscriberStore for SqliteSubscribers {
                            confirmation_sent_at = excluded.confirmation_sent_at",
                         params![key, signup.email.as_str(), at, signup.source, signup.client_hash],
                     )?;
+                    tx.execute("DELETE FROM subscriber_mailed WHERE email_key = ?1", params![key])?;
                     SignupOutcome::Created
                 }
                 Some(Subscriber {
                     status: SubscriptionStatus::Pending,
                     confirmation_sent_at,
                     ..
-                }) if confirmation_sent_at.is_none_or(|sent| sent + resend_after <= signup.at) => {
+                }) if confirmation_sent_at.is_none_or(|sent| {
+                    sent + resend_after <= signup.at
+                        || (mailed(&tx, &key).ok().flatten() != Some(sort_key(sent))
+                            && sent + CLAIM_LEASE <= signup.at)
+                }) => {
                     tx.execute(
                         "UPDATE subscribers SET confirmation_sent_at = ?2 WHERE email_key = ?1",
                         params![key, at],
@@ -159,6 +179,26 @@ impl SubscriberStore for SqliteSubscribers {
                 conn.execute(
                     "UPDATE subscribers SET confirmation_sent_at = NULL
                  WHERE email_key = ?1 AND status = 'pending' AND confirmation_sent_at = ?2",
+                    params![key, sort_key(sent_at)],
+                )
+                .map(drop)
+            })
+            .await
+    }
+
+    async fn confirmation_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let key = email.key().to_owned();
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO subscriber_mailed (email_key, mailed_at)
+                     SELECT email_key, confirmation_sent_at FROM subscribers
+                     WHERE email_key = ?1 AND confirmation_sent_at = ?2
+                     ON CONFLICT (email_key) DO UPDATE SET mailed_at = excluded.mailed_at",
                     params![key, sort_key(sent_at)],
                 )
                 .map(drop)
@@ -232,6 +272,10 @@ impl SubscriberStore for SqliteSubscribers {
         let key = email.key().to_owned();
         self.db
             .run(move |conn| {
+                conn.execute(
+                    "DELETE FROM subscriber_mailed WHERE email_key = ?1",
+                    params![key],
+                )?;
                 Ok(conn.execute("DELETE FROM subscribers WHERE email_key = ?1", params![key])? > 0)
             })
             .await

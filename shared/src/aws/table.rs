@@ -1,45 +1,81 @@
 //! The single DynamoDB table's layout. `template.yaml` declares the same keys and index.
+//! Every access pattern reads by key (GetItem, or a Query on one key range); none reads
+//! a partition through a filter.
 //!
-//! | item            | pk             | sk            | gsi1pk          | gsi1sk               |
-//! |-----------------|----------------|---------------|-----------------|----------------------|
-//! | post index entry| `POST#<slug>`  | `META`        | `PUBLISHED`     | `<utc date>#<slug>`  |
-//! | post's tag      | `POST#<slug>`  | `TAG#<tag>`   | `TAG#<tag>`     | `<utc date>#<slug>`  |
-//! | comment         | `POST#<slug>`  | `COMMENT#<utc ms>#<id>` | `COMMENTS#<status>` | `<utc ms>#<id>` |
-//! | comment id      | `COMMENTID#<id>` | `COMMENTID` | –               | –                    |
-//! | comment repeat  | `COMMENTFP#<fingerprint>` | `COMMENTFP` | –    | –                    |
-//! | approved author | `AUTHOR#<email hash>` | `APPROVED` | –          | –                    |
-//! | flood window    | `FLOOD#<key hash>` | `FLOOD`   | –               | –                    |
-//! | subscriber      | `SUBSCRIBER#<email key>` | `SUBSCRIBER` | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>` |
-//! | rate counter    | `RATE#<purpose>#<client hash>` | `WINDOW#<unix start>` | — | — |
-//! Feeds: `META` also holds `etag` (its object's ETag, which reconcile compares); `FEEDS#PUBLISH`/`LEASE` (`holder`, `until` epoch ms) is the publishing lease.
+//! | item              | pk                          | sk                                  | gsi1pk                 | gsi1sk                        | TTL (`expires_at`) |
+//! |-------------------|-----------------------------|-------------------------------------|------------------------|-------------------------------|--------------------|
+//! | post index entry  | `POST#<slug>`               | `META`                              | `PUBLISHED`            | `<utc date>#<slug>`           | –                  |
+//! | post's tag        | `POST#<slug>`               | `TAG#<tag>`                         | `TAG#<tag>`            | `<utc date>#<slug>`           | –                  |
+//! | approved comment  | `POST#<slug>`               | `COMMENT#<page:06>#<utc ms>#<id>`   | `COMMENTS#approved`    | `<utc ms>#<id>`               | –                  |
+//! | held comment      | `HELD#<slug>`               | `COMMENT#<utc ms>#<id>`             | `COMMENTS#pending`     | `<utc ms>#<id>`               | –                  |
+//! | spam comment      | `HELD#<slug>`               | `COMMENT#<utc ms>#<id>`             | `COMMENTS#spam`        | `<utc ms>#<id>`               | written + 30 days  |
+//! | thread counter    | `THREAD#<slug>`             | `THREAD`                            | –                      | –                             | –                  |
+//! | comment id pointer| `COMMENTID#<id>`            | `COMMENTID`                         | –                      | –                             | its comment's      |
+//! | fingerprint claim | `COMMENTFP#<fingerprint>`   | `COMMENTFP`                         | –                      | –                             | its comment's      |
+//! | approved author   | `AUTHOR#<email hash>`       | `APPROVED`                          | –                      | –                             | –                  |
+//! | flood window      | `FLOOD#<client-… or email-…>` | `FLOOD`                           | –                      | –                             | window end + 60 s  |
+//! | subscriber        | `SUBSCRIBER#<email key>`    | `SUBSCRIBER`                        | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>`    | –                  |
+//! | rate counter      | `RATE#signup#<client hash>` | `WINDOW#<unix start>`               | –                      | –                             | window end         |
+//! | feeds publish lease | `FEEDS#PUBLISH`           | `LEASE`                             | –                      | –                             | – (`until`, epoch ms) |
+//! | newsletter        | `NEWSLETTER#<slug>`         | `NEWSLETTER`                        | –                      | –                             | –                  |
+//! | newsletter send   | `NEWSLETTER#<slug>`         | `TO#<email key>`                    | –                      | –                             | –                  |
 //!
-//! A subscriber's `<email key>` is the lowercase address (`SubscriberEmail::key`), so a
-//! conditional put on it admits one item per address. Subscriber attributes: `email`
-//! (as typed), `status` (`pending` | `confirmed` | `unsubscribed`), `signed_up_at`,
-//! `confirmed_at`, `unsubscribed_at`, `confirmation_sent_at` (UTC `YYYY-MM-DDTHH:MM:SSZ`,
-//! lexically ordered), `source` (page path) and `client_hash` (keyed hash of the client
-//! address). Rate counters hold `hits` (N) and `expires_at` (N, epoch seconds), the
-//! table's TTL attribute, so old windows delete themselves.
+//! `expires_at` (N, epoch seconds) is the table's TTL attribute: DynamoDB deletes an item
+//! some time after it passes.
 //!
-//! Comments (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`;
+//! **Posts** (`adapters::dynamodb_index`): `META` is read by `GetItem`, a post's tags by
+//! `begins_with(sk, 'TAG#')`; listings query `gsi1` (`PUBLISHED`, `TAG#<tag>`). `META` also holds `etag`, its object's
+//! S3 ETag, which the hourly reconcile compares with the bucket's listing. The feeds
+//! function publishes under the `FEEDS#PUBLISH` lease (a conditional `UpdateItem` on
+//! `holder`/`until`), so two runs never interleave their read and publish.
+//!
+//! **Comments** (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`.
+//! The `POST#<slug>` range `COMMENT#` holds the approved comments and nothing else;
+//! pending and spam live in the post's `HELD#<slug>` partition, which no view reads. The
+//! approved range is ordered by thread page, then time: `<page:06>` is fixed when a
+//! comment is first approved (a top-level one: the thread counter's `roots` over
+//! `THREAD_PAGE_ROOTS` (50), plus one; a reply: its parent's page, from the parent's
+//! pointer) and kept in the attribute `page` on the comment and its pointer, so a
+//! comment that leaves the range (spam) and comes back keeps its page. A thread page is
+//! one `begins_with(sk, 'COMMENT#<page:06>#')` Query plus one `GetItem` of the counter.
 //! `<status>` is `pending`, `approved` or `spam`, and the same value is in the attribute
-//! `status`. Approving a comment is one `UpdateItem` that sets `status = "approved"` and
-//! moves `gsi1pk` to `COMMENTS#approved` (a MODIFY stream record); a comment approved on
-//! arrival (moderation "none", or a known author) is an INSERT with that status. So a
-//! DynamoDB stream filter on `sk` beginning `COMMENT#` and `NewImage.status =
-//! "approved"` sees every comment that becomes visible; spam and deletes show as
-//! MODIFY/REMOVE with `OldImage.status = "approved"`.
-//! Other attributes: `id`, `post`, `parent` (optional), `author`, `email`, `website`
-//! (optional), `body` (Markdown source), `body_html` (sanitized at write time),
-//! `created_at` (RFC 3339), `client_hash`, `fingerprint`. Spam carries `expires_at`
-//! (TTL, 30 days). A new comment first claims its fingerprint item with a conditional
-//! put (of racing repeats exactly one wins), then writes its id pointer and itself, each
-//! only if absent; a failure after the claim releases it.
+//! `status`. Comment attributes: `id`, `post`, `parent` (optional), `author`, `email`,
+//! `website` (optional), `body` (Markdown source; spam keeps at most 1,000 characters),
+//! `body_html` (sanitized at write time), `created_at` (RFC 3339), `client_hash`,
+//! `fingerprint`, `status`, `page` (once approved), `expires_at` (spam).
+//! The pointer holds `id`, `comment_pk`, `comment_sk` (where the comment is now) and
+//! `page`; the claim holds `id`. The approved author item counts the address's approved
+//! comments (`approved`, N, added to and taken from in the same transaction as each
+//! change); `has_approved_from` is `approved > 0`. Flood windows hold `until_ms` (N).
+//!
+//! Every comment change is one `TransactWriteItems`: an insert puts claim, pointer and
+//! comment, each only if absent (plus the author count and, for a new top-level approved
+//! comment, the counter's `roots` raised only if unchanged since read); a status change
+//! moves the item between `POST#` and `HELD#` (delete if present + put if absent) and
+//! rewrites claim and pointer with the new `expires_at`; a delete removes all three. So
+//! no fault leaves a claim, pointer or count without its comment. Spam past 30 days is
+//! removed with its claim and pointer by the comment function (`expire_spam`: a `gsi1`
+//! range Query on `COMMENTS#spam` up to `now - 30 days`), TTL being the backstop.
 //!
 //! The feeds function reads this table's stream (template.yaml `CommentApproval`): the
 //! filter passes comment items (`pk` beginning `POST#`, `sk` beginning `COMMENT#`) whose
-//! `NewImage.status` or `OldImage.status` is `approved`, and `feeds::events` checks again
-//! which post's thread changed. The feeds write no items of their own.
+//! `NewImage.status` or `OldImage.status` is `approved`. Only approved comments are in
+//! `POST#`, so an approval is an INSERT there, and spam or a delete a REMOVE with
+//! `OldImage.status = "approved"`; `feeds::events` checks again which post's thread
+//! changed.
+//!
+//! **Subscribers** (`adapters::dynamodb_subscribers`): `<email key>` is the lowercase
+//! address (`SubscriberEmail::key`), so a conditional put admits one item per address
+//! and a signup is that single conditional write (or one conditional update claiming a
+//! resend). Attributes: `email` (as typed), `status` (`pending` | `confirmed` |
+//! `unsubscribed`), `signed_up_at`, `confirmed_at`, `unsubscribed_at`,
+//! `confirmation_sent_at` (the last mail's claim), `mailed_at` (the claim whose mail was
+//! reported sent; a claim without it lapses after `CLAIM_LEASE`, 30 s) (all UTC
+//! `YYYY-MM-DDTHH:MM:SSZ`, lexically ordered), `source` (page path) and `client_hash`
+//! (keyed hash of the client address). Rate counters hold `hits` (N).
+//!
+//! **Newsletters** (`newsletter::dynamodb`): one `NEWSLETTER` item per post sent, and one
+//! `TO#<email key>` item per recipient, in the newsletter's partition.
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,

@@ -47,7 +47,8 @@ impl From<crate::site::error::SiteError> for CommentError {
     fn from(e: crate::site::error::SiteError) -> Self {
         use crate::site::error::SiteError;
         match e {
-            SiteError::NotFound => CommentError::PostNotFound,
+            // The comment function never asks for a thread page by number.
+            SiteError::NotFound | SiteError::BadCommentPage => CommentError::PostNotFound,
             SiteError::MethodNotAllowed => CommentError::MethodNotAllowed,
             SiteError::Unavailable(e) => CommentError::Unavailable(e),
             SiteError::Settings(e) => CommentError::Settings(e),

@@ -21,6 +21,9 @@ use moderate::{Action, ModerationInput, ModerationPage, OwnerView};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
+/// How many expired spam comments one stored comment clears at most.
+const EXPIRE_BATCH: usize = 25;
+
 /// Where a clock comes from: the system's, or a test's.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
@@ -205,7 +208,7 @@ impl CommentFunction {
                 valid.body.as_str()
             ),
         );
-        let mut comment = Comment {
+        let comment = Comment {
             id: CommentId::generate(),
             post: slug.clone(),
             parent: valid.parent,
@@ -225,7 +228,8 @@ impl CommentFunction {
         }
         // Then flood control: nothing a client sends faster than the window is looked
         // at further, and nothing but the window's marker is written.
-        self.flood_check(&settings, &comment, now).await?;
+        let comment_keys = self.flood_keys(&comment);
+        self.flood_check(&settings, &comment_keys, now).await?;
         if input.honeypot_filled() {
             // A robot: store nothing, and answer as if it were held.
             tracing::info!(post = %slug, "honeypot comment dropped");
@@ -235,13 +239,23 @@ impl CommentFunction {
                 status: CommentStatus::Pending,
             });
         }
-        let known_author = settings.comments.moderation == crate::domain::Moderation::FirstTime
-            && self.comments.has_approved_from(&comment.email).await?;
-        comment.status = rules::judge(&settings.comments, &comment, known_author);
-        if self.comments.insert(&comment).await? == Inserted::Duplicate {
-            return Err(CommentError::Repeat);
-        }
+        let stored = self.judge_and_store(&settings, comment).await;
+        let comment = match stored {
+            Ok(Some(comment)) => comment,
+            Ok(None) => return Err(CommentError::Repeat),
+            Err(e) => {
+                // Nothing was stored: the windows this attempt took are given back, so
+                // the visitor's retry is not told to wait for a comment that never was.
+                self.release_flood(&settings, &comment_keys, now).await;
+                return Err(e);
+            }
+        };
         tracing::info!(id = %comment.id, post = %slug, status = %comment.status, "comment stored");
+        // Spam past its keeping time goes with its helper items, on the handler's clock
+        // (DynamoDB's TTL is only the backstop). A failure waits for the next comment.
+        if let Err(e) = self.comments.expire_spam(now, EXPIRE_BATCH).await {
+            tracing::warn!(error = %e, "expired spam not removed");
+        }
         match comment.status {
             CommentStatus::Approved => {
                 self.thread_changed(slug).await;
@@ -272,11 +286,41 @@ impl CommentFunction {
         }
     }
 
+    /// Judges a comment and stores it; `None` when it is a repeat (nothing stored).
+    async fn judge_and_store(
+        &self,
+        settings: &SiteSettings,
+        mut comment: Comment,
+    ) -> Result<Option<Comment>, CommentError> {
+        let known_author = settings.comments.moderation == crate::domain::Moderation::FirstTime
+            && self.comments.has_approved_from(&comment.email).await?;
+        comment.status = rules::judge(&settings.comments, &comment, known_author);
+        if comment.status == CommentStatus::Spam {
+            comment = rules::kept_as_spam(comment);
+        }
+        Ok(match self.comments.insert(&comment).await? {
+            Inserted::Stored => Some(comment),
+            Inserted::Duplicate => None,
+        })
+    }
+
+    /// The flood-control keys of a comment: its client address (IPv4, IPv4-mapped IPv6
+    /// as IPv4, IPv6 by /64: see `client_addr::limit_key`) and its email.
+    fn flood_keys(&self, comment: &Comment) -> [String; 2] {
+        let email_key = self
+            .secret
+            .keyed_hash("comment-email", &comment.email.normalized());
+        [
+            format!("client-{}", comment.client_hash),
+            format!("email-{email_key}"),
+        ]
+    }
+
     /// One comment per `flood_seconds` from a client address, and from an email.
     async fn flood_check(
         &self,
         settings: &SiteSettings,
-        comment: &Comment,
+        keys: &[String; 2],
         now: OffsetDateTime,
     ) -> Result<(), CommentError> {
         let seconds = settings.comments.flood_seconds;
@@ -284,21 +328,46 @@ impl CommentFunction {
             return Ok(());
         }
         let window = Duration::seconds(i64::from(seconds));
-        let email_key = self
-            .secret
-            .keyed_hash("comment-email", &comment.email.normalized());
-        for key in [
-            format!("client-{}", comment.client_hash),
-            format!("email-{email_key}"),
-        ] {
-            if let Throttle::Wait(until) = self.comments.throttle(&key, now, window).await? {
-                let wait = (until - now).whole_milliseconds().max(0) as u64;
-                return Err(CommentError::TooSoon {
-                    retry_after: wait.div_ceil(1000).max(1),
-                });
+        for (i, key) in keys.iter().enumerate() {
+            let refused = match self.comments.throttle(key, now, window).await {
+                Ok(Throttle::Allowed) => continue,
+                Ok(Throttle::Wait(until)) => {
+                    let wait = (until - now).whole_milliseconds().max(0) as u64;
+                    CommentError::TooSoon {
+                        retry_after: wait.div_ceil(1000).max(1),
+                    }
+                }
+                Err(e) => e.into(),
+            };
+            // The windows taken before this one are given back: nothing was stored.
+            for taken in &keys[..i] {
+                if let Err(e) = self.comments.release_throttle(taken, now, window).await {
+                    tracing::warn!(error = %e, "flood window not released");
+                }
             }
+            return Err(refused);
         }
         Ok(())
+    }
+
+    /// Gives back the windows `flood_check` took at `now` (best effort: a failure
+    /// leaves them to run out after `flood_seconds`).
+    async fn release_flood(
+        &self,
+        settings: &SiteSettings,
+        keys: &[String; 2],
+        now: OffsetDateTime,
+    ) {
+        let seconds = settings.comments.flood_seconds;
+        if seconds == 0 {
+            return;
+        }
+        let window = Duration::seconds(i64::from(seconds));
+        for key in keys {
+            if let Err(e) = self.comments.release_throttle(key, now, window).await {
+                tracing::warn!(error = %e, "flood window not released");
+            }
+        }
     }
 
     /// Mails the owner about a held comment. A failure is logged: the comment is stored

@@ -53,6 +53,25 @@ pub fn judge(rules: &CommentSettings, comment: &Comment, known_author: bool) -> 
     }
 }
 
+/// The most of a spam comment's body that is kept for the owner's review (characters).
+/// With the other fields' limits a kept spam item stays under 8 KB, whatever was sent.
+pub const SPAM_BODY_KEPT: usize = 1_000;
+
+/// A comment judged spam as it is kept: its body cut to `SPAM_BODY_KEPT` characters
+/// (marked with `…`) and rendered again. Its fingerprint stays the full body's, so the
+/// same spam sent again is still a repeat.
+pub fn kept_as_spam(mut comment: Comment) -> Comment {
+    let body = comment.body.as_str();
+    if body.chars().count() > SPAM_BODY_KEPT {
+        let cut: String = body.chars().take(SPAM_BODY_KEPT).collect();
+        if let Ok(short) = crate::domain::CommentBody::parse(&format!("{}…", cut.trim_end())) {
+            comment.body_html = super::body::render_comment_body(short.as_str());
+            comment.body = short;
+        }
+    }
+    comment
+}
+
 /// Whether a post takes comments at `now`: its front matter allows them and it is not
 /// older than `close_after_days` (0: never closes).
 pub fn comments_open(rules: &CommentSettings, post: &Post, now: OffsetDateTime) -> bool {
@@ -64,6 +83,30 @@ pub fn comments_open(rules: &CommentSettings, post: &Post, now: OffsetDateTime) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_spam_is_cut_to_its_limit_and_short_spam_is_kept_whole() {
+        let c = |body: &str| Comment {
+            id: crate::domain::CommentId::generate(),
+            post: crate::domain::Slug::parse("p").unwrap(),
+            parent: None,
+            author: crate::domain::AuthorName::parse("a").unwrap(),
+            email: crate::domain::CommentEmail::parse("a@b.test").unwrap(),
+            website: None,
+            body: crate::domain::CommentBody::parse(body).unwrap(),
+            body_html: String::new(),
+            status: CommentStatus::Spam,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            client_hash: String::new(),
+            fingerprint: "fp".into(),
+        };
+        let long = kept_as_spam(c(&"é".repeat(10_000)));
+        assert_eq!(long.body.as_str().chars().count(), SPAM_BODY_KEPT + 1);
+        assert!(long.body_html.len() < 3 * SPAM_BODY_KEPT, "rendered again");
+        assert_eq!(long.fingerprint, "fp");
+        let short = kept_as_spam(c("short spam"));
+        assert_eq!(short.body.as_str(), "short spam");
+    }
 
     #[test]
     fn links_are_counted_however_written() {

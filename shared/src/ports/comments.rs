@@ -14,6 +14,36 @@ pub enum Inserted {
     Duplicate,
 }
 
+/// Top-level comments per page of a thread; a reply is shown on its parent's page.
+pub const THREAD_PAGE_ROOTS: u32 = 50;
+
+/// Spam is kept this long after it was written for the owner's review, then removed
+/// with its helper items (DynamoDB's TTL, and `expire_spam` in both adapters).
+pub const SPAM_KEPT: Duration = Duration::days(30);
+
+/// How many pages a thread of `roots` top-level comments (ever approved) has: at least 1.
+pub fn thread_pages(roots: i64) -> u32 {
+    let pages = (roots.max(0) as u64).div_ceil(u64::from(THREAD_PAGE_ROOTS));
+    u32::try_from(pages).unwrap_or(u32::MAX).max(1)
+}
+
+/// The page of the top-level comment approved after `seen` others.
+pub fn page_of_ordinal(seen: i64) -> u32 {
+    u32::try_from(seen.max(0) / i64::from(THREAD_PAGE_ROOTS) + 1).unwrap_or(u32::MAX)
+}
+
+/// One page of a post's approved thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThreadPage {
+    /// The page's approved comments, oldest first: its top-level comments and every
+    /// reply under them.
+    pub comments: Vec<Comment>,
+    /// Which page this is (from 1).
+    pub page: u32,
+    /// How many pages the thread has (at least 1, even with no comments).
+    pub pages: u32,
+}
+
 /// The answer of flood control for one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Throttle {
@@ -33,6 +63,13 @@ pub trait CommentStore: Send + Sync {
 
     /// A post's approved comments in thread order: oldest first.
     async fn approved_for_post(&self, post: &Slug) -> Result<Vec<Comment>, StoreError>;
+
+    /// Page `page` (from 1; `None`: the newest, i.e. last) of a post's approved thread,
+    /// read by key. A top-level comment's page is fixed when it is first approved: the
+    /// post's count of top-level comments approved before it, over `THREAD_PAGE_ROOTS`,
+    /// plus one; a reply takes its parent's page. A page past the last is empty.
+    async fn approved_page(&self, post: &Slug, page: Option<u32>)
+        -> Result<ThreadPage, StoreError>;
 
     /// The site's newest approved comments, newest first, at most `limit`.
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError>;
@@ -63,6 +100,19 @@ pub trait CommentStore: Send + Sync {
 
     /// Removes a comment; `false` if there was none.
     async fn delete(&self, id: &CommentId) -> Result<bool, StoreError>;
+
+    /// Removes at most `limit` spam comments whose `SPAM_KEPT` ran out by `now` (the
+    /// handler's clock), each with its fingerprint claim and id pointer; how many went.
+    async fn expire_spam(&self, now: OffsetDateTime, limit: usize) -> Result<usize, StoreError>;
+
+    /// Takes back the window `throttle(key, now, window)` recorded, if it is still that
+    /// one (the attempt it let through failed before anything was stored).
+    async fn release_throttle(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        window: Duration,
+    ) -> Result<(), StoreError>;
 
     /// Flood control: records an attempt under `key` unless one was recorded less than
     /// `window` before `now`. Atomic: of two racing attempts, one waits.

@@ -90,13 +90,20 @@ pub enum ConfirmOutcome {
     Missing,
 }
 
+/// How long a claimed confirmation mail holds off other sends before it is reported
+/// sent (`confirmation_sent`). A claim whose mail was never reported (a fault after the
+/// write, a lost answer) stops counting after this, so the visitor's retry (told
+/// `Retry-After: 30`) sends the mail instead of waiting out `resend_after`.
+pub const CLAIM_LEASE: Duration = Duration::seconds(30);
+
 /// Subscribers, keyed by `SubscriberEmail::key`. Every write is atomic per address, so
 /// concurrent signups for one address leave exactly one record and send one mail.
 #[async_trait]
 pub trait SubscriberStore: Send + Sync {
-    /// Records a signup: creates a pending record (or restarts an unsubscribed one with
-    /// fresh evidence), or marks a resend when the pending record's last mail is at
-    /// least `resend_after` old.
+    /// Records a signup in one conditional write: creates a pending record (or restarts
+    /// an unsubscribed one with fresh evidence), or claims a resend when the pending
+    /// record's last mail is at least `resend_after` old, or its claim was never reported
+    /// sent and is `CLAIM_LEASE` old.
     async fn sign_up(
         &self,
         signup: &Signup,
@@ -106,6 +113,14 @@ pub trait SubscriberStore: Send + Sync {
     /// The confirmation mail claimed at `sent_at` could not be sent: forget that claim,
     /// so the visitor's retry sends it at once instead of an hour later.
     async fn confirmation_not_sent(
+        &self,
+        email: &SubscriberEmail,
+        sent_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// The confirmation mail claimed at `sent_at` was sent: the claim now holds for the
+    /// whole `resend_after` (until then only for `CLAIM_LEASE`).
+    async fn confirmation_sent(
         &self,
         email: &SubscriberEmail,
         sent_at: OffsetDateTime,

@@ -66,10 +66,40 @@ pub struct CommentForm {
     pub errors: FieldErrors,
 }
 
+/// Where a page of a long thread stands among the others (only when there are several).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentPager {
+    /// This page (from 1, oldest first) and how many there are.
+    pub page: u32,
+    pub pages: u32,
+    /// The older and the newer neighbour.
+    pub prev_page: Option<u32>,
+    pub next_page: Option<u32>,
+}
+
+impl CommentPager {
+    /// `None` for a thread of one page.
+    pub fn of(page: u32, pages: u32) -> Option<CommentPager> {
+        (pages > 1).then(|| CommentPager {
+            page,
+            pages,
+            prev_page: (page > 1).then(|| page - 1),
+            next_page: (page < pages).then(|| page + 1),
+        })
+    }
+
+    /// The newest page is the article's own address (no `?cpage`).
+    pub fn is_newest(&self) -> bool {
+        self.page == self.pages
+    }
+}
+
 /// Everything the comments section shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommentsView {
     pub thread: Vec<CommentItem>,
+    /// The thread's pages, when it has more than one.
+    pub pager: Option<CommentPager>,
     pub form: CommentForm,
     pub notice: Option<&'static str>,
     /// What the form says about moderation, per the site's `moderation` setting.

@@ -38,6 +38,10 @@ pub struct Head {
     pub json_ld: String,
     pub post_comments_feed: Option<String>,
     pub noindex: bool,
+    /// `<link rel="prev">` / `<link rel="next">`: the neighbouring pages of a paged
+    /// comment thread.
+    pub prev: Option<String>,
+    pub next: Option<String>,
     /// Whether the subscribe box closes the page (posts and listings; pages opt in).
     pub subscribe_box: bool,
 }
@@ -88,6 +92,8 @@ fn head(site: &SiteSettings, path: &str, title: String, description: String) -> 
         json_ld: String::new(),
         post_comments_feed: None,
         noindex: false,
+        prev: None,
+        next: None,
         subscribe_box: true,
     }
 }
@@ -170,6 +176,15 @@ impl<'a> PostPage<'a> {
     /// Adds the approved thread, the form's state and a notice for a returning author.
     pub fn with_comments(mut self, comments: CommentsView) -> Self {
         self.post.comment_count = comments.thread.len();
+        if let Some(pager) = &comments.pager {
+            let site = self.chrome.site;
+            let url = |page: u32| site.url(&format!("/posts/{}?cpage={page}", self.post.slug));
+            self.head.prev = pager.prev_page.map(url);
+            self.head.next = pager.next_page.map(url);
+            if !pager.is_newest() {
+                self.head.canonical = url(pager.page);
+            }
+        }
         self.head.json_ld = json_ld::blog_posting(
             self.chrome.site,
             self.source,

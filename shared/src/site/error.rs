@@ -9,6 +9,9 @@ pub enum SiteError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// `?cpage=` that is not a page number.
+    #[error("bad comment page")]
+    BadCommentPage,
     #[error(transparent)]
     Unavailable(#[from] StoreError),
     #[error("site settings: {0}")]
@@ -20,6 +23,7 @@ impl SiteError {
         match self {
             SiteError::NotFound => 404,
             SiteError::MethodNotAllowed => 405,
+            SiteError::BadCommentPage => 400,
             SiteError::Unavailable(_) | SiteError::Settings(_) => 503,
         }
     }
@@ -30,6 +34,10 @@ impl SiteError {
             SiteError::NotFound => (
                 "Page not found",
                 "There is no page at this address. It may have moved, or the link may be mistyped.",
+            ),
+            SiteError::BadCommentPage => (
+                "Bad comment page",
+                "The comment page in this address is not a page number. Comment pages are numbered from 1.",
             ),
             SiteError::MethodNotAllowed => (
                 "Method not allowed",

@@ -14,6 +14,10 @@
 //! most once per window: a comment approval shows within the window, with no extra
 //! counter to keep in step. ETags come from these versions, not from hashing the page.
 //! Personal pages (a notice or a reply form, chosen by the query) bypass the cache.
+//!
+//! A long thread is paged (`?cpage=N`, `THREAD_PAGE_ROOTS` top-level comments a page,
+//! replies with their parent); the article's own address shows the newest page. Each
+//! page is its own view (keyed `<path>?cpage=N`), read by key from the store.
 
 pub mod cache;
 pub mod error;
@@ -29,7 +33,7 @@ use crate::http::response::{
 };
 use crate::http::{Body, Request, Response};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex};
-use crate::render::comments::{thread, CommentForm, CommentsView};
+use crate::render::comments::{thread, CommentForm, CommentPager, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
 use crate::render::render_markdown;
 use askama::Template;
@@ -178,7 +182,7 @@ impl Site {
                             .await
                             .map(|page| Arc::new(page.view()))
                     } else {
-                        self.view(path, route).await
+                        self.view(path, route, query.cpage).await
                     };
                     match view {
                         Ok(view) => respond(req, &view),
@@ -196,7 +200,22 @@ impl Site {
 
     /// The view for a shareable `route` at `path`: from memory while fresh, else
     /// revalidated (kept when its version is unchanged) or made anew.
-    async fn view(&self, path: &str, route: Route) -> Result<Arc<View>, SiteError> {
+    async fn view(
+        &self,
+        path: &str,
+        route: Route,
+        cpage: CommentPage,
+    ) -> Result<Arc<View>, SiteError> {
+        // A thread page other than the newest is a view of its own.
+        let keyed;
+        let path = match (&route, cpage) {
+            (Route::Post(_), CommentPage::Bad) => return Err(SiteError::BadCommentPage),
+            (Route::Post(_), CommentPage::Page(n)) => {
+                keyed = format!("{path}?cpage={n}");
+                keyed.as_str()
+            }
+            _ => path,
+        };
         let stale = match self.views.lookup(path) {
             Lookup::Fresh(view) => return Ok(view),
             Lookup::Stale(view) => Some(view),
@@ -204,16 +223,19 @@ impl Site {
         };
         let made = match route {
             Route::Post(slug) => {
-                let data = self.article_data(&slug).await?;
+                let data = self.article_data(&slug, cpage).await?;
                 let version = Version::of_build()
                     .str(&data.settings_etag)
                     .str(&data.post.etag)
-                    .debug(&data.approved)
+                    .debug(&data.thread)
                     .u64(u64::from(data.comments_open()))
                     .value();
                 self.keep_or(path, stale, version, || {
-                    let (html, last_modified) =
-                        self.render_article(&data, ArticleQuery::default(), None)?;
+                    let query = ArticleQuery {
+                        cpage,
+                        ..ArticleQuery::default()
+                    };
+                    let (html, last_modified) = self.render_article(&data, query, None)?;
                     Ok(Page::html(html, last_modified))
                 })
             }
@@ -417,19 +439,28 @@ impl Site {
         query: ArticleQuery,
         form: Option<CommentForm>,
     ) -> Result<(String, Option<OffsetDateTime>), SiteError> {
-        let data = self.article_data(slug).await?;
+        let data = self.article_data(slug, query.cpage).await?;
         self.render_article(&data, query, form)
     }
 
     /// What an article page is made of.
-    async fn article_data(&self, slug: &Slug) -> Result<ArticleData, SiteError> {
-        // One content read and one comments query, issued together (plus settings when
-        // stale). The post's own front matter decides whether it is published and open
-        // for comments, so the post index is not read here.
-        let (settings, post, approved) = tokio::join!(
+    async fn article_data(
+        &self,
+        slug: &Slug,
+        cpage: CommentPage,
+    ) -> Result<ArticleData, SiteError> {
+        let page = match cpage {
+            CommentPage::Newest => None,
+            CommentPage::Page(n) => Some(n),
+            CommentPage::Bad => return Err(SiteError::BadCommentPage),
+        };
+        // One content read and one thread page's reads, issued together (plus settings
+        // when stale). The post's own front matter decides whether it is published and
+        // open for comments, so the post index is not read here.
+        let (settings, post, thread) = tokio::join!(
             self.settings_tagged(),
             self.load_post(slug),
-            self.comments.approved_for_post(slug)
+            self.comments.approved_page(slug, page)
         );
         let (settings_etag, settings) = settings?;
         let post = post?.ok_or(SiteError::NotFound)?;
@@ -437,11 +468,15 @@ impl Site {
         if !post.post.is_published(now) {
             return Err(SiteError::NotFound);
         }
+        let thread = thread?;
+        if thread.page > thread.pages {
+            return Err(SiteError::NotFound);
+        }
         Ok(ArticleData {
             settings_etag,
             settings,
             post,
-            approved: approved?,
+            thread,
             now,
         })
     }
@@ -455,9 +490,10 @@ impl Site {
         let ArticleData {
             settings,
             post,
-            approved,
+            thread: page,
             ..
         } = data;
+        let approved = &page.comments;
         let comments_open = data.comments_open();
         let thread = thread(approved, settings.comments.max_depth, comments_open);
         let mut form = form.unwrap_or_default();
@@ -493,6 +529,7 @@ impl Site {
         };
         let view = CommentsView {
             thread,
+            pager: CommentPager::of(page.page, page.pages),
             form,
             notice,
             moderation_note,
@@ -699,6 +736,28 @@ pub struct ArticleQuery {
     pub held: bool,
     /// `?comment=<id>`: the visitor's comment was published.
     pub posted: Option<CommentId>,
+    /// `?cpage=N`: which page of a long thread.
+    pub cpage: CommentPage,
+}
+
+/// The thread page an article address asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CommentPage {
+    /// No `cpage`: the newest page.
+    #[default]
+    Newest,
+    Page(u32),
+    /// `cpage` that is not a page number (0, negative, not a number, past `u32`): 400.
+    Bad,
+}
+
+impl CommentPage {
+    fn parse(value: &str) -> CommentPage {
+        match value.parse::<u32>() {
+            Ok(n) if n >= 1 => CommentPage::Page(n),
+            _ => CommentPage::Bad,
+        }
+    }
 }
 
 impl ArticleQuery {
@@ -711,6 +770,7 @@ impl ArticleQuery {
                 "reply" => query.reply = CommentId::parse(&value).ok(),
                 "comment" => query.posted = CommentId::parse(&value).ok(),
                 "moderation" => query.held = value == "held",
+                "cpage" => query.cpage = CommentPage::parse(&value),
                 _ => {}
             }
         }
@@ -727,7 +787,7 @@ struct ArticleData {
     settings_etag: String,
     settings: Arc<SiteSettings>,
     post: Arc<CachedPost>,
-    approved: Vec<crate::domain::Comment>,
+    thread: crate::ports::ThreadPage,
     now: OffsetDateTime,
 }
 

@@ -206,6 +206,11 @@ impl Subscribe {
                 }
                 return Err(e);
             }
+            // Reported, the claim holds for the resend interval; unreported (this write
+            // failing), it lapses after `CLAIM_LEASE` and a retry sends one more mail.
+            if let Err(e) = self.subscribers.confirmation_sent(&signup.email, now).await {
+                tracing::warn!(error = %e, "confirmation mail sent but not recorded");
+            }
         }
         Ok(accepted(format))
     }
