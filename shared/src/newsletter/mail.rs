@@ -257,7 +257,7 @@ impl DigestMail {
 /// What a batch mails: one post, or a digest of several.
 pub enum NewsletterMail {
     Post(Box<PostMail>),
-    Digest(DigestMail),
+    Digest(Box<DigestMail>),
 }
 
 impl NewsletterMail {
@@ -292,7 +292,7 @@ impl NewsletterMail {
             }
         }
         Ok((!posts.is_empty())
-            .then(|| NewsletterMail::Digest(DigestMail::new(settings, &posts, base_url))))
+            .then(|| NewsletterMail::Digest(Box::new(DigestMail::new(settings, &posts, base_url)))))
     }
 
     pub fn to(&self, secret: &Secret, to: &SubscriberEmail, now: OffsetDateTime) -> Mail {
