@@ -8,9 +8,9 @@ use lambdapress::domain::{Post, Secret, SiteSettings, Slug, SubscriberEmail};
 use lambdapress::feeds::{Feeds, FeedsOptions};
 use lambdapress::newsletter::mail::PostMail;
 use lambdapress::newsletter::sqlite::SqliteNewsletters;
-use lambdapress::newsletter::{Batch, LocalQueue, NewsletterStore, Planner, Sender};
+use lambdapress::newsletter::{Batch, LocalQueue, NewsletterStore, PlanOutcome, Planner, Sender};
 use lambdapress::ports::{
-    ContentStore, Mail, MailError, Mailer, PostIndex, Signup, SubscriberStore,
+    ContentStore, Mail, MailError, Mailer, PostIndex, Signup, SubscriberStore, SubscriptionStatus,
 };
 use lambdapress::subscribe::UNSUBSCRIBE_PURPOSE;
 use lambdapress_tests::moto;
@@ -96,6 +96,7 @@ struct World {
     subscribers: Arc<dyn SubscriberStore>,
     ledger: Arc<dyn NewsletterStore>,
     mail: Arc<Recording>,
+    /// Writes a content object by key (`posts/<slug>.md`, `site.toml`).
     write: Box<dyn Fn(String, String) -> futures::future::BoxFuture<'static, ()> + Send + Sync>,
     _dir: Option<ScratchDir>,
 }
@@ -168,15 +169,15 @@ fn embedded() -> World {
         ledger.clone(),
         Arc::new(Accepting(AtomicU32::new(0))),
     );
-    let posts = dir.0.join("content/posts");
+    let root = dir.0.join("content");
     World {
         feeds,
         sender,
         subscribers,
         ledger,
         mail,
-        write: Box::new(move |slug, source| {
-            let path = posts.join(format!("{slug}.md"));
+        write: Box::new(move |key, source| {
+            let path = root.join(key);
             Box::pin(async move { std::fs::write(path, source).unwrap() })
         }),
         _dir: Some(dir),
@@ -221,12 +222,12 @@ async fn on_moto(endpoint: &str) -> World {
         subscribers,
         ledger,
         mail,
-        write: Box::new(move |slug, source| {
+        write: Box::new(move |key, source| {
             let (s3, bucket) = (s3.clone(), bucket.clone());
             Box::pin(async move {
                 s3.put_object()
                     .bucket(bucket)
-                    .key(format!("posts/{slug}.md"))
+                    .key(key)
                     .body(source.into_bytes().into())
                     .send()
                     .await
@@ -268,7 +269,7 @@ async fn subscribe(store: &dyn SubscriberStore, address: &str, confirm: bool) {
 
 impl World {
     async fn publish(&self, slug: &str, source: String) {
-        (self.write)(slug.to_owned(), source).await;
+        (self.write)(format!("posts/{slug}.md"), source).await;
         let slugs = BTreeSet::from([Slug::parse(slug).unwrap()]);
         self.feeds.posts_changed(&slugs).await.unwrap();
     }
@@ -353,6 +354,7 @@ async fn one_mail_per_new_post_and_never_twice(w: World) {
 
     // The same batch delivered twice (SQS's at-least-once) sends nothing twice.
     let batch = Batch {
+        posts: vec![],
         slug: "spring-hours".into(),
         recipients: vec!["ann@example.com".into(), "carol@example.net".into()],
     };
@@ -560,7 +562,7 @@ async fn sqs_batches_delivered_twice_mail_once_on_moto() {
     )
     .unwrap();
     (w.write)(
-        "queued-news".into(),
+        "posts/queued-news.md".into(),
         post_source("Queued news", now() - Duration::hours(1), "", "Queued."),
     )
     .await;
@@ -691,6 +693,15 @@ async fn the_local_site_mails_a_new_post_into_the_outbox_once() {
             .unwrap(),
         1
     );
+    let all = newsletter_cli::status_all(stores.newsletters.as_ref())
+        .await
+        .unwrap();
+    let line = all
+        .lines()
+        .find(|l| l.starts_with("open-saturdays "))
+        .unwrap_or_else(|| panic!("{all}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&fields[2..], ["1", "1", "0", "0", "0"], "{all}");
 }
 
 /// `confirmed_page` walks every confirmed subscriber once, page by page, on both stores.
@@ -730,4 +741,510 @@ async fn confirmed_pages_on_moto() {
         return;
     };
     pages_cover_every_confirmed_subscriber_once(&moto::dynamo_subscribers(&endpoint).await).await;
+}
+
+/// A real SES event (AWS's documented sample, in its SNS envelope) for `to`.
+fn ses_event(fixture: &str, to: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(fixture);
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(&text.replace("recipient@example.com", to)).unwrap()
+}
+
+async fn status_of(w: &World, address: &str) -> SubscriptionStatus {
+    w.subscribers
+        .get(&SubscriberEmail::parse(address).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+async fn bounces_and_complaints_are_never_mailed_again(w: World) {
+    use lambdapress::newsletter::mail_events::handle_sns_event;
+    use lambdapress_infra::{newsletter_cli, subscribers};
+    for address in [
+        "ann@example.com",
+        "bob@example.org",
+        "carol@example.net",
+        "dan@example.com",
+    ] {
+        subscribe(w.subscribers.as_ref(), address, true).await;
+    }
+    let store = w.subscribers.as_ref();
+    let hard = ses_event("ses-bounce-permanent.json", "ann@example.com");
+    let report = handle_sns_event(store, &hard, now()).await.unwrap();
+    assert_eq!((report.bounced, report.unchanged), (1, 0), "{report:?}");
+    let soft = ses_event("ses-bounce-transient.json", "bob@example.org");
+    let report = handle_sns_event(store, &soft, now()).await.unwrap();
+    assert_eq!((report.ignored, report.bounced), (1, 0), "{report:?}");
+    let complaint = ses_event("ses-complaint.json", "carol@example.net");
+    let report = handle_sns_event(store, &complaint, now()).await.unwrap();
+    assert_eq!(report.complained, 1, "{report:?}");
+    // SNS delivers at least once: the same event again changes nothing.
+    let report = handle_sns_event(store, &hard, now()).await.unwrap();
+    assert_eq!((report.bounced, report.unchanged), (0, 1), "{report:?}");
+    // An address that is no subscriber (the owner's, on a comment notice) is left alone.
+    let stranger = ses_event("ses-bounce-permanent.json", "owner@example.com");
+    let report = handle_sns_event(store, &stranger, now()).await.unwrap();
+    assert_eq!((report.bounced, report.unchanged), (0, 1), "{report:?}");
+
+    assert_eq!(
+        status_of(&w, "ann@example.com").await,
+        SubscriptionStatus::Bounced
+    );
+    assert_eq!(
+        status_of(&w, "bob@example.org").await,
+        SubscriptionStatus::Confirmed
+    );
+    assert_eq!(
+        status_of(&w, "carol@example.net").await,
+        SubscriptionStatus::Complained
+    );
+    let ann = SubscriberEmail::parse("ann@example.com").unwrap();
+    let record = store.get(&ann).await.unwrap().unwrap();
+    assert_eq!(
+        record.unsubscribed_at,
+        Some(datetime!(2017-08-05 00:41:02 UTC)),
+        "the bounce's own time is kept"
+    );
+
+    // Neither a new signup nor an unsubscribe link brings a suppressed address back.
+    let again = Signup {
+        email: ann.clone(),
+        source: "/".into(),
+        client_hash: "h".into(),
+        at: now(),
+    };
+    assert_eq!(
+        store.sign_up(&again, Duration::hours(1)).await.unwrap(),
+        lambdapress::ports::SignupOutcome::Unchanged
+    );
+    assert!(!store.unsubscribe(&ann, now()).await.unwrap());
+    assert_eq!(
+        status_of(&w, "ann@example.com").await,
+        SubscriptionStatus::Bounced
+    );
+
+    // A new post reaches only the readers still confirmed.
+    let fresh = now() - Duration::hours(2);
+    w.publish("after-bounce", post_source("After bounce", fresh, "", "A."))
+        .await;
+    assert_eq!(
+        w.mail.to("After bounce"),
+        ["bob@example.org", "dan@example.com"]
+    );
+
+    // Mid-send: dan bounces after planning; his turn in the batch skips him.
+    (w.write)(
+        "posts/mid-send.md".into(),
+        post_source("Mid send", fresh, "", "M."),
+    )
+    .await;
+    let dan = ses_event("ses-bounce-permanent.json", "dan@example.com");
+    handle_sns_event(store, &dan, now()).await.unwrap();
+    let batch = Batch {
+        slug: "mid-send".into(),
+        recipients: vec!["bob@example.org".into(), "dan@example.com".into()],
+        posts: vec![],
+    };
+    let report = w.sender.deliver(&batch).await.unwrap();
+    assert_eq!((report.sent, report.skipped), (1, 1), "{report:?}");
+    assert_eq!(w.mail.to("Mid send"), ["bob@example.org"]);
+
+    // The owner sees them as such in the export and in the counts.
+    let csv = subscribers::export_csv(store).await.unwrap();
+    assert!(
+        csv.contains("ann@example.com,2026-04-01T12:00:00Z,2026-04-01T12:00:00Z,/,bounced,2017-08-05T00:41:02Z\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(",complained,"), "{csv}");
+    assert!(
+        csv.contains("bob@example.org,2026-04-01T12:00:00Z,2026-04-01T12:00:00Z,/,confirmed,\r\n"),
+        "{csv}"
+    );
+    let counts = newsletter_cli::counts_by_status(store).await.unwrap();
+    for line in [
+        "confirmed     1",
+        "bounced       2",
+        "complained    1",
+        "pending       0",
+    ] {
+        assert!(counts.lines().any(|l| l == line), "{line:?} in\n{counts}");
+    }
+}
+
+#[tokio::test]
+async fn bounces_and_complaints_are_never_mailed_again_embedded() {
+    bounces_and_complaints_are_never_mailed_again(embedded()).await;
+}
+
+#[tokio::test]
+async fn bounces_and_complaints_are_never_mailed_again_on_moto() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    bounces_and_complaints_are_never_mailed_again(on_moto(&endpoint).await).await;
+}
+
+#[test]
+fn only_hard_bounces_and_complaints_suppress() {
+    use lambdapress::newsletter::mail_events::{parse_ses_event, MailEvent};
+    let message = |fixture: &str| {
+        ses_event(fixture, "x@example.com")["Records"][0]["Sns"]["Message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(matches!(
+        parse_ses_event(&message("ses-bounce-permanent.json")).unwrap(),
+        MailEvent::Suppress { status: SubscriptionStatus::Bounced, ref recipients, .. } if recipients == &["x@example.com"]
+    ));
+    assert_eq!(
+        parse_ses_event(&message("ses-bounce-transient.json")).unwrap(),
+        MailEvent::Ignored("a transient bounce".into())
+    );
+    assert!(matches!(
+        parse_ses_event(&message("ses-complaint.json")).unwrap(),
+        MailEvent::Suppress {
+            status: SubscriptionStatus::Complained,
+            ..
+        }
+    ));
+    assert_eq!(
+        parse_ses_event(r#"{"eventType":"Delivery","delivery":{}}"#).unwrap(),
+        MailEvent::Ignored("a Delivery event".into())
+    );
+    assert!(parse_ses_event("not json").is_err());
+}
+
+async fn weekly_digest_once_per_period(w: World) {
+    let settings = std::fs::read_to_string(sample_content_dir().join("site.toml")).unwrap()
+        + "\n[newsletter]\nmode = \"weekly\"\ndigest_weekday = 0\ndigest_hour = 9\n";
+    (w.write)("site.toml".into(), settings).await;
+    subscribe(w.subscribers.as_ref(), "ann@example.com", true).await;
+    subscribe(w.subscribers.as_ref(), "bob@example.org", true).await;
+    subscribe(w.subscribers.as_ref(), "pending@example.org", false).await;
+    // now() is Friday 2026-05-01 12:00: the period began Monday 2026-04-27 09:00 and
+    // holds the posts dated since the Monday before.
+    for (slug, title, date, extra) in [
+        ("week-one", "Week one", datetime!(2026-04-21 10:00 UTC), ""),
+        ("week-two", "Week two", datetime!(2026-04-25 10:00 UTC), ""),
+        (
+            "too-early",
+            "Too early",
+            datetime!(2026-04-19 10:00 UTC),
+            "",
+        ),
+        (
+            "opted-out",
+            "Opted out",
+            datetime!(2026-04-23 10:00 UTC),
+            "newsletter = false\n",
+        ),
+        (
+            "next-week",
+            "Next week",
+            datetime!(2026-04-28 10:00 UTC),
+            "",
+        ),
+    ] {
+        w.publish(slug, post_source(title, date, extra, "Body."))
+            .await;
+    }
+    assert!(
+        w.mail.sent.lock().unwrap().is_empty(),
+        "in weekly mode a new post mails nobody by itself"
+    );
+
+    // The hourly schedule: the first tick of the period plans the digest, later ones not.
+    w.feeds.publish_due().await.unwrap();
+    w.feeds.publish_due().await.unwrap();
+    let subject = "Cindy Albon Acupuncture: 2 new posts";
+    assert_eq!(w.mail.to(subject), ["ann@example.com", "bob@example.org"]);
+    assert_eq!(
+        w.mail.sent.lock().unwrap().len(),
+        2,
+        "one digest per reader"
+    );
+    let (digest, _) = w.mail.sent.lock().unwrap()[0].clone();
+    let html = digest.html.unwrap();
+    for title in ["Week one", "Week two"] {
+        assert!(
+            html.contains(title) && digest.text.contains(title),
+            "{title}"
+        );
+    }
+    for title in ["Too early", "Opted out", "Next week"] {
+        assert!(
+            !html.contains(title) && !digest.text.contains(title),
+            "{title}"
+        );
+    }
+    assert!(
+        html.contains(&format!("href=\"{BASE_URL}/posts/week-two\"")),
+        "{html}"
+    );
+    assert!(digest
+        .headers
+        .iter()
+        .any(|(k, v)| k == "List-Unsubscribe" && v.contains("/unsubscribe?token=")));
+    let id = Slug::parse("digest-2026-04-27").unwrap();
+    let counts = w.ledger.counts(&id).await.unwrap();
+    assert_eq!((counts.planned, counts.sent), (2, 2), "{counts:?}");
+
+    // The next period has one new post; the one after, nothing: nothing is sent.
+    let planner = w.feeds.newsletter.clone().unwrap();
+    let index = w.feeds.index.clone();
+    let outcome = planner
+        .digest_due(index.as_ref(), datetime!(2026-05-04 10:00 UTC))
+        .await
+        .unwrap();
+    assert_eq!(outcome, PlanOutcome::Planned { recipients: 2 });
+    assert_eq!(
+        w.mail.to("Cindy Albon Acupuncture: Next week"),
+        ["ann@example.com", "bob@example.org"]
+    );
+    assert_eq!(
+        planner
+            .digest_due(index.as_ref(), datetime!(2026-05-04 23:00 UTC))
+            .await
+            .unwrap(),
+        PlanOutcome::AlreadyPlanned
+    );
+    assert_eq!(
+        planner
+            .digest_due(index.as_ref(), datetime!(2026-05-11 09:00 UTC))
+            .await
+            .unwrap(),
+        PlanOutcome::NotMailed("no new posts since the last digest")
+    );
+    assert_eq!(w.mail.sent.lock().unwrap().len(), 4);
+
+    // `newsletter status` without a slug lists both digests.
+    let all = lambdapress_infra::newsletter_cli::status_all(w.ledger.as_ref())
+        .await
+        .unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 3, "{all}");
+    assert!(
+        lines[1].starts_with("digest-2026-05-04 "),
+        "newest first:\n{all}"
+    );
+    assert!(lines[2].starts_with("digest-2026-04-27 "), "{all}");
+    let fields: Vec<&str> = lines[2].split_whitespace().collect();
+    assert_eq!(&fields[2..], ["2", "2", "0", "0", "0"], "{all}");
+}
+
+#[tokio::test]
+async fn weekly_digest_once_per_period_embedded() {
+    weekly_digest_once_per_period(embedded()).await;
+}
+
+#[tokio::test]
+async fn weekly_digest_once_per_period_on_moto() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    weekly_digest_once_per_period(on_moto(&endpoint).await).await;
+}
+
+#[test]
+fn digest_settings_are_validated() {
+    let base = std::fs::read_to_string(sample_content_dir().join("site.toml")).unwrap();
+    let with = |extra: &str| SiteSettings::parse(&format!("{base}\n[newsletter]\n{extra}\n"));
+    assert!(with("mode = \"weekly\"\ndigest_weekday = 6\ndigest_hour = 23").is_ok());
+    let err = with("mode = \"weekly\"\ndigest_hour = 24")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("digest_hour 0..=23"), "{err}");
+    let err = with("mode = \"monthly\"").unwrap_err().to_string();
+    assert!(err.contains("monthly"), "{err}");
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// `subscribers import`: the three services' exports, checked whole before any write,
+/// consent kept as evidence, idempotent on a re-run, `--reconfirm` mailing the rest once.
+async fn imports_keep_consent_and_never_double(store: &dyn SubscriberStore) {
+    use lambdapress_infra::subscribers::{import, plan_import, Consent, ImportFormat, Reconfirm};
+    let get = |address: &'static str| async move {
+        store
+            .get(&SubscriberEmail::parse(address).unwrap())
+            .await
+            .unwrap()
+    };
+    let mail = Recording::new(Arc::new(Accepting(AtomicU32::new(0))));
+    let secret = secret();
+    let reconfirm = Reconfirm {
+        mailer: &mail,
+        secret: &secret,
+        base_url: BASE_URL.into(),
+        site_title: "Clinic".into(),
+    };
+
+    // Jetpack: two with consent, one pending, one unsubscribed, one duplicate.
+    let plan = plan_import(
+        "exports/import-jetpack.csv",
+        &fixture_text("import-jetpack.csv"),
+    )
+    .unwrap();
+    assert_eq!(plan.format, ImportFormat::Jetpack);
+    assert!(plan.bad.is_empty(), "{:?}", plan.bad);
+    assert_eq!(
+        plan.duplicates,
+        ["line 6: ANN@example.com again (first on line 2); this row is skipped"]
+    );
+    let dry = import(store, &plan, None, true, now()).await.unwrap();
+    assert_eq!(
+        (dry.imported, dry.unproven, dry.refused, dry.duplicates),
+        (2, 1, 1, 1),
+        "{dry}"
+    );
+    assert!(
+        get("ann@example.com").await.is_none(),
+        "a dry run writes nothing"
+    );
+
+    // A run that stopped after its first row (a crash), then the whole file again.
+    let mut first_row = plan.clone();
+    first_row.rows.truncate(1);
+    import(store, &first_row, None, false, now()).await.unwrap();
+    let done = import(store, &plan, None, false, now()).await.unwrap();
+    assert_eq!((done.imported, done.already), (1, 1), "{done}");
+    let again = import(store, &plan, None, false, now()).await.unwrap();
+    assert_eq!((again.imported, again.already), (0, 2), "{again}");
+    let ann = get("ann@example.com").await.unwrap();
+    assert_eq!(ann.status, SubscriptionStatus::Confirmed);
+    assert_eq!(ann.confirmed_at, Some(datetime!(2023-05-04 10:00 UTC)));
+    assert_eq!(ann.signed_up_at, datetime!(2023-05-04 10:00 UTC));
+    assert_eq!(ann.source, "import:jetpack:import-jetpack.csv");
+    assert!(get("pending@example.org").await.is_none());
+    assert!(
+        get("gone@example.org").await.is_none(),
+        "an unsubscribed row is never imported"
+    );
+
+    // --reconfirm: the unproven row gets one double opt-in mail, also on a re-run.
+    let sent = import(store, &plan, Some(&reconfirm), false, now())
+        .await
+        .unwrap();
+    assert_eq!((sent.reconfirm_sent, sent.already), (1, 2), "{sent}");
+    import(store, &plan, Some(&reconfirm), false, now())
+        .await
+        .unwrap();
+    let mails = mail.sent.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "one confirmation mail");
+    assert_eq!(mails[0].0.to, "pending@example.org");
+    assert!(mails[0]
+        .0
+        .text
+        .contains(&format!("{BASE_URL}/subscribe/confirm?token=")));
+    assert_eq!(
+        get("pending@example.org").await.unwrap().status,
+        SubscriptionStatus::Pending
+    );
+
+    // MailPoet: the global status decides; a bounced address is not imported.
+    let plan = plan_import("import-mailpoet.csv", &fixture_text("import-mailpoet.csv")).unwrap();
+    assert_eq!(plan.format, ImportFormat::MailPoet);
+    let consents: Vec<bool> = plan
+        .rows
+        .iter()
+        .map(|r| matches!(r.consent, Consent::Given { .. }))
+        .collect();
+    assert_eq!(consents, [true, false, false, false]);
+    let done = import(store, &plan, None, false, now()).await.unwrap();
+    assert_eq!(
+        (done.imported, done.unproven, done.refused),
+        (1, 1, 2),
+        "{done}"
+    );
+    assert_eq!(
+        get("carol@example.net").await.unwrap().confirmed_at,
+        Some(datetime!(2022-11-03 08:15 UTC))
+    );
+    assert!(get("fay@example.com").await.is_none());
+
+    // Mailchimp's subscribed export: OPTIN_TIME is the signup, CONFIRM_TIME the consent.
+    let name = "subscribed_members_export_3f2a1b.csv";
+    let plan = plan_import(name, &fixture_text(name)).unwrap();
+    assert_eq!(plan.format, ImportFormat::Mailchimp);
+    let done = import(store, &plan, None, false, now()).await.unwrap();
+    assert_eq!(done.imported, 2, "{done}");
+    let gus = get("gus@example.com").await.unwrap();
+    assert_eq!(gus.signed_up_at, datetime!(2020-03-14 16:22:05 UTC));
+    assert_eq!(gus.confirmed_at, Some(datetime!(2020-03-14 16:25:41 UTC)));
+    // The same rows in Mailchimp's unsubscribed export are refused.
+    let plan = plan_import(
+        "unsubscribed_members_export_3f2a1b.csv",
+        &fixture_text(name),
+    )
+    .unwrap();
+    assert!(plan
+        .rows
+        .iter()
+        .all(|r| matches!(r.consent, Consent::Refused(_))));
+
+    // Bad rows: reported by line, and nothing of the file is written.
+    let bad = "email_address,subscription_date,status\n\
+               ok@example.com,2024-01-01,subscribed\n\
+               not-an-address,2024-01-01,subscribed\n\
+               late@example.com,yesterday,subscribed\n\
+               odd@example.com,2024-01-01,maybe\n";
+    let plan = plan_import("bad.csv", bad).unwrap();
+    assert_eq!(plan.bad.len(), 3, "{:?}", plan.bad);
+    assert!(
+        plan.bad[0].starts_with("line 3: `not-an-address`"),
+        "{:?}",
+        plan.bad
+    );
+    assert!(
+        plan.bad[1].starts_with("line 4: the date `yesterday`"),
+        "{:?}",
+        plan.bad
+    );
+    assert!(
+        plan.bad[2].starts_with("line 5: the status `maybe`"),
+        "{:?}",
+        plan.bad
+    );
+    let err = import(store, &plan, None, false, now())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("nothing imported: 3 row(s) to fix first"),
+        "{err}"
+    );
+    assert!(
+        get("ok@example.com").await.is_none(),
+        "nothing half-imported"
+    );
+    let err = plan_import("x.csv", "name,phone\nann,123\n").unwrap_err();
+    assert!(err.contains("not a Jetpack"), "{err}");
+}
+
+#[tokio::test]
+async fn subscribers_import_embedded() {
+    let store = SqliteSubscribers::in_memory().unwrap();
+    imports_keep_consent_and_never_double(&store).await;
+}
+
+#[tokio::test]
+async fn subscribers_import_on_moto() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let (client, table) = moto::fresh_table(&endpoint).await;
+    let store = lambdapress::adapters::DynamoSubscribers::new(client, table);
+    imports_keep_consent_and_never_double(&store).await;
 }

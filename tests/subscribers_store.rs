@@ -145,9 +145,9 @@ async fn export_and_erase(store: &dyn lambdapress::ports::SubscriberStore) {
     }
     assert_eq!(
         export_csv(store).await.unwrap(),
-        "email,confirmed_at,signed_up_at,source\r\n\
-         Ann@Example.com,2024-03-12T10:00:00Z,2024-03-12T09:00:00Z,/posts/what-are-muscle-knots\r\n\
-         bob@example.org,2024-03-12T10:00:00Z,2024-03-12T09:01:00Z,/posts/what-are-muscle-knots\r\n",
+        "email,confirmed_at,signed_up_at,source,status,left_at\r\n\
+         Ann@Example.com,2024-03-12T10:00:00Z,2024-03-12T09:00:00Z,/posts/what-are-muscle-knots,confirmed,\r\n\
+         bob@example.org,2024-03-12T10:00:00Z,2024-03-12T09:01:00Z,/posts/what-are-muscle-knots,confirmed,\r\n",
         "confirmed subscribers only, oldest first"
     );
     assert!(erase(store, &contract::email("ANN@example.com"))

@@ -1,5 +1,6 @@
 //! `lambdapress newsletter ...`: preview a post's mail as an `.eml`, send one test
-//! mail, and show a newsletter's planned, sent, skipped and failed counts.
+//! mail, and show the planned, sent, skipped and failed counts of one newsletter or all;
+//! count subscribers by status.
 
 use anyhow::{anyhow, Context};
 use lambdapress::adapters::OutboxMailer;
@@ -7,7 +8,7 @@ use lambdapress::domain::{Secret, Slug, SubscriberEmail};
 use lambdapress::newsletter::mail::PostMail;
 use lambdapress::newsletter::planner::{read_post, read_settings};
 use lambdapress::newsletter::NewsletterStore;
-use lambdapress::ports::{ContentStore, Mail, Mailer, SubscriberStore};
+use lambdapress::ports::{ContentStore, Mail, Mailer, SubscriberStore, SubscriptionStatus};
 
 fn slug(s: &str) -> anyhow::Result<Slug> {
     Slug::parse(s).map_err(|e| anyhow!("`{s}` is not a post slug: {e}"))
@@ -78,16 +79,64 @@ pub async fn status(store: &dyn NewsletterStore, slug_text: &str) -> anyhow::Res
     ))
 }
 
-/// `subscribers count`: confirmed subscribers, counted a page at a time.
-pub async fn confirmed_count(store: &dyn SubscriberStore) -> anyhow::Result<u64> {
+/// `newsletter status` (no slug): every newsletter, newest first, one line each.
+pub async fn status_all(store: &dyn NewsletterStore) -> anyhow::Result<String> {
+    let records = store.list().await?;
+    if records.is_empty() {
+        return Ok("no newsletters yet\n".into());
+    }
+    let mut out = format!(
+        "{:<40} {:<20} {:>8} {:>8} {:>8} {:>8} {:>9}\n",
+        "newsletter", "created", "planned", "sent", "skipped", "failed", "in flight"
+    );
+    for record in records {
+        let c = store.counts(&record.slug).await?;
+        let planned = match record.planned {
+            Some(_) => c.planned.to_string(),
+            None => "planning".into(),
+        };
+        out.push_str(&format!(
+            "{:<40} {:<20} {:>8} {:>8} {:>8} {:>8} {:>9}\n",
+            record.slug.to_string(),
+            lambdapress::domain::time_fmt::sort_key(record.created_at),
+            planned,
+            c.sent,
+            c.skipped,
+            c.failed,
+            c.sending
+        ));
+    }
+    Ok(out)
+}
+
+/// How many subscribers have `status`, counted a page at a time.
+pub async fn count_status(
+    store: &dyn SubscriberStore,
+    status: SubscriptionStatus,
+) -> anyhow::Result<u64> {
     let mut cursor: Option<String> = None;
     let mut n = 0u64;
     loop {
-        let (page, next) = store.confirmed_page(cursor.as_deref(), 500).await?;
+        let (page, next) = store.status_page(status, cursor.as_deref(), 1000).await?;
         n += page.len() as u64;
         match next {
             Some(next) => cursor = Some(next),
             None => return Ok(n),
         }
     }
+}
+
+/// `subscribers count`: confirmed subscribers.
+pub async fn confirmed_count(store: &dyn SubscriberStore) -> anyhow::Result<u64> {
+    count_status(store, SubscriptionStatus::Confirmed).await
+}
+
+/// `subscribers count`: one line per status, e.g. `confirmed 120`, `bounced 2`.
+pub async fn counts_by_status(store: &dyn SubscriberStore) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for status in SubscriptionStatus::ALL {
+        let n = count_status(store, status).await?;
+        out.push_str(&format!("{:<13} {n}\n", status.as_str()));
+    }
+    Ok(out)
 }

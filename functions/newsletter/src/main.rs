@@ -1,5 +1,6 @@
 //! The newsletter sender: SQS batches of recipients, each mailed once through SES v2 at
-//! the account's send rate. Wiring only; the handler is `lambdapress::newsletter::sqs`.
+//! the account's send rate; and SES's bounce and complaint events (SNS), which mark the
+//! subscriber. Wiring only; the handlers are `lambdapress::newsletter::{sqs, mail_events}`.
 
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use lambdapress::adapters::{DynamoSubscribers, S3Content, SesMailer};
@@ -8,6 +9,7 @@ use lambdapress::aws::{
     sesv2_client,
 };
 use lambdapress::newsletter::dynamodb::DynamoNewsletters;
+use lambdapress::newsletter::mail_events::{handle_sns_event, is_sns_event};
 use lambdapress::newsletter::sqs::{handle_sqs_event, send_pace};
 use lambdapress::newsletter::Sender;
 use serde_json::Value;
@@ -41,7 +43,15 @@ async fn main() -> Result<(), Error> {
     });
     run(service_fn(move |event: LambdaEvent<Value>| {
         let sender = sender.clone();
-        async move { Ok::<_, Error>(handle_sqs_event(&sender, event.payload).await) }
+        async move {
+            if is_sns_event(&event.payload) {
+                let now = time::OffsetDateTime::now_utc();
+                let report =
+                    handle_sns_event(sender.subscribers.as_ref(), &event.payload, now).await?;
+                return Ok::<_, Error>(serde_json::to_value(report)?);
+            }
+            Ok::<_, Error>(handle_sqs_event(&sender, event.payload).await)
+        }
     }))
     .await
 }

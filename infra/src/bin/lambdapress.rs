@@ -12,8 +12,10 @@
 //!   lambdapress comments   list pending comments; approve, spam or delete one by id
 //!   lambdapress subscribers export         confirmed subscribers as CSV on stdout
 //!   lambdapress subscribers erase <email>  remove one address's record completely
-//!   lambdapress subscribers count          confirmed subscribers
-//!   lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>
+//!   lambdapress subscribers count          subscribers by status
+//!   lambdapress subscribers import <file.csv> [--reconfirm] [--dry-run]
+//!                          a Jetpack, MailPoet or Mailchimp export
+//!   lambdapress newsletter preview <slug> | test <slug> <email> | status [<slug>]
 
 use anyhow::bail;
 use lambdapress::domain::{Page, Post, SiteSettings, Slug, SubscriberEmail};
@@ -43,10 +45,14 @@ const USAGE: &str =
   subscribers export         confirmed subscribers as CSV on stdout
                              (email, confirmed_at, signed_up_at, source)
   subscribers erase <email>  remove one address's record completely
-  subscribers count          how many subscribers are confirmed
+  subscribers count          subscribers by status (confirmed, bounced, complained, ...)
+  subscribers import <file.csv> [--reconfirm] [--dry-run]
+                             a Jetpack, MailPoet or Mailchimp export: rows with consent
+                             (subscribed + date) become confirmed; others get the
+                             double opt-in mail only with --reconfirm
   newsletter preview <slug>  a post's newsletter mail as .eml on stdout
   newsletter test <slug> <email>   send that mail to one address (local: the outbox)
-  newsletter status <slug>   planned, sent, skipped and failed counts
+  newsletter status [<slug>] planned, sent, skipped and failed counts (all without a slug)
             (the local SQLite store, or the DynamoDB table TABLE_NAME when it is set)";
 
 #[tokio::main]
@@ -412,6 +418,21 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .as_slice()
     {
+        ["status"] => {
+            let report = match std::env::var("TABLE_NAME") {
+                Ok(table) if !table.is_empty() => {
+                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    let store = lambdapress::newsletter::dynamodb::DynamoNewsletters::new(
+                        lambdapress::aws::dynamodb_client(&sdk),
+                        table,
+                    );
+                    cli::status_all(&store).await?
+                }
+                _ => cli::status_all(LocalStores::open(config)?.newsletters.as_ref()).await?,
+            };
+            print!("{report}");
+            Ok(())
+        }
         ["status", slug] => {
             let report = match std::env::var("TABLE_NAME") {
                 Ok(table) if !table.is_empty() => {
@@ -452,7 +473,7 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: lambdapress newsletter preview <slug> | test <slug> <email> | status <slug>"
+            "usage: lambdapress newsletter preview <slug> | test <slug> <email> | status [<slug>]"
         ),
     }
 }
@@ -474,10 +495,13 @@ async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
             Ok(())
         }
         ["count"] => {
-            let n = lambdapress_infra::newsletter_cli::confirmed_count(store.as_ref()).await?;
-            println!("{n} confirmed");
+            print!(
+                "{}",
+                lambdapress_infra::newsletter_cli::counts_by_status(store.as_ref()).await?
+            );
             Ok(())
         }
+        ["import", file, flags @ ..] => subscribers_import(config, store.as_ref(), file, flags).await,
         ["erase", email] => {
             let email = SubscriberEmail::parse(email)
                 .map_err(|e| anyhow::anyhow!("`{email}` is not an email address: {e}"))?;
@@ -488,6 +512,82 @@ async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        _ => bail!("usage: lambdapress subscribers export | count | erase <email>"),
+        _ => bail!(
+            "usage: lambdapress subscribers export | count | erase <email> | import <file.csv> [--reconfirm] [--dry-run]"
+        ),
     }
+}
+
+/// `subscribers import <file.csv> [--reconfirm] [--dry-run]`: the whole file is checked
+/// first; with TABLE_NAME set, `--reconfirm` mails through SES (SENDER_EMAIL, SITE_URL,
+/// LAMBDAPRESS_SECRET), else into the local outbox.
+async fn subscribers_import(
+    config: &LocalConfig,
+    store: &dyn SubscriberStore,
+    file: &str,
+    flags: &[&str],
+) -> anyhow::Result<()> {
+    use lambdapress_infra::subscribers::{import, plan_import, Reconfirm};
+    let (mut reconfirm, mut dry_run) = (false, false);
+    for flag in flags {
+        match *flag {
+            "--reconfirm" => reconfirm = true,
+            "--dry-run" => dry_run = true,
+            other => bail!("unknown option `{other}`: use --reconfirm and/or --dry-run"),
+        }
+    }
+    let text =
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?;
+    let plan = plan_import(file, &text).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    println!(
+        "{file}: a {} export, {} rows",
+        plan.format.name(),
+        plan.rows.len()
+    );
+    for line in &plan.duplicates {
+        println!("  {line}");
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let summary = if reconfirm {
+        let aws = std::env::var("TABLE_NAME").is_ok_and(|t| !t.is_empty());
+        let (mailer, secret, base_url): (std::sync::Arc<dyn lambdapress::ports::Mailer>, _, _) =
+            if aws {
+                let sdk = lambdapress::aws::load_sdk_config().await;
+                let from = std::env::var("SENDER_EMAIL")
+                    .map_err(|_| anyhow::anyhow!("--reconfirm on the table needs SENDER_EMAIL"))?;
+                let base = std::env::var("SITE_URL")
+                    .map_err(|_| anyhow::anyhow!("--reconfirm on the table needs SITE_URL"))?;
+                (
+                    std::sync::Arc::new(lambdapress::adapters::SesMailer::new(
+                        lambdapress::aws::sesv2_client(&sdk),
+                        from,
+                    )),
+                    lambdapress::domain::Secret::from_env()?,
+                    base,
+                )
+            } else {
+                let stores = LocalStores::open(config)?;
+                println!("confirmation mails go to {}", stores.mailer.dir().display());
+                (
+                    stores.mailer.clone(),
+                    stores.secret.clone(),
+                    format!("http://{}", config.addr),
+                )
+            };
+        let site_title = match LocalStores::open(config) {
+            Ok(stores) => lambdapress::subscribe::site_title(stores.content.as_ref()).await,
+            Err(_) => "this site".into(),
+        };
+        let r = Reconfirm {
+            mailer: mailer.as_ref(),
+            secret: &secret,
+            base_url,
+            site_title,
+        };
+        import(store, &plan, Some(&r), dry_run, now).await?
+    } else {
+        import(store, &plan, None, dry_run, now).await?
+    };
+    print!("{summary}");
+    Ok(())
 }

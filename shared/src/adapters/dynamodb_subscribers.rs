@@ -246,7 +246,10 @@ impl SubscriberStore for DynamoSubscribers {
                         .transpose()?
                     {
                         None => ConfirmOutcome::Missing,
-                        Some(s) if s.status == SubscriptionStatus::Unsubscribed => {
+                        Some(s)
+                            if s.status == SubscriptionStatus::Unsubscribed
+                                || s.status.is_suppressed() =>
+                        {
                             ConfirmOutcome::Unsubscribed
                         }
                         // Pending cannot fail the condition; it can only have changed since.
@@ -272,14 +275,16 @@ impl SubscriberStore for DynamoSubscribers {
             .update_expression(
                 "SET #status = :unsubscribed, unsubscribed_at = :at, #gpk = :partition",
             )
-            .condition_expression("attribute_exists(#pk) AND #status <> :unsubscribed")
-            .expression_attribute_names("#pk", PK)
+            // Bounced and complained stay so: a later signup must not restart them.
+            .condition_expression("#status IN (:pending, :confirmed)")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#gpk", GSI1_PK)
             .expression_attribute_values(
                 ":unsubscribed",
                 s(SubscriptionStatus::Unsubscribed.as_str()),
             )
+            .expression_attribute_values(":pending", s(SubscriptionStatus::Pending.as_str()))
+            .expression_attribute_values(":confirmed", s(SubscriptionStatus::Confirmed.as_str()))
             .expression_attribute_values(":at", s(sort_key(at)))
             .expression_attribute_values(
                 ":partition",
@@ -351,6 +356,16 @@ impl SubscriberStore for DynamoSubscribers {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<Subscriber>, Option<String>), StoreError> {
+        self.status_page(SubscriptionStatus::Confirmed, cursor, limit)
+            .await
+    }
+
+    async fn status_page(
+        &self,
+        status: SubscriptionStatus,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Subscriber>, Option<String>), StoreError> {
         // The cursor is the query's LastEvaluatedKey (string attributes only) as JSON.
         let start: Option<Item> = match cursor {
             None => None,
@@ -367,7 +382,7 @@ impl SubscriberStore for DynamoSubscribers {
             .index_name(GSI1)
             .key_condition_expression("#p = :p")
             .expression_attribute_names("#p", GSI1_PK)
-            .expression_attribute_values(":p", s(status_partition(SubscriptionStatus::Confirmed)))
+            .expression_attribute_values(":p", s(status_partition(status)))
             .set_exclusive_start_key(start)
             .limit(limit.clamp(1, 1000) as i32)
             .send()
@@ -382,6 +397,80 @@ impl SubscriberStore for DynamoSubscribers {
             serde_json::to_string(&map).expect("strings serialize")
         });
         Ok((subscribers, next))
+    }
+
+    async fn suppress(
+        &self,
+        email: &SubscriberEmail,
+        status: SubscriptionStatus,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        if !status.is_suppressed() {
+            return Err(StoreError::new("suppress takes bounced or complained"));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(subscriber_pk(email.key())))
+            .key(SK, s(SUBSCRIBER_SK))
+            .update_expression("SET #status = :s, unsubscribed_at = :at, #gpk = :partition")
+            .condition_expression(
+                "attribute_exists(#pk) AND #status <> :bounced AND #status <> :complained",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#gpk", GSI1_PK)
+            .expression_attribute_values(":s", s(status.as_str()))
+            .expression_attribute_values(":at", s(sort_key(at)))
+            .expression_attribute_values(":partition", s(status_partition(status)))
+            .expression_attribute_values(":bounced", s(SubscriptionStatus::Bounced.as_str()))
+            .expression_attribute_values(":complained", s(SubscriptionStatus::Complained.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable("UpdateItem", e)),
+        }
+    }
+
+    async fn import(&self, subscriber: &Subscriber) -> Result<bool, StoreError> {
+        let key = subscriber.email.key();
+        let signed_up = sort_key(subscriber.signed_up_at);
+        let mut item = Item::new();
+        item.insert(PK.into(), s(subscriber_pk(key)));
+        item.insert(SK.into(), s(SUBSCRIBER_SK));
+        item.insert(GSI1_PK.into(), s(status_partition(subscriber.status)));
+        item.insert(GSI1_SK.into(), s(format!("{signed_up}#{key}")));
+        item.insert("email".into(), s(subscriber.email.as_str()));
+        item.insert("status".into(), s(subscriber.status.as_str()));
+        item.insert("signed_up_at".into(), s(&signed_up));
+        item.insert("source".into(), s(&subscriber.source));
+        item.insert("client_hash".into(), s(&subscriber.client_hash));
+        for (field, at) in [
+            ("confirmed_at", subscriber.confirmed_at),
+            ("unsubscribed_at", subscriber.unsubscribed_at),
+            ("confirmation_sent_at", subscriber.confirmation_sent_at),
+        ] {
+            if let Some(at) = at {
+                item.insert(field.into(), s(sort_key(at)));
+            }
+        }
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
     }
 }
 

@@ -217,7 +217,11 @@ impl SubscriberStore for SqliteSubscribers {
             let outcome = match current(&tx, &key)?.map(|s| s.status) {
                 None => ConfirmOutcome::Missing,
                 Some(SubscriptionStatus::Confirmed) => ConfirmOutcome::AlreadyConfirmed,
-                Some(SubscriptionStatus::Unsubscribed) => ConfirmOutcome::Unsubscribed,
+                Some(
+                    SubscriptionStatus::Unsubscribed
+                    | SubscriptionStatus::Bounced
+                    | SubscriptionStatus::Complained,
+                ) => ConfirmOutcome::Unsubscribed,
                 Some(SubscriptionStatus::Pending) => {
                     tx.execute(
                         "UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2 WHERE email_key = ?1",
@@ -242,7 +246,7 @@ impl SubscriberStore for SqliteSubscribers {
             .run(move |conn| {
                 let changed = conn.execute(
                     "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ?2
-                 WHERE email_key = ?1 AND status <> 'unsubscribed'",
+                 WHERE email_key = ?1 AND status IN ('pending', 'confirmed')",
                     params![key, sort_key(at)],
                 )?;
                 Ok(changed > 0)
@@ -286,16 +290,26 @@ impl SubscriberStore for SqliteSubscribers {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<Subscriber>, Option<String>), StoreError> {
+        self.status_page(SubscriptionStatus::Confirmed, cursor, limit)
+            .await
+    }
+
+    async fn status_page(
+        &self,
+        status: SubscriptionStatus,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Subscriber>, Option<String>), StoreError> {
         let after = cursor.unwrap_or("").to_owned();
         let limit = limit.max(1);
         self.db
             .run(move |conn| {
                 let mut stmt = conn.prepare(&format!(
-                    "SELECT {COLUMNS}, email_key FROM subscribers WHERE status = 'confirmed' AND email_key > ?1 ORDER BY email_key LIMIT ?2"
+                    "SELECT {COLUMNS}, email_key FROM subscribers WHERE status = ?3 AND email_key > ?1 ORDER BY email_key LIMIT ?2"
                 ))?;
                 let mut last = None;
                 let rows = stmt
-                    .query_map(params![after, limit as i64 + 1], |row| {
+                    .query_map(params![after, limit as i64 + 1, status.as_str()], |row| {
                         Ok((row_to_subscriber(row)?, row.get::<_, String>(8)?))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -309,6 +323,55 @@ impl SubscriberStore for SqliteSubscribers {
                     })
                     .collect();
                 Ok((page, if more { last } else { None }))
+            })
+            .await
+    }
+
+    async fn suppress(
+        &self,
+        email: &SubscriberEmail,
+        status: SubscriptionStatus,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        if !status.is_suppressed() {
+            return Err(StoreError::new("suppress takes bounced or complained"));
+        }
+        let key = email.key().to_owned();
+        self.db
+            .run(move |conn| {
+                let changed = conn.execute(
+                    "UPDATE subscribers SET status = ?2, unsubscribed_at = ?3
+                 WHERE email_key = ?1 AND status NOT IN ('bounced', 'complained')",
+                    params![key, status.as_str(), sort_key(at)],
+                )?;
+                Ok(changed > 0)
+            })
+            .await
+    }
+
+    async fn import(&self, subscriber: &Subscriber) -> Result<bool, StoreError> {
+        let s = subscriber.clone();
+        let time = |t: Option<OffsetDateTime>| t.map(sort_key);
+        self.db
+            .run(move |conn| {
+                let written = conn.execute(
+                    &format!(
+                        "INSERT OR IGNORE INTO subscribers (email_key, {COLUMNS})
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                    ),
+                    params![
+                        s.email.key(),
+                        s.email.as_str(),
+                        s.status.as_str(),
+                        sort_key(s.signed_up_at),
+                        time(s.confirmed_at),
+                        time(s.unsubscribed_at),
+                        s.source,
+                        s.client_hash,
+                        time(s.confirmation_sent_at)
+                    ],
+                )?;
+                Ok(written == 1)
             })
             .await
     }

@@ -1,11 +1,12 @@
 //! AWS newsletter ledger, in the single table. `NEWSLETTER#<slug>` partitions hold the
 //! newsletter (`SK = NEWSLETTER`, created with `attribute_not_exists`) and one item per
 //! recipient (`SK = TO#<email key>`): claim = conditional put, settle = update. Two
-//! writes per recipient; `status` pages through the partition.
+//! writes per recipient; `status` pages through the partition. The newsletter item is
+//! also in GSI1 (`NEWSLETTERS`, by creation time) so that all of them can be listed.
 
 use super::ports::{Counts, Delivery, NewsletterRecord, NewsletterStore};
-use crate::adapters::dynamodb::{condition_failed, s, unavailable, Item};
-use crate::aws::table::{PK, SK};
+use crate::adapters::dynamodb::{condition_failed, query_all, s, unavailable, Item};
+use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::Slug;
 use crate::ports::StoreError;
@@ -16,6 +17,7 @@ use time::OffsetDateTime;
 
 const NEWSLETTER_SK: &str = "NEWSLETTER";
 const TO_PREFIX: &str = "TO#";
+const LIST_PARTITION: &str = "NEWSLETTERS";
 
 #[derive(Clone)]
 pub struct DynamoNewsletters {
@@ -69,6 +71,8 @@ impl NewsletterStore for DynamoNewsletters {
             .item(PK, s(pk(slug)))
             .item(SK, s(NEWSLETTER_SK))
             .item("created_at", s(sort_key(at)))
+            .item(GSI1_PK, s(LIST_PARTITION))
+            .item(GSI1_SK, s(format!("{}#{slug}", sort_key(at))))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
             .send()
@@ -201,5 +205,27 @@ impl NewsletterStore for DynamoNewsletters {
                 None => return Ok(counts),
             }
         }
+    }
+
+    async fn list(&self) -> Result<Vec<NewsletterRecord>, StoreError> {
+        let items = query_all(
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", GSI1_PK)
+                .expression_attribute_values(":p", s(LIST_PARTITION))
+                .scan_index_forward(false),
+        )
+        .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let pk = item.get(PK)?.as_s().ok()?;
+                let slug = Slug::parse(pk.strip_prefix("NEWSLETTER#")?).ok()?;
+                Some(decode(&slug, item))
+            })
+            .collect())
     }
 }

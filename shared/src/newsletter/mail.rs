@@ -1,8 +1,10 @@
 //! The newsletter mail: HTML and plain text from the post, one-click unsubscribe
 //! (RFC 8058) with the recipient's own signed link.
 
-use crate::domain::{Post, Secret, SiteSettings, SubscriberEmail};
-use crate::ports::Mail;
+use super::planner::{read_post, read_settings};
+use super::ports::Batch;
+use crate::domain::{Post, Secret, SiteSettings, Slug, SubscriberEmail};
+use crate::ports::{ContentStore, Mail, StoreError};
 use crate::render::markdown::render_markdown;
 use crate::subscribe::{SubscribeOptions, UNSUBSCRIBE_PURPOSE};
 use askama::Template;
@@ -69,9 +71,7 @@ impl PostMail {
         to: &SubscriberEmail,
         now: OffsetDateTime,
     ) -> String {
-        let valid_for = SubscribeOptions::default().unsubscribe_valid_for;
-        let token = secret.sign(UNSUBSCRIBE_PURPOSE, to.key(), now + valid_for);
-        self.site.url(&format!("/unsubscribe?token={token}"))
+        unsubscribe_url(&self.site, secret, to, now)
     }
 
     /// The mail to one subscriber.
@@ -116,18 +116,189 @@ impl PostMail {
         }
         .render()
         .expect("the newsletter template renders");
-        Mail {
-            to: to.as_str().to_owned(),
-            subject: front.title.clone(),
-            text: text.replace("\r\n", "\n").replace('\n', "\r\n"),
-            html: Some(html),
-            headers: vec![
-                ("List-Unsubscribe".into(), format!("<{unsubscribe_url}>")),
-                (
-                    "List-Unsubscribe-Post".into(),
-                    "List-Unsubscribe=One-Click".into(),
-                ),
-            ],
+        one_click_mail(to, front.title.clone(), text, html, &unsubscribe_url)
+    }
+}
+
+/// A mail with both parts and the RFC 8058 one-click unsubscribe headers.
+fn one_click_mail(
+    to: &SubscriberEmail,
+    subject: String,
+    text: String,
+    html: String,
+    unsubscribe_url: &str,
+) -> Mail {
+    Mail {
+        to: to.as_str().to_owned(),
+        subject,
+        text: text.replace("\r\n", "\n").replace('\n', "\r\n"),
+        html: Some(html),
+        headers: vec![
+            ("List-Unsubscribe".into(), format!("<{unsubscribe_url}>")),
+            (
+                "List-Unsubscribe-Post".into(),
+                "List-Unsubscribe=One-Click".into(),
+            ),
+        ],
+    }
+}
+
+/// The recipient's own signed one-click unsubscribe link.
+fn unsubscribe_url(
+    site: &SiteSettings,
+    secret: &Secret,
+    to: &SubscriberEmail,
+    now: OffsetDateTime,
+) -> String {
+    let valid_for = SubscribeOptions::default().unsubscribe_valid_for;
+    let token = secret.sign(UNSUBSCRIBE_PURPOSE, to.key(), now + valid_for);
+    site.url(&format!("/unsubscribe?token={token}"))
+}
+
+/// One post in a digest.
+pub struct DigestEntry {
+    pub title: String,
+    pub summary: String,
+    pub url: String,
+    pub image: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter_digest.html")]
+struct DigestHtml<'a> {
+    language: &'a str,
+    site_title: &'a str,
+    subject: &'a str,
+    posts: &'a [DigestEntry],
+    base_url: &'a str,
+    address: &'a str,
+    unsubscribe_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "newsletter_digest.txt")]
+struct DigestText<'a> {
+    site_title: &'a str,
+    subject: &'a str,
+    posts: &'a [DigestEntry],
+    base_url: &'a str,
+    address: &'a str,
+    unsubscribe_url: &'a str,
+}
+
+/// The weekly digest: every post of the period, newest first, each with its summary,
+/// lead image and link.
+pub struct DigestMail {
+    site: SiteSettings,
+    subject: String,
+    posts: Vec<DigestEntry>,
+}
+
+impl DigestMail {
+    pub fn new(mut site: SiteSettings, posts: &[Post], base_url: Option<&str>) -> DigestMail {
+        if let Some(base) = base_url {
+            site.base_url = base.trim_end_matches('/').to_owned();
+        }
+        let entries = posts
+            .iter()
+            .map(|post| DigestEntry {
+                title: post.front.title.clone(),
+                summary: post.front.summary.clone(),
+                url: site.url(&format!("/posts/{}", post.slug)),
+                image: post.front.image.as_ref().map(|i| {
+                    let src = if i.src.starts_with('/') {
+                        site.url(&i.src)
+                    } else {
+                        i.src.clone()
+                    };
+                    (src, i.alt.clone())
+                }),
+            })
+            .collect();
+        let subject = match posts {
+            [one] => format!("{}: {}", site.title, one.front.title),
+            _ => format!("{}: {} new posts", site.title, posts.len()),
+        };
+        DigestMail {
+            site,
+            subject,
+            posts: entries,
+        }
+    }
+
+    pub fn to(&self, secret: &Secret, to: &SubscriberEmail, now: OffsetDateTime) -> Mail {
+        let unsubscribe_url = unsubscribe_url(&self.site, secret, to, now);
+        let address = self.site.address_line();
+        let html = DigestHtml {
+            language: &self.site.language,
+            site_title: &self.site.title,
+            subject: &self.subject,
+            posts: &self.posts,
+            base_url: &self.site.base_url,
+            address: &address,
+            unsubscribe_url: &unsubscribe_url,
+        }
+        .render()
+        .expect("the digest template renders");
+        let text = DigestText {
+            site_title: &self.site.title,
+            subject: &self.subject,
+            posts: &self.posts,
+            base_url: &self.site.base_url,
+            address: &address,
+            unsubscribe_url: &unsubscribe_url,
+        }
+        .render()
+        .expect("the digest template renders");
+        one_click_mail(to, self.subject.clone(), text, html, &unsubscribe_url)
+    }
+}
+
+/// What a batch mails: one post, or a digest of several.
+pub enum NewsletterMail {
+    Post(Box<PostMail>),
+    Digest(Box<DigestMail>),
+}
+
+impl NewsletterMail {
+    /// The mail of `batch`, rendered once for its recipients; `None` when nothing in it
+    /// is published any more (unpublished or deleted since planning: nobody gets it).
+    pub async fn for_batch(
+        content: &dyn ContentStore,
+        batch: &Batch,
+        base_url: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Option<NewsletterMail>, StoreError> {
+        let settings = read_settings(content).await?;
+        if batch.posts.is_empty() {
+            let slug =
+                Slug::parse(&batch.slug).map_err(|_| StoreError::new("bad slug in a batch"))?;
+            let post = read_post(content, &slug)
+                .await?
+                .filter(|p| p.is_published(now));
+            return Ok(post.map(|post| {
+                NewsletterMail::Post(Box::new(PostMail::new(settings, post, base_url)))
+            }));
+        }
+        let mut posts = Vec::new();
+        for slug in &batch.posts {
+            let Ok(slug) = Slug::parse(slug) else {
+                continue;
+            };
+            if let Some(post) = read_post(content, &slug).await? {
+                if post.is_published(now) {
+                    posts.push(post);
+                }
+            }
+        }
+        Ok((!posts.is_empty())
+            .then(|| NewsletterMail::Digest(Box::new(DigestMail::new(settings, &posts, base_url)))))
+    }
+
+    pub fn to(&self, secret: &Secret, to: &SubscriberEmail, now: OffsetDateTime) -> Mail {
+        match self {
+            NewsletterMail::Post(mail) => mail.to(secret, to, now),
+            NewsletterMail::Digest(mail) => mail.to(secret, to, now),
         }
     }
 }

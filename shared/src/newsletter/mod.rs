@@ -4,6 +4,7 @@
 #[cfg(feature = "aws")]
 pub mod dynamodb;
 pub mod mail;
+pub mod mail_events;
 pub mod planner;
 pub mod ports;
 pub mod sender;
@@ -18,3 +19,10 @@ pub use sender::{BatchReport, LocalQueue, Sender};
 
 /// Recipients per queued batch: one SQS message, one sender invocation's slice.
 pub const BATCH_SIZE: usize = 50;
+
+/// Subscribers read per planning page (one Query), cut into batches of `BATCH_SIZE`.
+pub const PLAN_PAGE: usize = 1000;
+
+/// Recipients of one batch handled at once by a sender (their ledger, subscriber and SES
+/// calls overlap); the sends themselves stay paced at the account's rate.
+pub const SENDS_IN_FLIGHT: usize = 8;

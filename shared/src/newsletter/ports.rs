@@ -102,13 +102,20 @@ pub trait NewsletterStore: Send + Sync {
 
     /// Ledger counts by status (pages through the newsletter's deliveries).
     async fn counts(&self, slug: &Slug) -> Result<Counts, StoreError>;
+
+    /// Every newsletter, newest first.
+    async fn list(&self) -> Result<Vec<NewsletterRecord>, StoreError>;
 }
 
 /// A slice of one newsletter's recipients: one queue message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch {
+    /// The newsletter: a post's slug, or a digest's id (`digest-<date>`).
     pub slug: String,
     pub recipients: Vec<String>,
+    /// A digest's posts, newest first; empty for one post's newsletter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub posts: Vec<String>,
 }
 
 /// Where the planner puts batches: SQS in AWS, the sender in process locally.

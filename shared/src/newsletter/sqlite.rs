@@ -176,4 +176,33 @@ impl NewsletterStore for SqliteNewsletters {
         }
         Ok(counts)
     }
+
+    async fn list(&self) -> Result<Vec<NewsletterRecord>, StoreError> {
+        let rows = self
+            .db
+            .run(|conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT slug, created_at, planned FROM newsletters ORDER BY created_at DESC, slug",
+                )?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Option<i64>>(2)?,
+                        ))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(slug, at, planned)| {
+                Slug::parse(&slug)
+                    .ok()
+                    .map(|slug| record(&slug, at, planned))
+            })
+            .collect())
+    }
 }

@@ -12,6 +12,10 @@ pub enum SubscriptionStatus {
     Confirmed,
     /// Kept as evidence; a new signup starts a fresh opt-in.
     Unsubscribed,
+    /// SES reported a hard (permanent) bounce: never mailed again.
+    Bounced,
+    /// The reader marked a mail as spam (SES complaint): never mailed again.
+    Complained,
 }
 
 impl SubscriptionStatus {
@@ -20,6 +24,8 @@ impl SubscriptionStatus {
             SubscriptionStatus::Pending => "pending",
             SubscriptionStatus::Confirmed => "confirmed",
             SubscriptionStatus::Unsubscribed => "unsubscribed",
+            SubscriptionStatus::Bounced => "bounced",
+            SubscriptionStatus::Complained => "complained",
         }
     }
 
@@ -28,8 +34,26 @@ impl SubscriptionStatus {
             "pending" => Some(SubscriptionStatus::Pending),
             "confirmed" => Some(SubscriptionStatus::Confirmed),
             "unsubscribed" => Some(SubscriptionStatus::Unsubscribed),
+            "bounced" => Some(SubscriptionStatus::Bounced),
+            "complained" => Some(SubscriptionStatus::Complained),
             _ => None,
         }
+    }
+
+    pub const ALL: [SubscriptionStatus; 5] = [
+        SubscriptionStatus::Pending,
+        SubscriptionStatus::Confirmed,
+        SubscriptionStatus::Unsubscribed,
+        SubscriptionStatus::Bounced,
+        SubscriptionStatus::Complained,
+    ];
+
+    /// Bounced or complained: no mail of any kind goes to the address again.
+    pub fn is_suppressed(self) -> bool {
+        matches!(
+            self,
+            SubscriptionStatus::Bounced | SubscriptionStatus::Complained
+        )
     }
 }
 
@@ -40,6 +64,7 @@ pub struct Subscriber {
     pub status: SubscriptionStatus,
     pub signed_up_at: OffsetDateTime,
     pub confirmed_at: Option<OffsetDateTime>,
+    /// When the address left the list: unsubscribed, bounced or complained.
     pub unsubscribed_at: Option<OffsetDateTime>,
     /// The page the form was on, e.g. `/posts/what-are-muscle-knots`.
     pub source: String,
@@ -84,7 +109,7 @@ pub enum ConfirmOutcome {
     Confirmed,
     /// Confirming twice is harmless.
     AlreadyConfirmed,
-    /// The address unsubscribed after this link was sent; it needs a new signup.
+    /// The address unsubscribed (or bounced, or complained) after this link was sent.
     Unsubscribed,
     /// No record (never signed up, or erased).
     Missing,
@@ -156,4 +181,26 @@ pub trait SubscriberStore: Send + Sync {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<Subscriber>, Option<String>), StoreError>;
+
+    /// One page of the subscribers with `status` (as `confirmed_page` for confirmed).
+    async fn status_page(
+        &self,
+        status: SubscriptionStatus,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Subscriber>, Option<String>), StoreError>;
+
+    /// SES reported a hard bounce or a complaint (`status` is `Bounced` or `Complained`):
+    /// the address is never mailed again, and a later signup leaves it so. Returns whether
+    /// a record changed (false when there is none or it is suppressed already).
+    async fn suppress(
+        &self,
+        email: &SubscriberEmail,
+        status: SubscriptionStatus,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Writes an imported record as it is, only when the address has none yet; returns
+    /// whether it was written (so a re-run of an import changes nothing it did before).
+    async fn import(&self, subscriber: &Subscriber) -> Result<bool, StoreError>;
 }
