@@ -12,7 +12,7 @@ use lambdapress::adapters::{DynamoPostIndex, S3Content};
 use lambdapress::domain::{Post, Slug};
 use lambdapress::feeds::Feeds;
 use lambdapress::indexer::reconcile;
-use lambdapress::ports::{ContentKey, ContentStore, PostIndex};
+use lambdapress::ports::{ContentKey, ContentStore};
 use lambdapress_tests::fault_proxy::{FaultProxy, Seen};
 use lambdapress_tests::fixtures::load;
 use lambdapress_tests::moto;

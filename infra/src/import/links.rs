@@ -158,7 +158,7 @@ impl Links {
             .or_else(|| url.strip_prefix("//"))?;
         let at = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let host = rest[..at].to_ascii_lowercase();
-        if !self.hosts.iter().any(|h| *h == host) {
+        if !self.hosts.contains(&host) {
             return None;
         }
         let path = &rest[at..];

@@ -165,7 +165,10 @@ impl Site {
                 Route::Stored(key) if key.as_str().starts_with("media/") => {
                     match media::MediaType::of(key.as_str()) {
                         None => self.error_response(&SiteError::NotFound).await,
-                        Some(kind) => match self.view(path, Route::Stored(key)).await {
+                        Some(kind) => match self
+                            .view(path, Route::Stored(key), CommentPage::Newest)
+                            .await
+                        {
                             Ok(view) => {
                                 let mut response = respond(req, &view);
                                 kind.apply(&mut response);
