@@ -325,6 +325,8 @@ impl Links {
                 }
             }
         }
+        // Sorted, so a report reads the same whatever order the hosts were given in.
+        found.sort();
         found
     }
 }
