@@ -187,16 +187,28 @@ async fn nothing_in_the_xss_corpus_runs_in_the_browser() {
     assert!(stored > corpus.len() as u64, "payloads stored: {stored}");
 
     let c = &browser.client;
-    c.goto(&server.url(ARTICLE)).await.unwrap();
-    inspect(&browser, "the article with every payload approved").await;
-    let shown = browser
-        .eval("return document.querySelectorAll('.comment-list li.comment').length")
+    // The thread is paged (every payload is a top-level comment): each page is inspected,
+    // and together they show every stored payload.
+    let pages = stored.div_ceil(u64::from(lambdapress::ports::comments::THREAD_PAGE_ROOTS));
+    let mut shown = 0;
+    for page in 1..=pages {
+        c.goto(&server.url(&format!("{ARTICLE}?cpage={page}")))
+            .await
+            .unwrap();
+        inspect(
+            &browser,
+            &format!("thread page {page} with every payload approved"),
+        )
         .await;
-    assert_eq!(
-        shown.as_u64(),
-        Some(stored),
-        "every stored payload is on the page"
-    );
+        shown += browser
+            .eval("return document.querySelectorAll('.comment-list li.comment').length")
+            .await
+            .as_u64()
+            .unwrap();
+    }
+    assert_eq!(shown, stored, "every stored payload is on a thread page");
+    c.goto(&server.url(ARTICLE)).await.unwrap();
+    inspect(&browser, "the article's newest thread page").await;
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), ARTICLE, "nothing navigated away");
 
