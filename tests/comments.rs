@@ -1222,3 +1222,284 @@ async fn long_threads_are_paged_with_links_and_bad_pages_are_refused() {
         );
     }
 }
+
+/// A reply to a comment on an older thread page brings the visitor back to that page:
+/// refused (the form with its message, on the parent's page) and accepted (redirected
+/// to `cpage=N` and the reply's anchor). Every page counts the whole thread.
+#[tokio::test]
+async fn a_reply_on_an_older_thread_page_returns_to_that_page() {
+    use lambdapress_tests::comments_contract::comment;
+    let site = CommentSite::start(NONE).await;
+    let store = site.embedded.comments.clone();
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let mut roots = Vec::new();
+    for i in 0..120 {
+        let c = comment(
+            "what-are-muscle-knots",
+            &format!("v{i}"),
+            start + time::Duration::minutes(i),
+            CommentStatus::Approved,
+        );
+        store.insert(&c).await.unwrap();
+        roots.push(c);
+    }
+    let parent = roots[3].id.to_string();
+    let reply = |body: &'static str| {
+        vec![
+            ("name", "Ria"),
+            ("email", "ria@example.com"),
+            ("website", ""),
+            ("body", body),
+            ("parent", parent.as_str()),
+        ]
+    };
+    let refused = site.post_form(POST_COMMENTS, &reply(""), VISITOR_IP).await;
+    assert_eq!(refused.status(), 400);
+    let html = body_text(&refused);
+    assert!(html.contains("Comment page 1 of 3"), "the parent's page");
+    assert!(html.contains(&format!("id=\"comment-{parent}\"")));
+    assert!(html.contains("Reply to v3"), "still a reply: {html}");
+    assert!(html.contains(&format!("name=\"parent\" value=\"{parent}\"")));
+    assert!(html.contains("120 comments"), "the whole thread's count");
+    let accepted = site
+        .post_form(POST_COMMENTS, &reply("A late reply"), VISITOR_IP)
+        .await;
+    assert_eq!(accepted.status(), 303);
+    let to = location(&accepted);
+    let id = site
+        .stored()
+        .await
+        .into_iter()
+        .find(|c| c.body.as_str() == "A late reply")
+        .unwrap()
+        .id;
+    assert_eq!(
+        to,
+        format!("/posts/what-are-muscle-knots?cpage=1&comment={id}#comment-{id}")
+    );
+    let back = site.page(to.split('#').next().unwrap()).await;
+    assert!(back.contains(&format!("id=\"comment-{id}\"")));
+    assert!(back.contains("Your comment is published."));
+    assert!(back.contains("121 comments"));
+    let ld = |html: &str| {
+        let start = html.find("application/ld+json\">").unwrap() + "application/ld+json\">".len();
+        let end = start + html[start..].find("</script>").unwrap();
+        let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+        ld["@graph"][0]["commentCount"].clone()
+    };
+    assert_eq!(ld(&back), 121);
+    assert_eq!(ld(&site.page(ARTICLE).await), 121, "the newest page too");
+    // A top-level comment goes to the newest page, which needs no `cpage`.
+    let mut top = fields("Tom", "tom@example.com", "At the top level");
+    top.retain(|(k, _)| *k != "parent");
+    let at_top = site.post_form(POST_COMMENTS, &top, VISITOR_IP).await;
+    assert!(location(&at_top).starts_with("/posts/what-are-muscle-knots?comment="));
+}
+
+/// A reply held for moderation also comes back to its parent's page.
+#[tokio::test]
+async fn a_held_reply_on_an_older_page_returns_to_that_page() {
+    use lambdapress_tests::comments_contract::comment;
+    let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    let store = site.embedded.comments.clone();
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let mut roots = Vec::new();
+    for i in 0..60 {
+        let c = comment(
+            "what-are-muscle-knots",
+            &format!("h{i}"),
+            start + time::Duration::minutes(i),
+            CommentStatus::Approved,
+        );
+        store.insert(&c).await.unwrap();
+        roots.push(c);
+    }
+    let parent = roots[7].id.to_string();
+    let held = site
+        .post_form(
+            POST_COMMENTS,
+            &[
+                ("name", "Hal"),
+                ("email", "hal@example.com"),
+                ("website", ""),
+                ("body", "Held reply"),
+                ("parent", parent.as_str()),
+            ],
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(held.status(), 303);
+    assert_eq!(
+        location(&held),
+        "/posts/what-are-muscle-knots?cpage=1&moderation=held#comment-notice"
+    );
+}
+
+/// Two different moderation links for one comment, pressed at the same instant: the
+/// store applies one, and the other answers 409 having changed nothing.
+#[tokio::test]
+async fn of_two_moderation_links_pressed_at_once_one_applies_and_the_other_is_409() {
+    use lambdapress::comments::{CommentFunction, CommentOptions};
+    use std::sync::Arc;
+    let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    let id = json_id(
+        &site,
+        json!({"name": "Ann", "email": "ann@example.com", "body": "Judge me"}),
+        VISITOR_IP,
+    )
+    .await;
+    // The spam link lands between the approve link's check and its write.
+    let racing = Arc::new(Interloper {
+        inner: site.embedded.comments.clone(),
+        first: std::sync::Mutex::new(Some(CommentStatus::Spam)),
+    });
+    let function = CommentFunction::new(
+        site.site.clone(),
+        racing,
+        site.mailer.clone(),
+        site.secret.clone(),
+        CommentOptions { owner_email: None },
+    );
+    let approve = moderation_token(&site, &id, Action::Approve, CommentStatus::Pending);
+    let body = lambdapress_tests::comments::serde_urlencoded_pairs(&[
+        ("token", approve.as_str()),
+        ("action", "approve"),
+    ]);
+    let req = lambdapress_tests::fixtures::http_api_from(
+        "192.0.2.1",
+        "POST",
+        "/comments/moderate",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    let lost = function.serve(&req).await;
+    assert_eq!(lost.status(), 409);
+    assert!(body_text(&lost).contains("Already moderated"));
+    assert_eq!(
+        status_of(&site, &id).await,
+        CommentStatus::Spam,
+        "the winner's"
+    );
+    let json_req = lambdapress_tests::fixtures::http_api_from(
+        "192.0.2.1",
+        "POST",
+        "/comments/moderate",
+        &[("content-type", "application/json")],
+        &json!({"token": approve, "action": "approve"}).to_string(),
+    );
+    // Pressed again later, the same link is simply used up (410).
+    assert_eq!(function.serve(&json_req).await.status(), 410);
+}
+
+/// A comment store that lets another moderation change (`first`) win just before the
+/// first conditional change reaches the store: the race, made to happen every time.
+struct Interloper {
+    inner: std::sync::Arc<dyn CommentStore>,
+    first: std::sync::Mutex<Option<CommentStatus>>,
+}
+
+impl Interloper {
+    async fn interlope(&self, id: &CommentId) {
+        let first = self.first.lock().unwrap().take();
+        if let Some(status) = first {
+            self.inner.set_status(id, status).await.unwrap();
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl CommentStore for Interloper {
+    async fn insert(
+        &self,
+        c: &lambdapress::domain::Comment,
+    ) -> Result<lambdapress::ports::Inserted, lambdapress::ports::StoreError> {
+        self.inner.insert(c).await
+    }
+    async fn get(
+        &self,
+        id: &CommentId,
+    ) -> Result<Option<lambdapress::domain::Comment>, lambdapress::ports::StoreError> {
+        self.inner.get(id).await
+    }
+    async fn approved_for_post(
+        &self,
+        post: &lambdapress::domain::Slug,
+    ) -> Result<Vec<lambdapress::domain::Comment>, lambdapress::ports::StoreError> {
+        self.inner.approved_for_post(post).await
+    }
+    async fn approved_page(
+        &self,
+        post: &lambdapress::domain::Slug,
+        page: Option<u32>,
+    ) -> Result<lambdapress::ports::ThreadPage, lambdapress::ports::StoreError> {
+        self.inner.approved_page(post, page).await
+    }
+    async fn page_of(
+        &self,
+        post: &lambdapress::domain::Slug,
+        id: &CommentId,
+    ) -> Result<Option<u32>, lambdapress::ports::StoreError> {
+        self.inner.page_of(post, id).await
+    }
+    async fn newest_approved(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<lambdapress::domain::Comment>, lambdapress::ports::StoreError> {
+        self.inner.newest_approved(limit).await
+    }
+    async fn pending(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<lambdapress::domain::Comment>, lambdapress::ports::StoreError> {
+        self.inner.pending(limit).await
+    }
+    async fn is_repeat(&self, fp: &str) -> Result<bool, lambdapress::ports::StoreError> {
+        self.inner.is_repeat(fp).await
+    }
+    async fn has_approved_from(
+        &self,
+        email: &lambdapress::domain::CommentEmail,
+    ) -> Result<bool, lambdapress::ports::StoreError> {
+        self.inner.has_approved_from(email).await
+    }
+    async fn move_status(
+        &self,
+        id: &CommentId,
+        from: CommentStatus,
+        to: CommentStatus,
+    ) -> Result<lambdapress::ports::Transition, lambdapress::ports::StoreError> {
+        self.interlope(id).await;
+        self.inner.move_status(id, from, to).await
+    }
+    async fn delete_if(
+        &self,
+        id: &CommentId,
+        from: CommentStatus,
+    ) -> Result<lambdapress::ports::Transition, lambdapress::ports::StoreError> {
+        self.interlope(id).await;
+        self.inner.delete_if(id, from).await
+    }
+    async fn expire_spam(
+        &self,
+        now: time::OffsetDateTime,
+        limit: usize,
+    ) -> Result<usize, lambdapress::ports::StoreError> {
+        self.inner.expire_spam(now, limit).await
+    }
+    async fn release_throttle(
+        &self,
+        key: &str,
+        now: time::OffsetDateTime,
+        window: time::Duration,
+    ) -> Result<(), lambdapress::ports::StoreError> {
+        self.inner.release_throttle(key, now, window).await
+    }
+    async fn throttle(
+        &self,
+        key: &str,
+        now: time::OffsetDateTime,
+        window: time::Duration,
+    ) -> Result<lambdapress::ports::Throttle, lambdapress::ports::StoreError> {
+        self.inner.throttle(key, now, window).await
+    }
+}

@@ -472,6 +472,46 @@ pub async fn thread_pages(store: &dyn CommentStore) {
         120 + 8 + 1,
         "every approved comment, once"
     );
+    // Every page gives the whole thread's count, not its own.
+    for page in [Some(1), Some(2), Some(3), None, Some(4)] {
+        let shown = store.approved_page(&post, page).await.unwrap();
+        assert_eq!(shown.total, 129, "page {page:?}");
+    }
+    // Each comment's page, read by key; none for a held one, another post's, or spam.
+    assert_eq!(store.page_of(&post, &roots[0].id).await.unwrap(), Some(1));
+    assert_eq!(store.page_of(&post, &roots[75].id).await.unwrap(), Some(2));
+    assert_eq!(store.page_of(&post, &late.id).await.unwrap(), Some(3));
+    let other = Slug::parse("other-post").unwrap();
+    assert_eq!(store.page_of(&other, &roots[0].id).await.unwrap(), None);
+    let held = comment("paged-post", "held", t, CommentStatus::Pending);
+    assert_eq!(store.insert(&held).await.unwrap(), Inserted::Stored);
+    assert_eq!(store.page_of(&post, &held.id).await.unwrap(), None);
+    assert_eq!(
+        store.page_of(&post, &CommentId::generate()).await.unwrap(),
+        None
+    );
+    // Spam, a delete and a held comment leave the count; an approval back adds to it.
+    store.mark_spam(&roots[60].id).await.unwrap().unwrap();
+    assert_eq!(store.page_of(&post, &roots[60].id).await.unwrap(), None);
+    assert!(store.delete(&roots[61].id).await.unwrap());
+    assert_eq!(
+        store.approved_page(&post, Some(1)).await.unwrap().total,
+        127
+    );
+    store.approve(&roots[60].id).await.unwrap().unwrap();
+    assert_eq!(store.page_of(&post, &roots[60].id).await.unwrap(), Some(2));
+    assert_eq!(store.approved_page(&post, None).await.unwrap().total, 128);
+    assert!(store.delete(&held.id).await.unwrap());
+    assert_eq!(
+        store.approved_page(&post, Some(2)).await.unwrap().total,
+        128
+    );
+    let expected_page2: Vec<CommentId> = expected[1]
+        .iter()
+        .filter(|id| **id != roots[61].id)
+        .cloned()
+        .collect();
+    expected[1] = expected_page2;
     assert!(
         everything
             .windows(2)
@@ -499,7 +539,104 @@ pub async fn thread_pages(store: &dyn CommentStore) {
         .approved_page(&Slug::parse("no-comments").unwrap(), None)
         .await
         .unwrap();
-    assert_eq!((none.page, none.pages, none.comments.len()), (1, 1, 0));
+    assert_eq!(
+        (none.page, none.pages, none.comments.len(), none.total),
+        (1, 1, 0, 0)
+    );
+}
+
+/// Two moderation changes of one comment from the same status, sent at the same instant
+/// (`rounds` times, on fresh comments): exactly one is applied, the other is a
+/// `Conflict` that wrote nothing, and the thread's count and the author marker follow
+/// the winner.
+pub async fn racing_transitions(store: Arc<dyn CommentStore>, rounds: usize) {
+    use lambdapress::ports::Transition;
+    let post = Slug::parse("raced-post").unwrap();
+    let t = datetime!(2024-06-01 10:00 UTC);
+    let mut approved = 0;
+    for round in 0..rounds {
+        let c = comment(
+            "raced-post",
+            &format!("racer{round}"),
+            t + Duration::minutes(round as i64),
+            CommentStatus::Pending,
+        );
+        assert_eq!(store.insert(&c).await.unwrap(), Inserted::Stored);
+        let (a, b) = (store.clone(), store.clone());
+        let (id_a, id_b) = (c.id.clone(), c.id.clone());
+        // Approve against spam, and approve against delete, in turn.
+        let approve = tokio::spawn(async move {
+            a.move_status(&id_a, CommentStatus::Pending, CommentStatus::Approved)
+                .await
+                .unwrap()
+        });
+        let other = tokio::spawn(async move {
+            if round % 2 == 0 {
+                b.move_status(&id_b, CommentStatus::Pending, CommentStatus::Spam)
+                    .await
+                    .unwrap()
+            } else {
+                b.delete_if(&id_b, CommentStatus::Pending).await.unwrap()
+            }
+        });
+        let (approve, other) = (approve.await.unwrap(), other.await.unwrap());
+        let done = |t: &Transition| matches!(t, Transition::Done(_));
+        assert!(
+            done(&approve) != done(&other),
+            "round {round}: exactly one applies: {approve:?} / {other:?}"
+        );
+        let loser = if done(&approve) { &other } else { &approve };
+        assert!(
+            matches!(loser, Transition::Conflict(_) | Transition::Missing),
+            "round {round}: the other is refused: {loser:?}"
+        );
+        let now = store.get(&c.id).await.unwrap();
+        match (done(&approve), round % 2) {
+            (true, _) => {
+                approved += 1;
+                assert_eq!(now.unwrap().status, CommentStatus::Approved);
+                assert!(store.has_approved_from(&c.email).await.unwrap());
+            }
+            (false, 0) => {
+                assert_eq!(now.unwrap().status, CommentStatus::Spam);
+                assert!(!store.has_approved_from(&c.email).await.unwrap());
+            }
+            (false, _) => {
+                assert!(now.is_none(), "deleted");
+                assert!(!store.is_repeat(&c.fingerprint).await.unwrap());
+            }
+        }
+        let thread = store.approved_page(&post, None).await.unwrap();
+        assert_eq!(thread.total, approved, "round {round}");
+        assert_eq!(thread.comments.len(), approved, "round {round}");
+    }
+    // A change from a status the comment no longer has writes nothing.
+    let c = comment("raced-post", "late", t, CommentStatus::Pending);
+    assert_eq!(store.insert(&c).await.unwrap(), Inserted::Stored);
+    store.mark_spam(&c.id).await.unwrap().unwrap();
+    let refused = store
+        .move_status(&c.id, CommentStatus::Pending, CommentStatus::Approved)
+        .await
+        .unwrap();
+    assert!(matches!(refused, Transition::Conflict(ref now) if now.status == CommentStatus::Spam));
+    let refused = store
+        .delete_if(&c.id, CommentStatus::Approved)
+        .await
+        .unwrap();
+    assert!(matches!(refused, Transition::Conflict(_)));
+    assert_eq!(
+        store.get(&c.id).await.unwrap().unwrap().status,
+        CommentStatus::Spam
+    );
+    let gone = store
+        .move_status(
+            &CommentId::generate(),
+            CommentStatus::Pending,
+            CommentStatus::Spam,
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone, Transition::Missing);
 }
 
 /// One thread page over 1 MB (50 top-level comments and 10 replies of ~20 KB each) is

@@ -146,3 +146,65 @@ pub async fn state_dump(endpoint: &str) -> serde_json::Value {
         .expect("an HTTP response with a body");
     serde_json::from_str(body).expect("moto's state dump is JSON")
 }
+
+/// A moto server of the test's own that answers one request at a time, stopped on drop.
+///
+/// moto's usual server is threaded, and its `TransactWriteItems` is not atomic between
+/// threads: it checks each condition and writes in turn without a lock (two racing
+/// transactions can both pass the same condition), and it deep-copies the table first,
+/// which fails with `RuntimeError: dictionary changed size during iteration` (HTTP 500,
+/// `InternalFailure`) while another request writes. Real DynamoDB serialises
+/// transactions on shared items (the loser gets `TransactionCanceledException` with a
+/// `TransactionConflict` or `ConditionalCheckFailed` reason). Serving one request at a
+/// time gives concurrency tests that serialisation: the clients still race (reads,
+/// retries, interleaved transactions), each transaction is whole.
+pub struct SerialMoto {
+    child: std::process::Child,
+    pub endpoint: String,
+}
+
+impl Drop for SerialMoto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a `SerialMoto` with `LAMBDAPRESS_PYTHON` (the venv with moto), when moto tests
+/// run at all.
+pub async fn serial_moto() -> Option<SerialMoto> {
+    endpoint()?;
+    let python = std::env::var("LAMBDAPRESS_PYTHON")
+        .expect("LAMBDAPRESS_PYTHON (the venv with moto) runs a serial moto server");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = format!(
+        "from werkzeug.serving import run_simple\n\
+         from moto.server import DomainDispatcherApplication, create_backend_app\n\
+         run_simple('127.0.0.1', {port}, DomainDispatcherApplication(create_backend_app), threaded=False)\n"
+    );
+    let child = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python starts moto");
+    let moto = SerialMoto {
+        child,
+        endpoint: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..150 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(moto);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("serial moto did not come up on {}", moto.endpoint);
+}

@@ -10,7 +10,7 @@ use crate::domain::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, Slug, Website,
 };
 use crate::ports::comments::{approved_author_key, page_of_ordinal, thread_pages, SPAM_KEPT};
-use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle};
+use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle, Transition};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
@@ -24,8 +24,13 @@ const COMMENT: &str = "COMMENT#";
 pub const STATUS: &str = "status";
 /// A comment's thread page, on its item and its id pointer once it was first approved.
 const PAGE: &str = "page";
-/// How often an approval retries when another one took the same thread ordinal.
-const ORDINAL_TRIES: usize = 8;
+/// The thread counter's attributes: top-level comments ever approved (pages follow), and
+/// comments approved now (the thread's count on every page).
+const ROOTS: &str = "roots";
+const APPROVED: &str = "approved";
+/// How often a comment change is tried again when another one took the same thread
+/// ordinal, changed the comment meanwhile, or held its items (`TransactionConflict`).
+const TRIES: usize = 10;
 
 #[derive(Clone)]
 pub struct DynamoCommentStore {
@@ -187,18 +192,29 @@ fn decode(item: &Item) -> Result<Comment, StoreError> {
     })
 }
 
-fn delete(
-    table: &str,
-    key: Item,
-    condition: Option<&str>,
-) -> Result<TransactWriteItem, StoreError> {
-    let mut d = Delete::builder().table_name(table).set_key(Some(key));
-    if let Some(c) = condition {
-        d = d.condition_expression(c);
-    }
+fn delete(table: &str, key: Item) -> Result<TransactWriteItem, StoreError> {
+    let d = Delete::builder().table_name(table).set_key(Some(key));
     Ok(TransactWriteItem::builder()
         .delete(d.build().map_err(StoreError::new)?)
         .build())
+}
+
+/// Deletes the comment item at `key` only while its status is `status`: of two racing
+/// changes from one status, the second is refused by this.
+fn delete_while(
+    table: &str,
+    key: Item,
+    status: CommentStatus,
+) -> Result<TransactWriteItem, StoreError> {
+    let d = Delete::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression("#st = :from")
+        .expression_attribute_names("#st", STATUS)
+        .expression_attribute_values(":from", s(status.as_str()))
+        .build()
+        .map_err(StoreError::new)?;
+    Ok(TransactWriteItem::builder().delete(d).build())
 }
 
 fn put(table: &str, item: Item, if_absent: bool) -> Result<TransactWriteItem, StoreError> {
@@ -251,14 +267,15 @@ fn helpers(c: &Comment, item: &Item) -> (Item, Item) {
     (claim, pointer)
 }
 
-/// The actions whose condition cancelled a transaction (by position; empty when only a
-/// concurrent transaction on the same items did), or `None` when it failed otherwise.
-fn failed_conditions<R>(
+/// Why DynamoDB cancelled a transaction, or `None` when it failed otherwise. A
+/// `TransactionConflict` reason (another transaction held one of the items) is a
+/// `Conflict` unless a condition also failed, which is then the answer.
+fn refusal<R>(
     e: &aws_sdk_dynamodb::error::SdkError<
         aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
         R,
     >,
-) -> Option<Vec<usize>> {
+) -> Option<Refused> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     match e.as_service_error()? {
         TransactWriteItemsError::TransactionCanceledException(c) => {
@@ -273,8 +290,15 @@ fn failed_conditions<R>(
                 .cancellation_reasons()
                 .iter()
                 .any(|r| r.code() == Some("TransactionConflict"));
-            (!failed.is_empty() || conflict).then_some(failed)
+            if !failed.is_empty() {
+                Some(Refused::Conditions(failed))
+            } else {
+                conflict.then_some(Refused::Conflict)
+            }
         }
+        // A transaction still in progress on an item (DynamoDB answers this to a
+        // TransactWriteItems racing another on the same items, too).
+        TransactWriteItemsError::TransactionInProgressException(_) => Some(Refused::Conflict),
         _ => None,
     }
 }
@@ -287,24 +311,89 @@ struct Placement {
     ordinal: Option<i64>,
 }
 
-/// Raises the post's `roots` from `seen` to `seen + 1`, only if no other approval did.
-fn take_ordinal(table: &str, post: &Slug, seen: i64) -> Result<TransactWriteItem, StoreError> {
+/// The thread counter's part of a comment's transaction: its `approved` count moved by
+/// `delta`, and with `ordinal` (the `roots` read), `roots` raised from it by one only if
+/// no other approval did. `None` when neither changes. One action, as a transaction
+/// may touch an item once.
+fn count_thread(
+    table: &str,
+    post: &Slug,
+    delta: i64,
+    ordinal: Option<i64>,
+) -> Result<Option<TransactWriteItem>, StoreError> {
     let mut update = Update::builder()
         .table_name(table)
-        .set_key(Some(thread_key(post)))
-        .update_expression("SET #r = :next")
-        .expression_attribute_names("#r", "roots")
-        .expression_attribute_values(":next", n(seen + 1));
-    update = if seen == 0 {
-        update.condition_expression("attribute_not_exists(#r)")
-    } else {
-        update
-            .condition_expression("#r = :seen")
-            .expression_attribute_values(":seen", n(seen))
+        .set_key(Some(thread_key(post)));
+    let mut set = Vec::new();
+    let mut add = Vec::new();
+    if delta != 0 {
+        add.push("#a :d");
+        update = update
+            .expression_attribute_names("#a", APPROVED)
+            .expression_attribute_values(":d", n(delta));
+    }
+    if let Some(seen) = ordinal {
+        set.push("#r = :next");
+        update = update
+            .expression_attribute_names("#r", ROOTS)
+            .expression_attribute_values(":next", n(seen + 1));
+        update = if seen == 0 {
+            update.condition_expression("attribute_not_exists(#r)")
+        } else {
+            update
+                .condition_expression("#r = :seen")
+                .expression_attribute_values(":seen", n(seen))
+        };
+    }
+    if set.is_empty() && add.is_empty() {
+        return Ok(None);
+    }
+    let mut expression = String::new();
+    if !set.is_empty() {
+        expression.push_str(&format!("SET {}", set.join(", ")));
+    }
+    if !add.is_empty() {
+        if !expression.is_empty() {
+            expression.push(' ');
+        }
+        expression.push_str(&format!("ADD {}", add.join(", ")));
+    }
+    Ok(Some(
+        TransactWriteItem::builder()
+            .update(
+                update
+                    .update_expression(expression)
+                    .build()
+                    .map_err(StoreError::new)?,
+            )
+            .build(),
+    ))
+}
+
+/// How an approved count moves when a comment goes from `from` to `to`.
+fn approved_delta(from: CommentStatus, to: CommentStatus) -> i64 {
+    i64::from(to == CommentStatus::Approved) - i64::from(from == CommentStatus::Approved)
+}
+
+/// A pause before retrying a transaction DynamoDB cancelled because another one held
+/// the same items (`TransactionConflict`): random within a window doubling per attempt
+/// (10 ms, 20 ms, … up to 320 ms), so racing writers spread out instead of colliding again.
+async fn conflict_pause(attempt: usize) {
+    let window_ms = 10u64 << attempt.min(5);
+    let mut bytes = [0u8; 2];
+    let spread = match getrandom::getrandom(&mut bytes) {
+        Ok(()) => u64::from(u16::from_le_bytes(bytes)) % window_ms,
+        Err(_) => window_ms / 2,
     };
-    Ok(TransactWriteItem::builder()
-        .update(update.build().map_err(StoreError::new)?)
-        .build())
+    tokio::time::sleep(std::time::Duration::from_millis(window_ms / 2 + spread)).await;
+}
+
+/// What a transaction's refusal means to the loop that sent it.
+enum Refused {
+    /// A concurrent transaction held the items: pause, then try again.
+    Conflict,
+    /// These actions' conditions failed (by position).
+    Conditions(Vec<usize>),
 }
 
 impl DynamoCommentStore {
@@ -328,11 +417,11 @@ impl DynamoCommentStore {
         Ok(out.item().cloned())
     }
 
-    /// One transaction; `Err(positions)` when conditions refused it (nothing written).
+    /// One transaction; `Err(why)` when DynamoDB refused it (nothing written).
     async fn transact_or_refused(
         &self,
         actions: Vec<TransactWriteItem>,
-    ) -> Result<Result<(), Vec<usize>>, StoreError> {
+    ) -> Result<Result<(), Refused>, StoreError> {
         match self
             .client
             .transact_write_items()
@@ -341,22 +430,38 @@ impl DynamoCommentStore {
             .await
         {
             Ok(_) => Ok(Ok(())),
-            Err(e) => match failed_conditions(&e) {
-                Some(failed) => Ok(Err(failed)),
+            Err(e) => match refusal(&e) {
+                Some(why) => Ok(Err(why)),
                 None => Err(unavailable("TransactWriteItems", e)),
             },
         }
     }
 
-    /// One transaction; `Ok(false)` when a condition refused it (nothing written).
+    /// One transaction, sent again (after `conflict_pause`) while another transaction
+    /// on its items conflicts; `Ok(false)` when a condition refused it.
     async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<bool, StoreError> {
-        match self.transact_or_refused(actions).await? {
-            Ok(()) => Ok(true),
-            Err(failed) if failed.is_empty() => Err(StoreError::new(
-                "DynamoDB TransactWriteItems: a concurrent transaction conflicted",
-            )),
-            Err(_) => Ok(false),
+        for attempt in 0..TRIES {
+            match self.transact_or_refused(actions.clone()).await? {
+                Ok(()) => return Ok(true),
+                Err(Refused::Conditions(_)) => return Ok(false),
+                Err(Refused::Conflict) => conflict_pause(attempt).await,
+            }
         }
+        Err(StoreError::new(
+            "DynamoDB TransactWriteItems: concurrent transactions kept conflicting",
+        ))
+    }
+
+    /// The comment with this id and its item's key, as they are now.
+    async fn current(&self, id: &CommentId) -> Result<Option<(Item, Comment)>, StoreError> {
+        let Some(key) = self.comment_key(id).await? else {
+            return Ok(None);
+        };
+        let Some(item) = self.get_item(key).await? else {
+            return Ok(None);
+        };
+        let comment = decode(&item)?;
+        Ok(Some((item, comment)))
     }
 
     /// The page of a comment about to be approved: `kept` (an earlier approval's), its
@@ -377,7 +482,7 @@ impl DynamoCommentStore {
                 });
             }
         }
-        let seen = number(self.get_item(thread_key(&c.post)).await?.as_ref(), "roots")
+        let seen = number(self.get_item(thread_key(&c.post)).await?.as_ref(), ROOTS)
             .unwrap_or(0)
             .max(0);
         Ok(Placement {
@@ -386,10 +491,15 @@ impl DynamoCommentStore {
         })
     }
 
-    /// How many pages a post's thread has.
-    async fn page_count(&self, post: &Slug) -> Result<u32, StoreError> {
-        let roots = number(self.get_item(thread_key(post)).await?.as_ref(), "roots").unwrap_or(0);
-        Ok(thread_pages(roots))
+    /// How many pages a post's thread has, and how many approved comments it holds.
+    async fn thread_counts(&self, post: &Slug) -> Result<(u32, usize), StoreError> {
+        let counter = self.get_item(thread_key(post)).await?;
+        let roots = number(counter.as_ref(), ROOTS).unwrap_or(0);
+        let approved = number(counter.as_ref(), APPROVED).unwrap_or(0).max(0);
+        Ok((
+            thread_pages(roots),
+            usize::try_from(approved).unwrap_or(usize::MAX),
+        ))
     }
 
     /// Every approved comment of the post whose sort keys begin with `prefix`, oldest
@@ -451,8 +561,9 @@ impl DynamoCommentStore {
 #[async_trait]
 impl CommentStore for DynamoCommentStore {
     async fn insert(&self, comment: &Comment) -> Result<Inserted, StoreError> {
-        for _ in 0..ORDINAL_TRIES {
-            let placement = if comment.status == CommentStatus::Approved {
+        for attempt in 0..TRIES {
+            let approved = comment.status == CommentStatus::Approved;
+            let placement = if approved {
                 Some(self.place(comment, None).await?)
             } else {
                 None
@@ -460,25 +571,30 @@ impl CommentStore for DynamoCommentStore {
             let item = encode(comment, placement.as_ref().map(|p| p.page));
             let (claim, pointer) = helpers(comment, &item);
             // Claim, pointer and comment (and the author's count, and the thread's
-            // ordinal) in one transaction, each put only if absent: of racing repeats
+            // counts) in one transaction, each put only if absent: of racing repeats
             // exactly one is written, and a fault leaves nothing to refuse the retry.
             let mut actions = vec![
                 put(&self.table, claim, true)?,
                 put(&self.table, pointer, true)?,
                 put(&self.table, item, true)?,
             ];
-            if comment.status == CommentStatus::Approved {
+            if approved {
                 actions.push(count_author(&self.table, &comment.email, 1)?);
             }
-            if let Some(seen) = placement.and_then(|p| p.ordinal) {
-                actions.push(take_ordinal(&self.table, &comment.post, seen)?);
-            }
+            let counter_at = actions.len();
+            actions.extend(count_thread(
+                &self.table,
+                &comment.post,
+                i64::from(approved),
+                placement.and_then(|p| p.ordinal),
+            )?);
             match self.transact_or_refused(actions).await? {
                 Ok(()) => return Ok(Inserted::Stored),
-                // Only the thread counter moved (or a concurrent approval conflicted):
-                // place it again.
-                Err(failed) if failed.is_empty() || failed == [4] => continue,
-                Err(_) => return Ok(Inserted::Duplicate),
+                // Another transaction held these items: its outcome decides ours.
+                Err(Refused::Conflict) => conflict_pause(attempt).await,
+                // Only the thread counter moved: place it again.
+                Err(Refused::Conditions(failed)) if failed == [counter_at] => continue,
+                Err(Refused::Conditions(_)) => return Ok(Inserted::Duplicate),
             }
         }
         Err(StoreError::new(
@@ -509,25 +625,40 @@ impl CommentStore for DynamoCommentStore {
             // The page's own key range, and the thread's counter, at once.
             Some(page) => {
                 let prefix = page_prefix(page);
-                let (comments, pages) =
-                    tokio::join!(self.approved_range(post, &prefix), self.page_count(post));
-                (comments?, page, pages?)
+                let (comments, counts) =
+                    tokio::join!(self.approved_range(post, &prefix), self.thread_counts(post));
+                (comments?, page, counts?)
             }
             // The newest page: the counter says which, then its range.
             None => {
-                let pages = self.page_count(post).await?;
+                let counts = self.thread_counts(post).await?;
                 (
-                    self.approved_range(post, &page_prefix(pages)).await?,
-                    pages,
-                    pages,
+                    self.approved_range(post, &page_prefix(counts.0)).await?,
+                    counts.0,
+                    counts,
                 )
             }
         };
+        let (pages, total) = pages;
         Ok(ThreadPage {
             comments,
             page,
             pages,
+            total,
         })
+    }
+
+    async fn page_of(&self, post: &Slug, id: &CommentId) -> Result<Option<u32>, StoreError> {
+        // The pointer says where the comment is now: in the post's approved range, and
+        // on which page.
+        let Some(pointer) = self.get_item(pointer_key(id)).await? else {
+            return Ok(None);
+        };
+        let approved_here =
+            pointer.get("comment_pk").and_then(|v| v.as_s().ok()) == Some(&post_pk(post));
+        Ok(number(Some(&pointer), PAGE)
+            .filter(|_| approved_here)
+            .and_then(|p| u32::try_from(p).ok()))
     }
 
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
@@ -554,91 +685,112 @@ impl CommentStore for DynamoCommentStore {
         Ok(count > 0)
     }
 
-    async fn set_status(
+    async fn move_status(
         &self,
         id: &CommentId,
-        status: CommentStatus,
-    ) -> Result<Option<Comment>, StoreError> {
-        let Some(old_key) = self.comment_key(id).await? else {
-            return Ok(None);
-        };
-        let Some(old_item) = self.get_item(old_key.clone()).await? else {
-            return Ok(None);
-        };
-        let old = decode(&old_item)?;
-        if old.status == status {
-            return Ok(Some(old));
-        }
-        let kept = number(Some(&old_item), PAGE).and_then(|p| u32::try_from(p).ok());
-        let new = Comment {
-            status,
-            ..old.clone()
-        };
-        for _ in 0..ORDINAL_TRIES {
-            let placement = if status == CommentStatus::Approved {
+        from: CommentStatus,
+        to: CommentStatus,
+    ) -> Result<Transition, StoreError> {
+        for attempt in 0..TRIES {
+            // Read again on every try: a refusal means something changed.
+            let Some((old_item, old)) = self.current(id).await? else {
+                return Ok(Transition::Missing);
+            };
+            if old.status != from {
+                return Ok(Transition::Conflict(old));
+            }
+            if from == to {
+                return Ok(Transition::Done(old));
+            }
+            let old_key = key_of(&old_item);
+            let kept = number(Some(&old_item), PAGE).and_then(|p| u32::try_from(p).ok());
+            let new = Comment {
+                status: to,
+                ..old.clone()
+            };
+            let placement = if to == CommentStatus::Approved {
                 Some(self.place(&new, kept).await?)
             } else {
                 None
             };
             let item = encode(&new, placement.as_ref().map(|p| p.page).or(kept));
             let (claim, pointer) = helpers(&new, &item);
+            // The old item changes only while its status is still `from`: of two racing
+            // changes, one is refused here and writes nothing.
             let mut actions = Vec::new();
-            let moved = key_of(&item) != old_key;
-            if moved {
-                // Leaving (or entering) the approved range: the old item goes, only if it
-                // is still the one read, so racing moves cannot both happen.
-                actions.push(delete(
-                    &self.table,
-                    old_key.clone(),
-                    Some("attribute_exists(pk)"),
-                )?);
+            if key_of(&item) != old_key {
+                // Leaving (or entering) the approved range: the old item goes, the new
+                // one is put where none is.
+                actions.push(delete_while(&self.table, old_key, from)?);
                 actions.push(put(&self.table, item, true)?);
             } else {
-                actions.push(put(&self.table, item, false)?);
+                let p = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("#st = :from")
+                    .expression_attribute_names("#st", STATUS)
+                    .expression_attribute_values(":from", s(from.as_str()))
+                    .build()
+                    .map_err(StoreError::new)?;
+                actions.push(TransactWriteItem::builder().put(p).build());
             }
             actions.push(put(&self.table, claim, false)?);
             actions.push(put(&self.table, pointer, false)?);
-            match (old.status, status) {
-                (CommentStatus::Approved, _) => {
-                    actions.push(count_author(&self.table, &old.email, -1)?)
-                }
-                (_, CommentStatus::Approved) => {
-                    actions.push(count_author(&self.table, &old.email, 1)?)
-                }
-                _ => {}
+            let delta = approved_delta(from, to);
+            if delta != 0 {
+                actions.push(count_author(&self.table, &old.email, delta)?);
             }
-            let counter_at = actions.len();
-            if let Some(seen) = placement.and_then(|p| p.ordinal) {
-                actions.push(take_ordinal(&self.table, &new.post, seen)?);
-            }
+            actions.extend(count_thread(
+                &self.table,
+                &new.post,
+                delta,
+                placement.and_then(|p| p.ordinal),
+            )?);
             match self.transact_or_refused(actions).await? {
-                Ok(()) => return Ok(Some(new)),
-                Err(failed) if failed.is_empty() || failed == [counter_at] => continue,
-                Err(_) => return Ok(None),
+                Ok(()) => return Ok(Transition::Done(new)),
+                Err(Refused::Conflict) => conflict_pause(attempt).await,
+                // The counter moved (place again), or the comment did (read again: the
+                // next round answers `Conflict` or `Missing`).
+                Err(Refused::Conditions(_)) => continue,
             }
         }
         Err(StoreError::new(
-            "DynamoDB comment approval: the thread counter kept moving",
+            "DynamoDB comment status change: concurrent changes kept refusing it",
         ))
     }
 
-    async fn delete(&self, id: &CommentId) -> Result<bool, StoreError> {
-        let Some(key) = self.comment_key(id).await? else {
-            return Ok(false);
-        };
-        let Some(item) = self.get_item(key.clone()).await? else {
-            return Ok(false);
-        };
-        let comment = decode(&item)?;
-        let mut actions = vec![
-            delete(&self.table, key, Some("attribute_exists(pk)"))?,
-            delete(&self.table, pointer_key(id), None)?,
-            delete(&self.table, fingerprint_key(&comment.fingerprint), None)?,
-        ];
-        if comment.status == CommentStatus::Approved {
-            actions.push(count_author(&self.table, &comment.email, -1)?);
+    async fn delete_if(
+        &self,
+        id: &CommentId,
+        from: CommentStatus,
+    ) -> Result<Transition, StoreError> {
+        for attempt in 0..TRIES {
+            let Some((item, comment)) = self.current(id).await? else {
+                return Ok(Transition::Missing);
+            };
+            if comment.status != from {
+                return Ok(Transition::Conflict(comment));
+            }
+            let mut actions = vec![
+                delete_while(&self.table, key_of(&item), from)?,
+                delete(&self.table, pointer_key(id))?,
+                delete(&self.table, fingerprint_key(&comment.fingerprint))?,
+            ];
+            let delta = -i64::from(from == CommentStatus::Approved);
+            if delta != 0 {
+                actions.push(count_author(&self.table, &comment.email, delta)?);
+            }
+            actions.extend(count_thread(&self.table, &comment.post, delta, None)?);
+            match self.transact_or_refused(actions).await? {
+                Ok(()) => return Ok(Transition::Done(comment)),
+                Err(Refused::Conflict) => conflict_pause(attempt).await,
+                // The comment changed meanwhile: the next round says how.
+                Err(Refused::Conditions(_)) => continue,
+            }
         }
-        self.transact(actions).await
+        Err(StoreError::new(
+            "DynamoDB comment delete: concurrent changes kept refusing it",
+        ))
     }
 
     async fn expire_spam(&self, now: OffsetDateTime, limit: usize) -> Result<usize, StoreError> {
@@ -660,17 +812,9 @@ impl CommentStore for DynamoCommentStore {
             let c = decode(&item)?;
             // Only if it is still spam: an owner's approval in between moved it.
             let actions = vec![
-                Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key_of(&item)))
-                    .condition_expression("#st = :spam")
-                    .expression_attribute_names("#st", STATUS)
-                    .expression_attribute_values(":spam", s(CommentStatus::Spam.as_str()))
-                    .build()
-                    .map_err(StoreError::new)
-                    .map(|d| TransactWriteItem::builder().delete(d).build())?,
-                delete(&self.table, pointer_key(&c.id), None)?,
-                delete(&self.table, fingerprint_key(&c.fingerprint), None)?,
+                delete_while(&self.table, key_of(&item), CommentStatus::Spam)?,
+                delete(&self.table, pointer_key(&c.id))?,
+                delete(&self.table, fingerprint_key(&c.fingerprint))?,
             ];
             if self.transact(actions).await? {
                 removed += 1;

@@ -6,7 +6,7 @@ use super::sqlite::SqliteDb;
 use crate::domain::time_fmt;
 use crate::domain::{Comment, CommentEmail, CommentId, CommentStatus, Slug};
 use crate::ports::comments::{approved_author_key, page_of_ordinal, thread_pages, SPAM_KEPT};
-use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle};
+use crate::ports::{CommentStore, Inserted, StoreError, ThreadPage, Throttle, Transition};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
@@ -142,6 +142,18 @@ fn place(conn: &Connection, c: &Comment) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// One comment by id, as stored now.
+fn row(conn: &Connection, id: &CommentId) -> rusqlite::Result<Option<Comment>> {
+    conn.query_row(
+        "SELECT data, status FROM comments WHERE id = ?1",
+        params![id.as_str()],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+    )
+    .optional()?
+    .map(|(d, s)| decode(&d, &s))
+    .transpose()
+}
+
 fn millis(t: OffsetDateTime) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
@@ -182,18 +194,7 @@ impl CommentStore for SqliteCommentStore {
 
     async fn get(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
         let id = id.clone();
-        self.db
-            .run(move |conn| {
-                conn.query_row(
-                    "SELECT data, status FROM comments WHERE id = ?1",
-                    params![id.as_str()],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-                )
-                .optional()?
-                .map(|(d, s)| decode(&d, &s))
-                .transpose()
-            })
-            .await
+        self.db.run(move |conn| row(conn, &id)).await
     }
 
     async fn approved_for_post(&self, post: &Slug) -> Result<Vec<Comment>, StoreError> {
@@ -210,16 +211,23 @@ impl CommentStore for SqliteCommentStore {
         page: Option<u32>,
     ) -> Result<ThreadPage, StoreError> {
         let slug = post.to_string();
-        let roots: i64 = self
+        let (roots, total): (i64, i64) = self
             .db
             .run(move |conn| {
-                conn.query_row(
-                    "SELECT roots FROM comment_threads WHERE post = ?1",
+                let roots = conn
+                    .query_row(
+                        "SELECT roots FROM comment_threads WHERE post = ?1",
+                        params![slug],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .unwrap_or(0);
+                let total = conn.query_row(
+                    "SELECT COUNT(*) FROM comments WHERE post = ?1 AND status = 'approved'",
                     params![slug],
                     |r| r.get(0),
-                )
-                .optional()
-                .map(|r| r.unwrap_or(0))
+                )?;
+                Ok((roots, total))
             })
             .await?;
         let pages = thread_pages(roots);
@@ -236,7 +244,25 @@ impl CommentStore for SqliteCommentStore {
             comments,
             page,
             pages,
+            total: usize::try_from(total).unwrap_or(0),
         })
+    }
+
+    async fn page_of(&self, post: &Slug, id: &CommentId) -> Result<Option<u32>, StoreError> {
+        let (post, id) = (post.to_string(), id.to_string());
+        let page: Option<i64> = self
+            .db
+            .run(move |conn| {
+                conn.query_row(
+                    "SELECT p.page FROM comment_pages p JOIN comments c ON c.id = p.id
+                     WHERE p.id = ?1 AND c.post = ?2 AND c.status = 'approved'",
+                    params![id, post],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .await?;
+        Ok(page.and_then(|p| u32::try_from(p).ok()))
     }
 
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError> {
@@ -285,45 +311,68 @@ impl CommentStore for SqliteCommentStore {
             .await
     }
 
-    async fn set_status(
+    async fn move_status(
         &self,
         id: &CommentId,
-        status: CommentStatus,
-    ) -> Result<Option<Comment>, StoreError> {
-        let Some(old) = self.get(id).await? else {
-            return Ok(None);
-        };
-        let new = Comment { status, ..old };
-        let moved = new.clone();
+        from: CommentStatus,
+        to: CommentStatus,
+    ) -> Result<Transition, StoreError> {
+        let id = id.clone();
+        self.db
+            .run(move |conn| {
+                // Check and change in one write transaction: of two racing changes from
+                // `from`, the second finds the status moved and changes nothing.
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let Some(old) = row(&tx, &id)? else {
+                    return Ok(Transition::Missing);
+                };
+                if from == to && old.status == from {
+                    return Ok(Transition::Done(old));
+                }
+                let n = tx.execute(
+                    "UPDATE comments SET status = ?3 WHERE id = ?1 AND status = ?2",
+                    params![id.as_str(), from.as_str(), to.as_str()],
+                )?;
+                if n == 0 {
+                    return Ok(Transition::Conflict(old));
+                }
+                let new = Comment { status: to, ..old };
+                if to == CommentStatus::Approved {
+                    place(&tx, &new)?;
+                }
+                tx.commit()?;
+                Ok(Transition::Done(new))
+            })
+            .await
+    }
+
+    async fn delete_if(
+        &self,
+        id: &CommentId,
+        from: CommentStatus,
+    ) -> Result<Transition, StoreError> {
+        let id = id.clone();
         self.db
             .run(move |conn| {
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let Some(old) = row(&tx, &id)? else {
+                    return Ok(Transition::Missing);
+                };
                 let n = tx.execute(
-                    "UPDATE comments SET status = ?2 WHERE id = ?1",
-                    params![moved.id.as_str(), moved.status.as_str()],
+                    "DELETE FROM comments WHERE id = ?1 AND status = ?2",
+                    params![id.as_str(), from.as_str()],
                 )?;
-                if n == 1 && moved.status == CommentStatus::Approved {
-                    place(&tx, &moved)?;
+                if n == 0 {
+                    return Ok(Transition::Conflict(old));
                 }
-                tx.commit()
-            })
-            .await?;
-        self.get(id).await
-    }
-
-    async fn delete(&self, id: &CommentId) -> Result<bool, StoreError> {
-        let id = id.clone();
-        self.db
-            .run(move |conn| {
-                let tx = conn.transaction()?;
                 tx.execute(
                     "DELETE FROM comment_pages WHERE id = ?1",
                     params![id.as_str()],
                 )?;
-                let n = tx.execute("DELETE FROM comments WHERE id = ?1", params![id.as_str()])?;
                 tx.commit()?;
-                Ok(n > 0)
+                Ok(Transition::Done(old))
             })
             .await
     }

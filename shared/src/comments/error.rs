@@ -37,6 +37,10 @@ pub enum CommentError {
     CommentGone,
     #[error("the moderation link was already used")]
     LinkUsed,
+    /// Another moderation of the same comment was applied between this link's check and
+    /// its write (two links pressed at once): this one changed nothing.
+    #[error("the comment was moderated by another link at the same moment")]
+    ModeratedMeanwhile,
     #[error(transparent)]
     Unavailable(#[from] StoreError),
     #[error("site settings: {0}")]
@@ -64,7 +68,7 @@ impl CommentError {
             CommentError::PostNotFound | CommentError::NotFound | CommentError::CommentGone => 404,
             CommentError::MethodNotAllowed => 405,
             CommentError::LinkUsed => 410,
-            CommentError::Repeat => 409,
+            CommentError::Repeat | CommentError::ModeratedMeanwhile => 409,
             CommentError::TooLarge => 413,
             CommentError::UnsupportedMediaType => 415,
             CommentError::BadParent => 422,
@@ -91,6 +95,7 @@ impl CommentError {
             CommentError::BadAction => ("Unknown action", "A comment can be approved, marked as spam or deleted."),
             CommentError::CommentGone => ("Comment not found", "This comment has already been deleted."),
             CommentError::LinkUsed => ("Link already used", "This comment was moderated after this mail was sent, and each link works once. Its current state shows on the post; use the command line to change it again."),
+            CommentError::ModeratedMeanwhile => ("Already moderated", "Another moderation link for this comment was used at the same moment and was applied first; this one changed nothing. The comment's current state shows on the post."),
             CommentError::Unavailable(_) | CommentError::Settings(_) => ("Temporarily unavailable", "The comment could not be handled right now. Please try again in a minute."),
         }
     }

@@ -10,10 +10,10 @@ pub mod rules;
 use crate::domain::{Comment, CommentId, CommentStatus, Secret, SiteSettings, Slug};
 use crate::http::response::{self, CACHE_NONE, HTML};
 use crate::http::{Body, Request, Response};
-use crate::ports::{CommentStore, Inserted, Mailer, Throttle};
+use crate::ports::{CommentStore, Inserted, Mailer, Throttle, Transition};
 use crate::render::comments::FieldErrors;
 use crate::render::pages::{self, ErrorPage};
-use crate::site::{ArticleQuery, Site};
+use crate::site::{ArticleQuery, CommentPage, Site};
 use askama::Template;
 use error::CommentError;
 use form::{CommentInput, Format};
@@ -191,12 +191,17 @@ impl CommentFunction {
             return Err(CommentError::Closed);
         }
         let valid = input.validate().map_err(CommentError::Invalid)?;
-        if let Some(parent) = &valid.parent {
-            match self.comments.get(parent).await? {
-                Some(p) if p.post == *slug && p.status == CommentStatus::Approved => {}
-                _ => return Err(CommentError::BadParent),
-            }
-        }
+        // A reply answers an approved comment of this post, and brings the visitor back
+        // to the thread page that shows it (and will show the reply), not the newest.
+        let page = match &valid.parent {
+            Some(parent) => Some(
+                self.comments
+                    .page_of(slug, parent)
+                    .await?
+                    .ok_or(CommentError::BadParent)?,
+            ),
+            None => None,
+        };
         // Grouped as signup groups it: an IPv6 client by its /64.
         let client =
             crate::http::client_addr::limit_key(crate::http::client_addr::client_addr(req));
@@ -222,7 +227,7 @@ impl CommentFunction {
             client_hash: self.secret.keyed_hash("comment-client", &client),
             fingerprint,
         };
-        let held = format!("/posts/{slug}?moderation=held#comment-notice");
+        let held = article_link(slug, page, "moderation=held", "comment-notice");
         if self.comments.is_repeat(&comment.fingerprint).await? {
             return Err(CommentError::Repeat);
         }
@@ -260,9 +265,11 @@ impl CommentFunction {
             CommentStatus::Approved => {
                 self.thread_changed(slug).await;
                 Ok(Accepted {
-                    location: format!(
-                        "/posts/{slug}?comment={}#comment-{}",
-                        comment.id, comment.id
+                    location: article_link(
+                        slug,
+                        page,
+                        &format!("comment={}", comment.id),
+                        &format!("comment-{}", comment.id),
                     ),
                     id: comment.id,
                     status: CommentStatus::Approved,
@@ -445,12 +452,17 @@ impl CommentFunction {
             _ => None,
         };
         if let (Some(errors), Some(input)) = (field_errors, input) {
+            // A reply's form comes back on the page of the comment it answers.
+            let cpage = match (&error, self.reply_page(slug, input).await) {
+                (CommentError::Invalid(_), Some(page)) => CommentPage::Page(page),
+                _ => CommentPage::Newest,
+            };
             let form = input.form(errors);
-            match self
-                .site
-                .article(slug, ArticleQuery::default(), Some(form))
-                .await
-            {
+            let query = ArticleQuery {
+                cpage,
+                ..ArticleQuery::default()
+            };
+            match self.site.article(slug, query, Some(form)).await {
                 Ok((html, _)) => {
                     let mut all = headers.clone();
                     all.push(("content-type", HTML));
@@ -460,6 +472,19 @@ impl CommentFunction {
             }
         }
         self.error_page_with(&error, &headers).await
+    }
+
+    /// The thread page of the comment a rejected reply answers, if it is an approved
+    /// comment of this post (a failed read shows the newest page instead).
+    async fn reply_page(&self, slug: &Slug, input: &CommentInput) -> Option<u32> {
+        let parent = CommentId::parse(input.parent.as_deref()?.trim()).ok()?;
+        match self.comments.page_of(slug, &parent).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(error = %e, "reply's thread page not read");
+                None
+            }
+        }
     }
 
     async fn error_page(&self, error: &CommentError) -> Response<Body> {
@@ -528,12 +553,28 @@ impl CommentFunction {
             let input: ModerationInput = form::parse(format, form::body_bytes(req)?)?;
             let (action, before) = self.granted(&input).await?;
             let id = before.id.clone();
-            let comment = match action {
-                Action::Approve => self.comments.approve(&id).await?,
-                Action::Spam => self.comments.mark_spam(&id).await?,
-                Action::Delete => self.comments.delete(&id).await?.then_some(before.clone()),
+            // Only from the status the link was checked against: of two links pressed
+            // at once, the store applies one and the other changes nothing.
+            let from = before.status;
+            let outcome = match action {
+                Action::Approve => {
+                    self.comments
+                        .move_status(&id, from, CommentStatus::Approved)
+                        .await?
+                }
+                Action::Spam => {
+                    self.comments
+                        .move_status(&id, from, CommentStatus::Spam)
+                        .await?
+                }
+                Action::Delete => self.comments.delete_if(&id, from).await?,
             };
-            let comment = comment.ok_or(CommentError::CommentGone)?;
+            let comment = match outcome {
+                Transition::Done(comment) => comment,
+                Transition::Conflict(_) | Transition::Missing => {
+                    return Err(CommentError::ModeratedMeanwhile)
+                }
+            };
             let was_visible = before.status == CommentStatus::Approved;
             if was_visible || comment.status == CommentStatus::Approved {
                 self.thread_changed(&comment.post).await;
@@ -600,13 +641,18 @@ impl CommentFunction {
             Ok(s) => s,
             Err(e) => return self.error_page(&e.into()).await,
         };
-        let link = comment.map(|c| {
-            if c.status == CommentStatus::Approved {
-                format!("/posts/{}#comment-{}", c.post, c.id)
-            } else {
-                format!("/posts/{}", c.post)
+        let link = match comment {
+            Some(c) if c.status == CommentStatus::Approved => {
+                // On the thread page that shows it (an older one, in a long thread).
+                let page = self.comments.page_of(&c.post, &c.id).await.ok().flatten();
+                Some(match page {
+                    Some(page) => format!("/posts/{}?cpage={page}#comment-{}", c.post, c.id),
+                    None => format!("/posts/{}#comment-{}", c.post, c.id),
+                })
             }
-        });
+            Some(c) => Some(format!("/posts/{}", c.post)),
+            None => None,
+        };
         let page = ModerationPage {
             heading,
             message,
@@ -635,6 +681,15 @@ impl CommentFunction {
                 .await
             }
         }
+    }
+}
+
+/// An address on an article: `query` on thread page `page` (`None`: the newest), then
+/// `#anchor`.
+fn article_link(slug: &Slug, page: Option<u32>, query: &str, anchor: &str) -> String {
+    match page {
+        Some(page) => format!("/posts/{slug}?cpage={page}&{query}#{anchor}"),
+        None => format!("/posts/{slug}?{query}#{anchor}"),
     }
 }
 

@@ -17,6 +17,9 @@ pub enum Inserted {
 /// Top-level comments per page of a thread; a reply is shown on its parent's page.
 pub const THREAD_PAGE_ROOTS: u32 = 50;
 
+/// How often an unconditional change re-reads a comment whose status moved meanwhile.
+const UNCONDITIONAL_TRIES: usize = 8;
+
 /// Spam is kept this long after it was written for the owner's review, then removed
 /// with its helper items (DynamoDB's TTL, and `expire_spam` in both adapters).
 pub const SPAM_KEPT: Duration = Duration::days(30);
@@ -42,6 +45,20 @@ pub struct ThreadPage {
     pub page: u32,
     /// How many pages the thread has (at least 1, even with no comments).
     pub pages: u32,
+    /// How many approved comments the whole thread holds, on every page.
+    pub total: usize,
+}
+
+/// What became of a conditional status change (`move_status`, `delete_if`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// Applied: the comment as it now is (for a delete, as it was).
+    Done(Comment),
+    /// Its status was no longer the one expected (another change got there first);
+    /// nothing was written. The comment as it now is.
+    Conflict(Comment),
+    /// There is no such comment (any more).
+    Missing,
 }
 
 /// The answer of flood control for one key.
@@ -71,6 +88,10 @@ pub trait CommentStore: Send + Sync {
     async fn approved_page(&self, post: &Slug, page: Option<u32>)
         -> Result<ThreadPage, StoreError>;
 
+    /// The page of `post`'s thread that shows the approved comment `id` (read by key);
+    /// `None` when `id` is not an approved comment of `post`.
+    async fn page_of(&self, post: &Slug, id: &CommentId) -> Result<Option<u32>, StoreError>;
+
     /// The site's newest approved comments, newest first, at most `limit`.
     async fn newest_approved(&self, limit: usize) -> Result<Vec<Comment>, StoreError>;
 
@@ -83,12 +104,45 @@ pub trait CommentStore: Send + Sync {
     /// Whether this address has an approved comment anywhere on the site.
     async fn has_approved_from(&self, email: &CommentEmail) -> Result<bool, StoreError>;
 
-    /// Moves a comment to `status`; the comment as it now is, or `None` if there is none.
+    /// Moves a comment from `from` to `to` only if its status is still `from`, atomically
+    /// with the check: of two racing changes from the same status, exactly one is `Done`
+    /// and the other a `Conflict` that wrote nothing. `from == to` is `Done` unwritten.
+    async fn move_status(
+        &self,
+        id: &CommentId,
+        from: CommentStatus,
+        to: CommentStatus,
+    ) -> Result<Transition, StoreError>;
+
+    /// Removes a comment (with its claim and pointer) only if its status is still `from`,
+    /// atomically with the check, as `move_status` does.
+    async fn delete_if(
+        &self,
+        id: &CommentId,
+        from: CommentStatus,
+    ) -> Result<Transition, StoreError>;
+
+    /// Moves a comment to `status` whatever it is now; the comment as it now is, or
+    /// `None` if there is none. (The owner's CLI; a moderation link uses `move_status`.)
     async fn set_status(
         &self,
         id: &CommentId,
         status: CommentStatus,
-    ) -> Result<Option<Comment>, StoreError>;
+    ) -> Result<Option<Comment>, StoreError> {
+        for _ in 0..UNCONDITIONAL_TRIES {
+            let Some(now) = self.get(id).await? else {
+                return Ok(None);
+            };
+            match self.move_status(id, now.status, status).await? {
+                Transition::Done(c) => return Ok(Some(c)),
+                Transition::Missing => return Ok(None),
+                Transition::Conflict(_) => continue,
+            }
+        }
+        Err(StoreError::new(format!(
+            "comment {id}: its status kept changing under the update"
+        )))
+    }
 
     async fn approve(&self, id: &CommentId) -> Result<Option<Comment>, StoreError> {
         self.set_status(id, CommentStatus::Approved).await
@@ -98,8 +152,22 @@ pub trait CommentStore: Send + Sync {
         self.set_status(id, CommentStatus::Spam).await
     }
 
-    /// Removes a comment; `false` if there was none.
-    async fn delete(&self, id: &CommentId) -> Result<bool, StoreError>;
+    /// Removes a comment whatever its status; `false` if there was none.
+    async fn delete(&self, id: &CommentId) -> Result<bool, StoreError> {
+        for _ in 0..UNCONDITIONAL_TRIES {
+            let Some(now) = self.get(id).await? else {
+                return Ok(false);
+            };
+            match self.delete_if(id, now.status).await? {
+                Transition::Done(_) => return Ok(true),
+                Transition::Missing => return Ok(false),
+                Transition::Conflict(_) => continue,
+            }
+        }
+        Err(StoreError::new(format!(
+            "comment {id}: its status kept changing under the delete"
+        )))
+    }
 
     /// Removes at most `limit` spam comments whose `SPAM_KEPT` ran out by `now` (the
     /// handler's clock), each with its fingerprint claim and id pointer; how many went.

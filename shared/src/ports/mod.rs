@@ -11,7 +11,7 @@ pub mod subscribers;
 
 use std::fmt;
 
-pub use comments::{CommentStore, Inserted, ThreadPage, Throttle};
+pub use comments::{CommentStore, Inserted, ThreadPage, Throttle, Transition};
 pub use content::{ContentKey, ContentStore, Fetched, StoredObject};
 pub use mail::{Mail, MailError, Mailer};
 pub use post_index::{PostIndex, PostPage};

@@ -97,7 +97,11 @@ impl CommentPager {
 /// Everything the comments section shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommentsView {
+    /// The shown page's comments, threaded.
     pub thread: Vec<CommentItem>,
+    /// How many approved comments the whole thread holds (every page): the heading's
+    /// and the JSON-LD's count.
+    pub total: usize,
     /// The thread's pages, when it has more than one.
     pub pager: Option<CommentPager>,
     pub form: CommentForm,

@@ -175,7 +175,7 @@ impl<'a> PostPage<'a> {
 
     /// Adds the approved thread, the form's state and a notice for a returning author.
     pub fn with_comments(mut self, comments: CommentsView) -> Self {
-        self.post.comment_count = comments.thread.len();
+        self.post.comment_count = comments.total;
         if let Some(pager) = &comments.pager {
             let site = self.chrome.site;
             let url = |page: u32| site.url(&format!("/posts/{}?cpage={page}", self.post.slug));

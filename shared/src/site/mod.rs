@@ -532,6 +532,7 @@ impl Site {
         };
         let view = CommentsView {
             thread,
+            total: page.total,
             pager: CommentPager::of(page.page, page.pages),
             form,
             notice,
