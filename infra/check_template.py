@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks template.yaml against facts cfn-lint cannot know: every managed CloudFront
-policy ID it names is one AWS documents, no origin request forwards Host, and the
-signing secret is retained and never resolved into an environment.
+policy ID it names is one AWS documents, no origin request forwards Host, the
+signing secret is retained and never resolved into an environment, and every function
+has its own log group with a retention and an error alarm, and every dead-letter queue
+a depth alarm.
 
     python3 infra/check_template.py [template.yaml]   # exit 1 with a reason per problem
 """
@@ -69,15 +71,70 @@ def secret_problems(template):
             yield f"{path}/{key}: resolves SiteSecret's value into the template; pass its ARN (SECRET_ARN)"
 
 
+def ref_name(value):
+    """The logical id a `!Ref X` or `!GetAtt X.Attr` names, else None."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            att = value["Fn::GetAtt"]
+            return att[0] if isinstance(att, list) else str(att).split(".")[0]
+    return None
+
+
+def observability_problems(template):
+    """Every function: a log group named for it with a retention (else Lambda makes one
+    that keeps logs forever) and an alarm on its Errors; every dead-letter queue (a
+    redrive target or an on-failure destination): an alarm on its depth."""
+    resources = template.get("Resources", {})
+    functions = [n for n, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"]
+    if not functions:
+        yield "/Resources: no AWS::Serverless::Function found"
+    logs, error_alarms, depth_alarms = {}, set(), set()
+    for name, r in resources.items():
+        props = r.get("Properties", {}) or {}
+        if r.get("Type") == "AWS::Logs::LogGroup":
+            group = props.get("LogGroupName", {})
+            sub = group.get("Fn::Sub") if isinstance(group, dict) else None
+            if isinstance(sub, str) and sub.startswith("/aws/lambda/${") and sub.endswith("}"):
+                logs[sub[len("/aws/lambda/${"):-1]] = (name, props.get("RetentionInDays"))
+        if r.get("Type") == "AWS::CloudWatch::Alarm" and props.get("AlarmActions"):
+            dims = {d.get("Name"): ref_name(d.get("Value")) for d in props.get("Dimensions", []) or []}
+            if props.get("Namespace") == "AWS/Lambda" and props.get("MetricName") == "Errors":
+                error_alarms.add(dims.get("FunctionName"))
+            if props.get("Namespace") == "AWS/SQS" and props.get("MetricName") == "ApproximateNumberOfMessagesVisible":
+                depth_alarms.add(dims.get("QueueName"))
+    for f in functions:
+        if f not in logs:
+            yield f"/Resources/{f}: no AWS::Logs::LogGroup named !Sub /aws/lambda/${{{f}}} (logs would be kept forever)"
+        elif logs[f][1] is None:
+            yield f"/Resources/{logs[f][0]}: no RetentionInDays"
+        if f not in error_alarms:
+            yield f"/Resources/{f}: no AWS/Lambda Errors alarm with AlarmActions on FunctionName !Ref {f}"
+    dead_letters = {}
+    for path, key, value in walk(template):
+        if key == "deadLetterTargetArn" or (key == "OnFailure" and isinstance(value, dict)):
+            target = ref_name(value if key == "deadLetterTargetArn" else value.get("Destination"))
+            if target and resources.get(target, {}).get("Type") == "AWS::SQS::Queue":
+                dead_letters.setdefault(target, path)
+    for queue, path in sorted(dead_letters.items()):
+        if queue not in depth_alarms:
+            yield f"{path}: dead-letter queue {queue} has no ApproximateNumberOfMessagesVisible alarm with AlarmActions"
+
+
 def main():
     name = sys.argv[1] if len(sys.argv) > 1 else "template.yaml"
     with open(name, encoding="utf-8") as f:
         template = cfn_yaml.loads(f.read(), name)
-    found = list(problems(template)) + list(secret_problems(template))
+    found = (
+        list(problems(template))
+        + list(secret_problems(template))
+        + list(observability_problems(template))
+    )
     for p in found:
         print(f"{name}{p}", file=sys.stderr)
     if not found:
-        print(f"{name}: managed policy IDs documented, Host never forwarded, signing secret retained and never resolved")
+        print(f"{name}: managed policy IDs documented, Host never forwarded, signing secret retained and never resolved, every function with a log group and an error alarm, every dead-letter queue with a depth alarm")
     return 1 if found else 0
 
 

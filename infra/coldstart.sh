@@ -20,40 +20,16 @@ ensure_python_tools
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 mapfile -t FUNCTIONS < <(for d in functions/*/; do basename "$d"; done)
 log "building release binaries: ${FUNCTIONS[*]}"
-PACKAGES=()
-for f in "${FUNCTIONS[@]}"; do PACKAGES+=(-p "$f"); done
-cargo build --release "${PACKAGES[@]}"
+# One package at a time, as the Makefile builds them for `sam build`: several -p in one
+# cargo run would unify their features and link every function with all of them.
+for f in "${FUNCTIONS[@]}"; do cargo build --release -p "$f"; done
 cargo build -p lambdapress-infra --bin coldstart
 
 start_moto
 
-# One realistic event per function, from the test fixtures.
+# One realistic event per function (infra/lambda_events.py, from the test fixtures).
 EVENTS="$(mktemp -d)"
-"$VENV/bin/python" - "$ROOT/tests/fixtures" "$EVENTS" <<'PY'
-import json, pathlib, sys
-fixtures, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-v2 = json.loads((fixtures / "apigw-v2-http-api-get.json").read_text())
-def http(method, path, body=None, ctype=None):
-    e = json.loads(json.dumps(v2))
-    e["requestContext"]["http"]["sourceIp"] = "198.51.100.{{run}}"
-    e["rawPath"] = path
-    e["routeKey"] = f"{method} {path}"
-    e["requestContext"]["http"]["method"] = method
-    e["requestContext"]["http"]["path"] = path
-    if body is not None:
-        e["body"] = body
-        e["headers"]["content-type"] = ctype
-    return e
-events = {
-    "site": http("GET", "/posts/what-are-muscle-knots"),
-    "subscribe": http("POST", "/subscribe", '{"email":"reader{{run}}@example.com","source":"/"}', "application/json"),
-    "comment": http("POST", "/posts/what-are-muscle-knots/comments",
-                    '{"name":"Ann","email":"ann{{run}}@example.com","body":"Thank you! ({{run}})"}', "application/json"),
-    "feeds": json.loads((fixtures / "s3-object-created.json").read_text()),
-}
-for name, event in events.items():
-    (out / f"{name}.json").write_text(json.dumps(event))
-PY
+"$VENV/bin/python" infra/lambda_events.py "$ROOT/tests/fixtures" --bench "$EVENTS"
 
 TARGETS=()
 for f in "${FUNCTIONS[@]}"; do

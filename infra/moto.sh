@@ -42,6 +42,19 @@ ensure_python_tools() {
     fi
 }
 
+# A venv of its own at $1 with the pip requirements that follow (tools whose pins clash).
+venv_install() {
+    local dir="$1"
+    shift
+    rm -rf "$dir"
+    python3 -m venv "$dir" >/dev/null 2>&1 || {
+        rm -rf "$dir"
+        python3 -m venv --without-pip "$dir"
+        python3 -m pip --python "$dir/bin/python" install -q --disable-pip-version-check pip
+    }
+    PIP_NO_INPUT=1 "$dir/bin/python" -m pip install -q --disable-pip-version-check "$@"
+}
+
 # The SAM CLI, in a venv of its own: it pins botocore versions that moto may not share.
 # Sets SAM to its path. `sam validate --lint` needs only a region and dummy credentials.
 SAM_VENV="${LAMBDAPRESS_SAM_VENV:-$HOME/.cache/lambdapress/sam-venv}"
@@ -49,13 +62,7 @@ ensure_sam() {
     SAM="$SAM_VENV/bin/sam"
     if ! "$SAM" --version >/dev/null 2>&1; then
         log "installing the SAM CLI in $SAM_VENV"
-        rm -rf "$SAM_VENV"
-        python3 -m venv "$SAM_VENV" >/dev/null 2>&1 || {
-            rm -rf "$SAM_VENV"
-            python3 -m venv --without-pip "$SAM_VENV"
-            python3 -m pip --python "$SAM_VENV/bin/python" install -q --disable-pip-version-check pip
-        }
-        PIP_NO_INPUT=1 "$SAM_VENV/bin/python" -m pip install -q --disable-pip-version-check 'aws-sam-cli>=1.130,<2'
+        venv_install "$SAM_VENV" 'aws-sam-cli>=1.130,<2'
     fi
 }
 
@@ -66,14 +73,24 @@ ensure_checkov() {
     CHECKOV="$CHECKOV_VENV/bin/checkov"
     if ! "$CHECKOV" --version >/dev/null 2>&1; then
         log "installing checkov in $CHECKOV_VENV"
-        rm -rf "$CHECKOV_VENV"
-        python3 -m venv "$CHECKOV_VENV" >/dev/null 2>&1 || {
-            rm -rf "$CHECKOV_VENV"
-            python3 -m venv --without-pip "$CHECKOV_VENV"
-            python3 -m pip --python "$CHECKOV_VENV/bin/python" install -q --disable-pip-version-check pip
-        }
-        PIP_NO_INPUT=1 "$CHECKOV_VENV/bin/python" -m pip install -q --disable-pip-version-check 'checkov>=3.2,<4'
+        venv_install "$CHECKOV_VENV" 'checkov>=3.2,<4'
     fi
+}
+
+# cargo-lambda and zig (what `sam build` runs, through the Makefile), pinned to the
+# versions .github/workflows/deploy.yml deploys with; on PATH afterwards.
+BUILD_VENV="${LAMBDAPRESS_BUILD_VENV:-$HOME/.cache/lambdapress/build-venv}"
+ensure_build_tools() {
+    local pins lambda_v zig_v
+    pins="$(dirname "${BASH_SOURCE[0]}")/../.github/workflows/deploy.yml"
+    lambda_v="$(grep -Po 'CARGO_LAMBDA_VERSION: "\K[^"]+' "$pins")"
+    zig_v="$(grep -Po 'ZIG_VERSION: "\K[^"]+' "$pins")"
+    if ! "$BUILD_VENV/bin/cargo-lambda" lambda --version 2>/dev/null | grep -q " $lambda_v "; then
+        log "installing cargo-lambda $lambda_v and ziglang $zig_v in $BUILD_VENV"
+        venv_install "$BUILD_VENV" "cargo-lambda==$lambda_v" "ziglang==$zig_v"
+    fi
+    # cargo-lambda finds zig as `python3 -m ziglang` in this venv.
+    export PATH="$BUILD_VENV/bin:$PATH"
 }
 
 # shellcheck disable=SC2317  # called through the EXIT trap

@@ -89,6 +89,74 @@ async fn a_held_comment_redirects_to_the_article_saying_it_awaits_moderation() {
 }
 
 #[tokio::test]
+async fn a_failed_owner_mail_is_told_plainly_and_the_comment_still_waits() {
+    use std::sync::atomic::Ordering;
+    // Flood control off: the JSON comment below comes from the same visitor.
+    let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
+    site.mailer.failing.store(true, Ordering::SeqCst);
+    let response = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Ann", "ann@example.com", "Very helpful, thanks!"),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let to = location(&response);
+    assert_eq!(
+        to,
+        "/posts/what-are-muscle-knots?moderation=held-unsent#comment-notice"
+    );
+    let page = site.page(to.split('#').next().unwrap()).await;
+    assert!(page.contains("Your comment is saved and awaiting moderation."));
+    assert!(
+        page.contains("We could not email the site&#39;s owner about it")
+            || page.contains("We could not email the site&#x27;s owner about it"),
+        "{page}"
+    );
+    // A mail that went is not reported as failed.
+    site.mailer.failing.store(false, Ordering::SeqCst);
+    let sent = site
+        .post_form(
+            POST_COMMENTS,
+            &fields("Cal", "cal@example.com", "Another question"),
+            "203.0.113.40",
+        )
+        .await;
+    assert_eq!(
+        location(&sent),
+        "/posts/what-are-muscle-knots?moderation=held#comment-notice"
+    );
+    let plain = site
+        .page("/posts/what-are-muscle-knots?moderation=held")
+        .await;
+    assert!(plain.contains("Your comment is awaiting moderation."));
+    assert!(!plain.contains("could not email"), "{plain}");
+
+    site.mailer.failing.store(true, Ordering::SeqCst);
+    let json = site
+        .post_json(
+            POST_COMMENTS,
+            &json!({"name": "Bea", "email": "bea@example.com", "body": "Hello"}),
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(json.status(), 201);
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&json)).unwrap();
+    assert_eq!(answer["status"], "pending");
+    assert_eq!(answer["owner_notified"], false);
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("could not email the site's owner"));
+
+    let stored = site.stored().await;
+    assert_eq!(stored.len(), 3, "every comment is kept, mail or not");
+    assert!(stored.iter().all(|c| c.status == CommentStatus::Pending));
+    assert_eq!(site.mails().len(), 1, "only the one that went");
+}
+
+#[tokio::test]
 async fn json_comments_get_json_answers() {
     let site = CommentSite::start(NONE).await;
     let response = site
@@ -1061,7 +1129,7 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
         answer["status"], "pending",
         "a first-time commenter is held"
     );
-    assert_eq!(mailer.sent.lock().unwrap().len(), 1);
+    assert_eq!(mailer.sent().len(), 1);
     let again = function
         .serve(&post(
             json!({"name": "Ann", "email": "ann@example.com", "body": "Too soon"}),

@@ -266,7 +266,7 @@ async fn the_moderation_page_masks_the_commenters_address() {
         )
         .await;
     assert!(location(&posted).contains("moderation=held"));
-    let mail = site.mailer.sent.lock().unwrap()[0].text.clone();
+    let mail = site.mailer.sent()[0].text.clone();
     let link = mail
         .lines()
         .find(|l| l.contains("&action=approve"))

@@ -649,24 +649,70 @@ async fn resubscribing_after_unsubscribe_is_a_fresh_opt_in() {
 }
 
 #[tokio::test]
-async fn a_mail_failure_is_a_503_page_asking_to_retry() {
+async fn a_mail_failure_says_so_plainly_keeps_the_form_and_the_retry_sends_at_once() {
     let h = Harness::new();
     h.mailer.failing.store(true, Ordering::SeqCst);
-    let response = h.sign_up("ann@example.com").await;
+    let response = h.sign_up("ann+news@example.com").await;
     assert_eq!(response.status(), 503);
-    assert!(body_text(&response).contains("Please try again in a minute"));
-    assert!(
-        !body_text(&response).contains("transport down"),
-        "no internal detail"
-    );
     assert_eq!(header(&response, "retry-after"), Some("60"));
+    let page = body_text(&response);
+    assert!(
+        page.contains("We could not send your confirmation email"),
+        "{page}"
+    );
+    assert!(
+        page.contains("nothing was sent and you are not subscribed yet"),
+        "never a claim of success: {page}"
+    );
+    assert!(!page.contains("check your inbox"), "{page}");
+    assert!(!page.contains("transport down"), "no internal detail");
+    // The form again, the address kept and the page it came from, for one-press retry.
+    assert!(page.contains(r#"value="ann+news@example.com""#), "{page}");
+    assert!(
+        page.contains(r#"value="/posts/what-are-muscle-knots""#),
+        "{page}"
+    );
+    assert_no_script(&page);
+    assert_eq!(
+        h.store
+            .get(&email("ann+news@example.com"))
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmation_sent_at,
+        None,
+        "the claim on the mail is released"
+    );
 
-    // The visitor retries a minute later and gets the mail, not an hour later.
+    // A script is told the same in JSON, with its own code.
+    let json = h
+        .send(http_api_with_body(
+            "POST",
+            "/subscribe",
+            &[JSON],
+            r#"{"email":"bob@example.org","source":"/"}"#,
+        ))
+        .await;
+    assert_eq!(json.status(), 503);
+    assert_eq!(header(&json, "content-type"), Some("application/json"));
+    let answer: serde_json::Value = serde_json::from_str(&body_text(&json)).unwrap();
+    assert_eq!(answer["error"], "mail_not_sent");
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("you are not subscribed yet"));
+    assert_eq!(h.mailer.count(), 0);
+
+    // The visitor presses the button again at once (no waiting out the resend hour,
+    // nor the claim's lease): the mail goes.
     h.mailer.failing.store(false, Ordering::SeqCst);
-    h.advance(Duration::minutes(1));
-    assert_eq!(h.sign_up("ann@example.com").await.status(), 303);
+    assert_eq!(h.sign_up("ann+news@example.com").await.status(), 303);
     assert_eq!(h.mailer.count(), 1);
-    assert_eq!(h.mailer.last().to, "ann@example.com");
+    assert_eq!(h.mailer.last().to, "ann+news@example.com");
+    assert_eq!(
+        h.status_of("ann+news@example.com").await,
+        Some(SubscriptionStatus::Pending)
+    );
 }
 
 #[tokio::test]

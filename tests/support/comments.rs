@@ -6,7 +6,7 @@ use crate::sample::{EmbeddedSite, BASE_URL};
 use lambdapress::comments::{CommentFunction, CommentOptions};
 use lambdapress::domain::{Comment, Secret};
 use lambdapress::http::{Body, Response};
-use lambdapress::ports::{Mail, MailError, Mailer};
+use lambdapress::ports::Mail;
 use lambdapress::site::{Site, SiteOptions};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,20 +16,8 @@ pub const ARTICLE: &str = "/posts/what-are-muscle-knots";
 pub const OWNER: &str = "owner@clinic.example";
 pub const VISITOR_IP: &str = "198.51.100.23";
 
-/// Keeps every message instead of sending it.
-#[derive(Default)]
-pub struct RecordingMailer {
-    pub sent: Mutex<Vec<Mail>>,
-}
-
-#[async_trait::async_trait]
-impl Mailer for RecordingMailer {
-    async fn send(&self, mail: &Mail) -> Result<String, MailError> {
-        let mut sent = self.sent.lock().unwrap();
-        sent.push(mail.clone());
-        Ok(format!("m{}", sent.len()))
-    }
-}
+/// Keeps every message instead of sending it (and fails on demand).
+pub use crate::mail::RecordingMailer;
 
 /// Keeps the posts whose visible thread changed, in order.
 #[derive(Default)]
@@ -156,7 +144,7 @@ impl CommentSite {
     }
 
     pub fn mails(&self) -> Vec<Mail> {
-        self.mailer.sent.lock().unwrap().clone()
+        self.mailer.sent()
     }
 }
 

@@ -23,13 +23,17 @@ use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress::redirects::{redirects_key, Redirects};
 use lambdapress::site::routes::Route;
+use lambdapress_infra::aws_cli::AwsProfile;
 use lambdapress_infra::comments_cli;
 use lambdapress_infra::import;
 use lambdapress_infra::local::{local_feeds, serve, LocalConfig, LocalStores};
 use std::path::PathBuf;
 
 const USAGE: &str =
-    "usage: lambdapress [serve | check | reindex | comments ... | subscribers ... | import ...]
+    "usage: lambdapress [--profile NAME] [serve | check | reindex | comments ... | subscribers ... | import ...]
+  --profile NAME  the AWS profile for commands on the deployed stack (TABLE_NAME,
+            CONTENT_BUCKET set): keys, IAM Identity Center (SSO, after `aws sso login`),
+            credential_process or a role; default AWS_PROFILE, else `default`
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
   check     parse site.toml, every post and page, reporting problems by file and field
   reindex   rebuild the local post index from the content folder
@@ -55,6 +59,19 @@ const USAGE: &str =
   newsletter status [<slug>] planned, sent, skipped and failed counts (all without a slug)
             (the local SQLite store, or the DynamoDB table TABLE_NAME when it is set)";
 
+/// The AWS profile of this run (`--profile NAME`, else `AWS_PROFILE`, else `default`).
+static PROFILE: std::sync::OnceLock<AwsProfile> = std::sync::OnceLock::new();
+
+/// The SDK configuration every AWS command of this run uses.
+async fn sdk_config() -> aws_config::SdkConfig {
+    PROFILE
+        .get()
+        .cloned()
+        .unwrap_or_default()
+        .sdk_config()
+        .await
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -63,8 +80,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_target(false)
         .init();
+    let mut args: Vec<String> = std::env::args().collect();
+    let profile = AwsProfile::take_from(&mut args).map_err(anyhow::Error::msg)?;
+    let _ = PROFILE.set(profile);
     let config = LocalConfig::from_env()?;
-    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    let command = args.get(1).cloned().unwrap_or_else(|| "serve".into());
+    let rest: Vec<String> = args.iter().skip(2).cloned().collect();
     match command.as_str() {
         "serve" => serve(config).await,
         "check" => check(&config).await,
@@ -76,14 +97,14 @@ async fn main() -> anyhow::Result<()> {
             println!("re-indexed {} posts", outcomes.len());
             Ok(())
         }
-        "rename" => rename(&config, std::env::args().skip(2).collect()).await,
-        "import" => import_command(&config, std::env::args().skip(2).collect()).await,
-        "switch-check" => switch_check(&config, std::env::args().skip(2).collect()).await,
+        "rename" => rename(&config, rest).await,
+        "import" => import_command(&config, rest).await,
+        "switch-check" => switch_check(&config, rest).await,
         "comments" => {
-            let args: Vec<String> = std::env::args().skip(2).collect();
+            let args = rest;
             match std::env::var("TABLE_NAME") {
                 Ok(table) if !table.is_empty() => {
-                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    let sdk = sdk_config().await;
                     let store = lambdapress::adapters::DynamoCommentStore::new(
                         lambdapress::aws::dynamodb_client(&sdk),
                         table,
@@ -105,8 +126,8 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        "subscribers" => subscribers(&config).await,
-        "newsletter" => newsletter(&config).await,
+        "subscribers" => subscribers(&config, rest).await,
+        "newsletter" => newsletter(&config, rest).await,
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -315,10 +336,10 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
         std::env::var_os("CONTENT_BUCKET").is_some() || std::env::var_os("TABLE_NAME").is_some();
     let summary = if aws {
         use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
-        use lambdapress::aws::{dynamodb_client, load_sdk_config, required_env, s3_client};
+        use lambdapress::aws::{dynamodb_client, required_env, s3_client};
         let bucket = required_env("CONTENT_BUCKET").map_err(anyhow::Error::msg)?;
         let table = required_env("TABLE_NAME").map_err(anyhow::Error::msg)?;
-        let sdk = load_sdk_config().await;
+        let sdk = sdk_config().await;
         // The deployed site's keys: from Secrets Manager by SECRET_ARN (the stack's
         // SiteSecret), else LAMBDAPRESS_SECRET.
         let secret = match std::env::var_os(lambdapress::aws::secrets::SECRET_ARN_ENV) {
@@ -395,7 +416,7 @@ async fn switch_check(config: &LocalConfig, args: Vec<String>) -> anyhow::Result
 async fn subscriber_store(config: &LocalConfig) -> anyhow::Result<Box<dyn SubscriberStore>> {
     match std::env::var("TABLE_NAME") {
         Ok(table) if !table.is_empty() => {
-            let sdk = lambdapress::aws::load_sdk_config().await;
+            let sdk = sdk_config().await;
             Ok(Box::new(lambdapress::adapters::DynamoSubscribers::new(
                 lambdapress::aws::dynamodb_client(&sdk),
                 table,
@@ -408,9 +429,8 @@ async fn subscriber_store(config: &LocalConfig) -> anyhow::Result<Box<dyn Subscr
 }
 
 /// Newsletter tools on the local stores, or the DynamoDB table TABLE_NAME for `status`.
-async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
+async fn newsletter(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
     use lambdapress_infra::newsletter_cli as cli;
-    let args: Vec<String> = std::env::args().skip(2).collect();
     let base = format!("http://{}", config.addr);
     match args
         .iter()
@@ -421,7 +441,7 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
         ["status"] => {
             let report = match std::env::var("TABLE_NAME") {
                 Ok(table) if !table.is_empty() => {
-                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    let sdk = sdk_config().await;
                     let store = lambdapress::newsletter::dynamodb::DynamoNewsletters::new(
                         lambdapress::aws::dynamodb_client(&sdk),
                         table,
@@ -436,7 +456,7 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
         ["status", slug] => {
             let report = match std::env::var("TABLE_NAME") {
                 Ok(table) if !table.is_empty() => {
-                    let sdk = lambdapress::aws::load_sdk_config().await;
+                    let sdk = sdk_config().await;
                     let store = lambdapress::newsletter::dynamodb::DynamoNewsletters::new(
                         lambdapress::aws::dynamodb_client(&sdk),
                         table,
@@ -478,8 +498,7 @@ async fn newsletter(config: &LocalConfig) -> anyhow::Result<()> {
     }
 }
 
-async fn subscribers(config: &LocalConfig) -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(2).collect();
+async fn subscribers(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
     let store = subscriber_store(config).await?;
     match args
         .iter()
@@ -552,7 +571,7 @@ async fn subscribers_import(
         let aws = std::env::var("TABLE_NAME").is_ok_and(|t| !t.is_empty());
         let (mailer, secret, base_url): (std::sync::Arc<dyn lambdapress::ports::Mailer>, _, _) =
             if aws {
-                let sdk = lambdapress::aws::load_sdk_config().await;
+                let sdk = sdk_config().await;
                 let from = std::env::var("SENDER_EMAIL")
                     .map_err(|_| anyhow::anyhow!("--reconfirm on the table needs SENDER_EMAIL"))?;
                 let base = std::env::var("SITE_URL")

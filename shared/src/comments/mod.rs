@@ -62,6 +62,17 @@ struct Accepted {
     location: String,
     id: CommentId,
     status: CommentStatus,
+    /// The comment is held and the mail telling the owner failed: the visitor is told.
+    owner_not_told: bool,
+}
+
+/// What became of the mail announcing a held comment to the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnerNotice {
+    Sent,
+    /// No owner address is configured: nothing to send, nothing to report.
+    NoOwner,
+    Failed,
 }
 
 enum Route {
@@ -161,15 +172,16 @@ impl CommentFunction {
                     } else {
                         "pending"
                     };
-                    json(
-                        201,
-                        &serde_json::json!({
-                            "id": accepted.id.as_str(),
-                            "status": status,
-                            "location": accepted.location,
-                        }),
-                        &[],
-                    )
+                    let mut answer = serde_json::json!({
+                        "id": accepted.id.as_str(),
+                        "status": status,
+                        "location": accepted.location,
+                    });
+                    if accepted.owner_not_told {
+                        answer["owner_notified"] = false.into();
+                        answer["message"] = crate::site::HELD_OWNER_NOT_TOLD.into();
+                    }
+                    json(201, &answer, &[])
                 }
             },
             Err(e) => self.answer_error(format, slug, Some(&input), e).await,
@@ -242,6 +254,7 @@ impl CommentFunction {
                 location: held,
                 id: comment.id,
                 status: CommentStatus::Pending,
+                owner_not_told: false,
             });
         }
         let stored = self.judge_and_store(&settings, comment).await;
@@ -273,15 +286,23 @@ impl CommentFunction {
                     ),
                     id: comment.id,
                     status: CommentStatus::Approved,
+                    owner_not_told: false,
                 })
             }
             CommentStatus::Pending => {
-                self.notify_owner(&settings, &post.post.front.title, &comment, now)
+                let notice = self
+                    .notify_owner(&settings, &post.post.front.title, &comment, now)
                     .await;
+                let owner_not_told = notice == OwnerNotice::Failed;
                 Ok(Accepted {
-                    location: held,
+                    location: if owner_not_told {
+                        format!("/posts/{slug}?moderation=held-unsent#comment-notice")
+                    } else {
+                        held
+                    },
                     id: comment.id,
                     status: CommentStatus::Pending,
+                    owner_not_told,
                 })
             }
             // Spam hears what a held comment hears.
@@ -289,6 +310,7 @@ impl CommentFunction {
                 location: held,
                 id: comment.id,
                 status: CommentStatus::Pending,
+                owner_not_told: false,
             }),
         }
     }
@@ -377,15 +399,16 @@ impl CommentFunction {
         }
     }
 
-    /// Mails the owner about a held comment. A failure is logged: the comment is stored
-    /// and waits in the queue (and the CLI) either way.
+    /// Mails the owner about a held comment. A failure is logged and reported (the
+    /// visitor is told): the comment is stored and waits in the queue (and the CLI)
+    /// either way.
     async fn notify_owner(
         &self,
         settings: &SiteSettings,
         title: &str,
         comment: &Comment,
         now: OffsetDateTime,
-    ) {
+    ) -> OwnerNotice {
         let Some(to) = self
             .options
             .owner_email
@@ -394,12 +417,16 @@ impl CommentFunction {
             .filter(|e| !e.trim().is_empty())
         else {
             tracing::info!(id = %comment.id, "no owner email set: the comment waits without a mail");
-            return;
+            return OwnerNotice::NoOwner;
         };
         let tokens = moderate::Tokens::for_comment(&self.secret, comment, now);
         let mail = moderate::owner_mail(&to, &settings.base_url, title, comment, &tokens);
-        if let Err(e) = self.mailer.send(&mail).await {
-            tracing::error!(error = %e, id = %comment.id, "moderation mail not sent");
+        match self.mailer.send(&mail).await {
+            Ok(_) => OwnerNotice::Sent,
+            Err(e) => {
+                tracing::error!(error = %e, id = %comment.id, "moderation mail not sent");
+                OwnerNotice::Failed
+            }
         }
     }
 

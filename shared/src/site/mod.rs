@@ -514,7 +514,9 @@ impl Site {
                 form.parent.clear();
             }
         }
-        let notice = if query.held {
+        let notice = if query.held && query.owner_not_told {
+            Some(HELD_OWNER_NOT_TOLD)
+        } else if query.held {
             Some("Thank you! Your comment is awaiting moderation.")
         } else if query
             .posted
@@ -731,6 +733,10 @@ impl Site {
     }
 }
 
+/// What a visitor whose comment is held reads when the mail to the owner failed: the
+/// comment is safe, but nobody was told it waits.
+pub const HELD_OWNER_NOT_TOLD: &str = "Thank you! Your comment is saved and awaiting moderation. We could not email the site's owner about it, so it may take longer than usual to appear.";
+
 /// What an article's query string asks for: a reply form, or a returning author's notice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArticleQuery {
@@ -738,6 +744,8 @@ pub struct ArticleQuery {
     pub reply: Option<CommentId>,
     /// `?moderation=held`: the visitor's comment is waiting for the owner.
     pub held: bool,
+    /// `?moderation=held-unsent`: held, and the mail telling the owner failed.
+    pub owner_not_told: bool,
     /// `?comment=<id>`: the visitor's comment was published.
     pub posted: Option<CommentId>,
     /// `?cpage=N`: which page of a long thread.
@@ -773,7 +781,10 @@ impl ArticleQuery {
             match name.as_str() {
                 "reply" => query.reply = CommentId::parse(&value).ok(),
                 "comment" => query.posted = CommentId::parse(&value).ok(),
-                "moderation" => query.held = value == "held",
+                "moderation" => {
+                    query.held = value == "held" || value == "held-unsent";
+                    query.owner_not_told = value == "held-unsent";
+                }
                 "cpage" => query.cpage = CommentPage::parse(&value),
                 _ => {}
             }

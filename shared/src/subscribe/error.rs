@@ -24,8 +24,14 @@ pub enum SubscribeError {
     MethodNotAllowed { allow: &'static str },
     #[error(transparent)]
     Unavailable(#[from] StoreError),
-    #[error(transparent)]
-    MailFailed(#[from] MailError),
+    /// The confirmation mail could not be sent: the visitor is told so plainly, with
+    /// the form (address kept) to try again; the send claim is already released.
+    #[error("confirmation mail not sent: {error}")]
+    MailNotSent {
+        error: MailError,
+        input: String,
+        source_page: String,
+    },
 }
 
 impl SubscribeError {
@@ -37,7 +43,7 @@ impl SubscribeError {
             SubscribeError::NotFound => 404,
             SubscribeError::MethodNotAllowed { .. } => 405,
             SubscribeError::RateLimited { .. } => 429,
-            SubscribeError::Unavailable(_) | SubscribeError::MailFailed(_) => 503,
+            SubscribeError::Unavailable(_) | SubscribeError::MailNotSent { .. } => 503,
         }
     }
 
@@ -50,7 +56,8 @@ impl SubscribeError {
             SubscribeError::InvalidLink(_) => "invalid_link",
             SubscribeError::NotFound => "not_found",
             SubscribeError::MethodNotAllowed { .. } => "method_not_allowed",
-            SubscribeError::Unavailable(_) | SubscribeError::MailFailed(_) => "unavailable",
+            SubscribeError::Unavailable(_) => "unavailable",
+            SubscribeError::MailNotSent { .. } => "mail_not_sent",
         }
     }
 
@@ -91,7 +98,11 @@ impl SubscribeError {
                 "Method not allowed",
                 "This address does not answer that kind of request.".into(),
             ),
-            SubscribeError::Unavailable(_) | SubscribeError::MailFailed(_) => (
+            SubscribeError::MailNotSent { .. } => (
+                "We could not send your confirmation email",
+                "Our mail service did not accept the message, so nothing was sent and you are not subscribed yet. Please try again in a few minutes.".into(),
+            ),
+            SubscribeError::Unavailable(_) => (
                 "Temporarily unavailable",
                 "We could not complete your request right now. Please try again in a minute.".into(),
             ),

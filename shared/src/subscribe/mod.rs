@@ -195,8 +195,9 @@ impl Subscribe {
             .sign_up(&signup, self.options.resend_after)
             .await?;
         if outcome.sends_mail() {
-            if let Err(e) = self.send_confirmation(req, &signup.email, now).await {
-                // Best effort: if this fails too, the resend waits out the interval.
+            if let Err(error) = self.send_confirmation(req, &signup.email, now).await {
+                // The claim is given back, so the visitor's retry sends at once (best
+                // effort: if this fails too, the claim lapses after `CLAIM_LEASE`).
                 if let Err(store) = self
                     .subscribers
                     .confirmation_not_sent(&signup.email, now)
@@ -204,7 +205,11 @@ impl Subscribe {
                 {
                     tracing::error!(error = %store, "could not release the resend claim");
                 }
-                return Err(e);
+                return Err(SubscribeError::MailNotSent {
+                    error,
+                    input: input.to_owned(),
+                    source_page: signup.source,
+                });
             }
             // Reported, the claim holds for the resend interval; unreported (this write
             // failing), it lapses after `CLAIM_LEASE` and a retry sends one more mail.
@@ -253,7 +258,7 @@ impl Subscribe {
         req: &Request,
         email: &SubscriberEmail,
         now: OffsetDateTime,
-    ) -> Result<(), SubscribeError> {
+    ) -> Result<(), crate::ports::MailError> {
         let base = self.base_url(req);
         let confirm = self.secret.sign(
             CONFIRM_PURPOSE,
@@ -268,10 +273,7 @@ impl Subscribe {
             &format!("{base}/unsubscribe?token={unsubscribe}"),
             self.options.confirm_valid_for.whole_hours(),
         );
-        self.mailer.send(&mail).await.inspect_err(|e| {
-            tracing::error!(error = %e, "confirmation mail not sent");
-        })?;
-        Ok(())
+        self.mailer.send(&mail).await.map(|_| ())
     }
 
     /// The long-lived token of every `List-Unsubscribe` link for this address.
@@ -441,7 +443,9 @@ impl Subscribe {
     fn error_response(&self, error: &SubscribeError, format: Format) -> Response<Body> {
         match error {
             SubscribeError::Unavailable(e) => tracing::error!(error = %e, "storage failure"),
-            SubscribeError::MailFailed(e) => tracing::error!(error = %e, "mail failure"),
+            SubscribeError::MailNotSent { error, .. } => {
+                tracing::error!(error = %error, "mail failure")
+            }
             other => tracing::info!(error = %other, "request refused"),
         }
         let status = error.status();
@@ -452,7 +456,7 @@ impl Subscribe {
                 headers.push(("retry-after", retry_after_secs.to_string()));
             }
             SubscribeError::MethodNotAllowed { allow } => headers.push(("allow", (*allow).into())),
-            SubscribeError::Unavailable(_) | SubscribeError::MailFailed(_) => {
+            SubscribeError::Unavailable(_) | SubscribeError::MailNotSent { .. } => {
                 headers.push(("retry-after", "60".into()));
             }
             _ => {}
@@ -485,6 +489,18 @@ impl Subscribe {
                             error: Some(&message),
                         })
                         .with_back(source_page);
+                    }
+                    // The same form, address kept: one press tries the mail again.
+                    SubscribeError::MailNotSent {
+                        input, source_page, ..
+                    } => {
+                        page = page
+                            .with_form(SignupForm {
+                                email: input,
+                                source: source_page,
+                                error: None,
+                            })
+                            .with_back(source_page);
                     }
                     SubscribeError::InvalidLink(_) => {
                         page = page.with_form(SignupForm {
