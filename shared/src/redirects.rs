@@ -299,7 +299,8 @@ pub enum AliasOwner {
 }
 
 impl AliasOwner {
-    fn target(&self) -> String {
+    /// Where its aliases redirect to.
+    pub fn target(&self) -> String {
         match self {
             AliasOwner::Post(slug) => post_path(slug),
             AliasOwner::Page(slug) => page_path(slug),
@@ -384,12 +385,19 @@ async fn update_aliases(
     for attempt in 0..LOST_RACES {
         let (existing, mut redirects) = match content.get(&redirects_key(), None).await? {
             Fetched::Found(object) => {
-                let parsed = Redirects::parse(&String::from_utf8_lossy(&object.bytes))
-                    .map_err(|e| StoreError::new(e.to_string()))?;
-                (Some(object), parsed)
+                match Redirects::parse(&String::from_utf8_lossy(&object.bytes)) {
+                    Ok(parsed) => (Some(object), parsed),
+                    // An owner's edit that does not parse is never replaced, and never holds
+                    // up publishing: the site keeps its last good copy, `check` names it.
+                    Err(e) => {
+                        tracing::error!(error = %e, "aliases not synced: redirects.toml does not parse");
+                        return Ok((false, 0));
+                    }
+                }
             }
             Fetched::Missing | Fetched::NotModified => (None, Redirects::new()),
         };
+        let before = redirects.clone();
         let everything;
         let owners = match scope {
             Scope::Owners(owners) => owners,
@@ -407,14 +415,16 @@ async fn update_aliases(
             }
         }
         let n = redirects.aliases().len();
-        let text = redirects.to_toml();
+        // Compared as entries, not bytes: an owner's file is only rewritten (and its
+        // comments and order normalized) when an alias really changed.
         let unchanged = match &existing {
-            Some(object) => object.bytes == text.as_bytes(),
+            Some(_) => redirects == before,
             None => n == 0,
         };
         if unchanged {
             return Ok((false, n));
         }
+        let text = redirects.to_toml();
         if content
             .put_if(
                 &redirects_key(),

@@ -271,6 +271,14 @@ pub async fn import_wordpress(
     write_redirects(stores, &options, redirects, &mut summary).await?;
     if !options.dry_run {
         // A post or page replaced by `--overwrite` takes its hand-made aliases with it.
+        // What the import writes declares none, so only those with aliases now matter.
+        let aliased: Vec<String> = match stores.content.get(&redirects_key(), None).await? {
+            Fetched::Found(o) => Redirects::parse(&String::from_utf8_lossy(&o.bytes))
+                .map(|r| r.aliases().into_values().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        rewritten.retain(|owner| aliased.contains(&owner.target()));
         sync_aliases(stores.content, &rewritten).await?;
     }
     let media = links.media();
