@@ -54,6 +54,21 @@ impl ContentStore for Flaky {
             .put(key, bytes, content_type, cache_control)
             .await
     }
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StoreError::new("S3 PutObject: injected 503 SlowDown"));
+        }
+        self.inner
+            .put_if(key, bytes, content_type, cache_control, expected)
+            .await
+    }
     async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
         self.inner.delete(key).await
     }

@@ -56,6 +56,18 @@ impl ContentStore for Gated {
             .put(key, bytes, content_type, cache_control)
             .await
     }
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .put_if(key, bytes, content_type, cache_control, expected)
+            .await
+    }
     async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
         self.inner.delete(key).await
     }

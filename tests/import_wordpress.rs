@@ -768,11 +768,18 @@ async fn pages_menu_media_and_links_come_over_and_a_second_run_changes_nothing()
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
     assert_eq!(summary.menu, Some(("Primary Menu".into(), 5)));
+    // The sub-menu entry comes along under its parent.
+    let services: Vec<(String, String)> = settings.menu[3]
+        .children
+        .iter()
+        .map(|m| (m.label.clone(), m.href()))
+        .collect();
+    assert_eq!(
+        services,
+        [("Massage page".to_owned(), "/massage".to_owned())]
+    );
     assert!(
-        summary
-            .notes
-            .iter()
-            .any(|n| n.contains("1 sub-menu entries left out")),
+        !summary.notes.iter().any(|n| n.contains("sub-menu")),
         "{text}"
     );
 
@@ -928,18 +935,32 @@ async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_
     }
     let site = local_site(&dir.0).await;
     let report = switch_check(&export, &site).await.unwrap();
+    passed_with(
+        &report,
+        &[
+            "ok   url    /2023/02/muscle-knots → /posts/muscle-knots: 200",
+            "ok   url    /?page_id=30 → /about: 200",
+            "ok   url    /services/massage → /massage: 200",
+            "ok   url    /archive → /archive-page: 200",
+            "ok   url    /category/massage → /tags/massage: 200",
+            "ok   url    /feed → /feed.xml: 200",
+            "ok   image  /media/uploads/2023/03/bed.jpg",
+            "ok   links  /posts/muscle-knots",
+        ],
+    );
+
+    // One image gone: the check fails and says which.
+    std::fs::remove_file(dir.0.join("data/generated/media/uploads/2023/03/bed.jpg")).unwrap();
+    let site = local_site(&dir.0).await;
+    let report = switch_check(&export, &site).await.unwrap();
+    only_image_missing(&report, "/media/uploads/2023/03/bed.jpg");
+}
+
+/// A switch-check report with every check passed, these lines among them.
+fn passed_with(report: &lambdapress_infra::import::switch_check::Report, lines: &[&str]) {
     let text = report.to_string();
     assert_eq!(report.failures(), 0, "{text}");
-    for expected in [
-        "ok   url    /2023/02/muscle-knots → /posts/muscle-knots: 200",
-        "ok   url    /?page_id=30 → /about: 200",
-        "ok   url    /services/massage → /massage: 200",
-        "ok   url    /archive → /archive-page: 200",
-        "ok   url    /category/massage → /tags/massage: 200",
-        "ok   url    /feed → /feed.xml: 200",
-        "ok   image  /media/uploads/2023/03/bed.jpg",
-        "ok   links  /posts/muscle-knots",
-    ] {
+    for expected in lines {
         assert!(text.contains(expected), "{expected}:\n{text}");
     }
     assert!(
@@ -949,17 +970,13 @@ async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_
             .starts_with("switch-check: all passed"),
         "{text}"
     );
+}
 
-    // One image gone: the check fails and says which.
-    std::fs::remove_file(dir.0.join("data/generated/media/uploads/2023/03/bed.jpg")).unwrap();
-    let site = local_site(&dir.0).await;
-    let report = switch_check(&export, &site).await.unwrap();
+/// A switch-check report whose one failure is `image`, not served (the CLI exits 1).
+fn only_image_missing(report: &lambdapress_infra::import::switch_check::Report, image: &str) {
     let text = report.to_string();
     assert_eq!(report.failures(), 1, "{text}");
-    assert!(
-        text.contains("FAIL image  /media/uploads/2023/03/bed.jpg 404"),
-        "{text}"
-    );
+    assert!(text.contains(&format!("FAIL image  {image} 404")), "{text}");
     assert!(text.lines().last().unwrap().contains("1 FAILED"), "{text}");
 }
 
@@ -999,4 +1016,522 @@ async fn aliases_in_front_matter_are_served_as_redirects_in_one_lookup() {
     )
     .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("aliases"));
+}
+
+// ---- The switch-over on the AWS adapters: S3 and DynamoDB on moto ----
+
+/// One function answering every request: the site function, as API Gateway puts it in
+/// front of the Lambda.
+struct OneFunction(std::sync::Arc<dyn lambdapress::http::HttpFunction>);
+
+impl lambdapress_infra::local::Router for OneFunction {
+    fn for_request(&self, _: &lambda_http::Request) -> &dyn lambdapress::http::HttpFunction {
+        self.0.as_ref()
+    }
+}
+
+/// The stores of a deployed stack, on moto: a bucket, and one table for the index and
+/// the comments.
+struct Aws {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    content: std::sync::Arc<lambdapress::adapters::S3Content>,
+    index: std::sync::Arc<lambdapress::adapters::DynamoPostIndex>,
+    comments: std::sync::Arc<lambdapress::adapters::DynamoCommentStore>,
+}
+
+impl Aws {
+    async fn open(endpoint: &str) -> Aws {
+        use std::sync::Arc;
+        let (content, s3, bucket) = moto::s3_content(endpoint).await;
+        let (client, table) = moto::fresh_table(endpoint).await;
+        Aws {
+            s3,
+            bucket,
+            content: Arc::new(content),
+            index: Arc::new(lambdapress::adapters::DynamoPostIndex::new(
+                client.clone(),
+                table.clone(),
+            )),
+            comments: Arc::new(lambdapress::adapters::DynamoCommentStore::new(
+                client, table,
+            )),
+        }
+    }
+
+    /// The feeds function on these stores (what the bucket's S3 events invoke).
+    fn feeds(&self, base_url: Option<String>) -> lambdapress::feeds::Feeds {
+        lambdapress::feeds::Feeds::new(self.content.clone(), self.index.clone())
+            .with_comments(self.comments.clone())
+            .with_options(lambdapress::feeds::FeedsOptions {
+                base_url,
+                ..Default::default()
+            })
+    }
+
+    /// The site function on these stores behind a real HTTP listener on 127.0.0.1.
+    async fn serve_site(&self) -> String {
+        use std::sync::Arc;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let site = lambdapress::site::Site::new(
+            self.content.clone(),
+            self.index.clone(),
+            self.comments.clone(),
+            lambdapress::site::SiteOptions {
+                base_url: Some(base.clone()),
+                settings_ttl: std::time::Duration::ZERO,
+                view_ttl: std::time::Duration::ZERO,
+                ..Default::default()
+            },
+        );
+        tokio::spawn(lambdapress_infra::local::serve_connections(
+            listener,
+            Arc::new(OneFunction(Arc::new(site))),
+        ));
+        base
+    }
+
+    /// Every key under `prefix` in the bucket.
+    async fn keys(&self, prefix: &str) -> Vec<String> {
+        let listed = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .send()
+            .await
+            .unwrap();
+        listed
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect()
+    }
+
+    async fn text(&self, key: &str) -> String {
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{key}: {e}"));
+        String::from_utf8(object.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
+    }
+
+    async fn put(&self, key: &str, text: &str) {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(text.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn switch_check_passes_on_the_aws_adapters_and_fails_when_an_image_leaves_the_bucket() {
+    use lambdapress_infra::import::switch_check::switch_check;
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let aws = Aws::open(&endpoint).await;
+    let secret = secret();
+    let stores = Stores {
+        content: aws.content.as_ref(),
+        index: aws.index.as_ref(),
+        comments: aws.comments.as_ref(),
+        secret: &secret,
+    };
+    // Two sites' exports into one stack: /%year%/%monthnum%/%postname%/ with media,
+    // pages, a menu and threaded comments, and /%postname%/.
+    let switch = fixtures::path("wordpress-export-switch.xml");
+    let postname = fixtures::path("wordpress-export-postname.xml");
+    for export in [&switch, &postname] {
+        let summary = import_wordpress(
+            export,
+            &stores,
+            Options {
+                media: lambdapress_infra::import::MediaSource::Dir(fixtures::path("wp-uploads")),
+                ..Options::default()
+            },
+            &Silent,
+        )
+        .await
+        .unwrap();
+        assert!(
+            summary.posts_written >= 2 && summary.redirects_added > 0,
+            "{summary}"
+        );
+        if export == &switch {
+            assert_eq!(summary.media.copied, 2, "{summary}");
+            assert!(
+                summary.pages_written >= 3 && summary.menu.is_some(),
+                "{summary}"
+            );
+            assert!(summary.comments_stored > 0, "{summary}");
+        }
+    }
+    assert!(aws
+        .keys("media/uploads/2023/03/")
+        .await
+        .contains(&"media/uploads/2023/03/bed.jpg".to_owned()));
+
+    // What the bucket's S3 events for the written posts and pages make the feeds
+    // function do (index, feeds, sitemap, aliases); then the site function, over HTTP.
+    let mut written = aws.keys("posts/").await;
+    written.extend(aws.keys("pages/").await);
+    written.retain(|k| k.ends_with(".md"));
+    let keys: Vec<&str> = written.iter().map(String::as_str).collect();
+    let site = aws.serve_site().await;
+    aws.feeds(Some(site.clone()))
+        .handle(fixtures::s3_event("s3-object-created.json", &keys))
+        .await
+        .unwrap();
+
+    let report = switch_check(&switch, &site).await.unwrap();
+    passed_with(
+        &report,
+        &[
+            "ok   url    /2023/02/muscle-knots → /posts/muscle-knots: 200",
+            "ok   url    /?page_id=30 → /about: 200",
+            "ok   url    /services/massage → /massage: 200",
+            "ok   url    /category/massage → /tags/massage: 200",
+            "ok   url    /feed → /feed.xml: 200",
+            "ok   image  /media/uploads/2023/03/bed.jpg",
+            "ok   image  /media/uploads/2023/02/knot.jpg",
+            "ok   links  /posts/muscle-knots",
+            "ok   links  /about",
+        ],
+    );
+    let report = switch_check(&postname, &site).await.unwrap();
+    let text = report.to_string();
+    for expected in [
+        "ok   url    /hello-compost → /posts/hello-compost: 200",
+        "ok   url    /?p=103 → /posts/tomatoes-in-pots: 200",
+        "ok   url    /tag/compost → /tags/compost: 200",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
+    let resolved = report
+        .checks
+        .iter()
+        .filter(|c| c.kind == "url")
+        .all(|c| c.ok);
+    assert!(resolved, "{text}");
+
+    // One image gone from the bucket: the check fails (the CLI exits 1) and names it.
+    aws.s3
+        .delete_object()
+        .bucket(&aws.bucket)
+        .key("media/uploads/2023/03/bed.jpg")
+        .send()
+        .await
+        .unwrap();
+    let report = switch_check(&switch, &site).await.unwrap();
+    only_image_missing(&report, "/media/uploads/2023/03/bed.jpg");
+}
+
+fn site_toml() -> String {
+    std::fs::read_to_string(lambdapress_tests::sample::sample_content_dir().join("site.toml"))
+        .unwrap()
+}
+
+fn page_source(title: &str, aliases: &[&str]) -> String {
+    let aliases: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        "+++\ntitle = \"{title}\"\naliases = [{}]\n+++\nAbout {title}.\n",
+        aliases.join(", ")
+    )
+}
+
+fn post_source(title: &str, aliases: &[&str], draft: bool) -> String {
+    let aliases: Vec<String> = aliases.iter().map(|a| format!("\"{a}\"")).collect();
+    format!(
+        "+++\ntitle = \"{title}\"\ndate = 2024-03-01\ndraft = {draft}\naliases = [{}]\n+++\nBody of {title}.\n",
+        aliases.join(", ")
+    )
+}
+
+#[tokio::test]
+async fn page_and_post_aliases_follow_s3_events_without_a_reindex_even_when_events_race() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let aws = Aws::open(&endpoint).await;
+    aws.put("site.toml", &site_toml()).await;
+    // The owner's own redirect, hand-edited: no alias sync may lose it.
+    aws.put(
+        "redirects.toml",
+        "[redirects]\n\"/old-shop/\" = \"https://shop.example/\"\n",
+    )
+    .await;
+    let feeds = aws.feeds(None);
+
+    let mut keys = Vec::new();
+    for n in 0..6 {
+        let key = format!("pages/page-{n}.md");
+        aws.put(
+            &key,
+            &page_source(&format!("Page {n}"), &[&format!("/old-page-{n}/")]),
+        )
+        .await;
+        keys.push(key);
+        let key = format!("posts/post-{n}.md");
+        aws.put(
+            &key,
+            &post_source(&format!("Post {n}"), &[&format!("/?p={n}")], false),
+        )
+        .await;
+        keys.push(key);
+    }
+    // Two events at once: A (a page) has read redirects.toml and is held just before
+    // its write while B (a post) runs whole. A's conditional write is then refused (the
+    // file changed under it), so A reads again and writes both. (Held on purpose: moto's
+    // threaded server does not make its own If-Match check atomic with the write.)
+    let held = std::sync::Arc::new(HeldWrite::new(aws.content.clone()));
+    let feeds_a = lambdapress::feeds::Feeds::new(held.clone(), aws.index.clone());
+    let a = tokio::spawn(async move {
+        feeds_a
+            .handle(fixtures::s3_event(
+                "s3-object-created.json",
+                &["pages/page-0.md"],
+            ))
+            .await
+    });
+    held.wait_until_held().await;
+    feeds
+        .handle(fixtures::s3_event(
+            "s3-object-created.json",
+            &["posts/post-0.md"],
+        ))
+        .await
+        .unwrap();
+    held.release();
+    a.await.unwrap().unwrap();
+    assert_eq!(held.refused(), 1, "A's first write was on a stale version");
+    // The others in one batch of records.
+    let rest: Vec<&str> = keys[2..].iter().map(String::as_str).collect();
+    feeds
+        .handle(fixtures::s3_event("s3-object-created.json", &rest))
+        .await
+        .unwrap();
+    let text = aws.text("redirects.toml").await;
+    let parsed = lambdapress::redirects::Redirects::parse(&text).unwrap();
+    for n in 0..6 {
+        assert_eq!(
+            parsed.target(&format!("/old-page-{n}"), None),
+            Some(format!("/page-{n}").as_str()),
+            "{text}"
+        );
+        assert_eq!(
+            parsed.target("/", Some(&format!("p={n}"))),
+            Some(format!("/posts/post-{n}").as_str()),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        parsed.target("/old-shop", None),
+        Some("https://shop.example/"),
+        "{text}"
+    );
+
+    // Served by the site function at once, with no reindex.
+    let site = lambdapress::site::Site::new(
+        aws.content.clone(),
+        aws.index.clone(),
+        aws.comments.clone(),
+        lambdapress::site::SiteOptions {
+            settings_ttl: std::time::Duration::ZERO,
+            view_ttl: std::time::Duration::ZERO,
+            ..Default::default()
+        },
+    );
+    let (first, location, last, _) = visit(&site, "/old-page-2/").await;
+    assert_eq!(
+        (first, location.as_deref(), last),
+        (301, Some("/page-2"), 200)
+    );
+
+    // A page's aliases changed, a post made a draft, a page deleted: each event takes
+    // its old aliases out.
+    aws.put("pages/page-0.md", &page_source("Page 0", &["/about-us/"]))
+        .await;
+    aws.put("posts/post-1.md", &post_source("Post 1", &["/?p=1"], true))
+        .await;
+    aws.s3
+        .delete_object()
+        .bucket(&aws.bucket)
+        .key("pages/page-3.md")
+        .send()
+        .await
+        .unwrap();
+    feeds
+        .handle(fixtures::s3_event(
+            "s3-object-created.json",
+            &["pages/page-0.md", "posts/post-1.md"],
+        ))
+        .await
+        .unwrap();
+    feeds
+        .handle(fixtures::s3_event(
+            "s3-object-removed.json",
+            &["pages/page-3.md"],
+        ))
+        .await
+        .unwrap();
+    let text = aws.text("redirects.toml").await;
+    let parsed = lambdapress::redirects::Redirects::parse(&text).unwrap();
+    assert_eq!(parsed.target("/about-us", None), Some("/page-0"), "{text}");
+    for gone in ["/old-page-0", "/old-page-3"] {
+        assert_eq!(parsed.target(gone, None), None, "{gone}: {text}");
+    }
+    assert_eq!(parsed.target("/", Some("p=1")), None, "{text}");
+    assert_eq!(parsed.target("/", Some("p=2")), Some("/posts/post-2"));
+    assert_eq!(
+        parsed.target("/old-shop", None),
+        Some("https://shop.example/")
+    );
+    assert_eq!(visit(&site, "/old-page-3").await.0, 404);
+}
+
+#[tokio::test]
+async fn the_local_watcher_keeps_page_aliases_as_the_s3_events_do() {
+    let dir = ScratchDir::new();
+    std::fs::create_dir_all(dir.0.join("content/pages")).unwrap();
+    std::fs::write(dir.0.join("content/site.toml"), site_toml()).unwrap();
+    std::fs::write(
+        dir.0.join("content/pages/about.md"),
+        page_source("About", &["/about-us/"]),
+    )
+    .unwrap();
+    let site = local_site(&dir.0).await;
+    // At start (the local site's reindex) the alias is served.
+    assert_eq!(
+        get(&site, "/about-us/").await,
+        (301, Some("/about".to_owned()))
+    );
+    // An edit of the page file is seen by the watcher within a few seconds.
+    std::fs::write(
+        dir.0.join("content/pages/about.md"),
+        page_source("About", &["/who-we-are/"]),
+    )
+    .unwrap();
+    let mut answered = (0, None);
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        answered = get(&site, "/who-we-are").await;
+        if answered.0 == 301 {
+            break;
+        }
+    }
+    assert_eq!(answered, (301, Some("/about".to_owned())));
+    assert_eq!(get(&site, "/about-us").await.0, 404);
+}
+
+/// A GET over HTTP (no redirect followed): the status and the Location.
+async fn get(base: &str, path: &str) -> (u16, Option<String>) {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let response = client
+        .get(format!("{base}{path}").parse().unwrap())
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (response.status().as_u16(), location)
+}
+
+/// The content bucket, whose first conditional write waits until the test releases it
+/// (an event caught between its read and its write), counting refused writes.
+struct HeldWrite {
+    inner: std::sync::Arc<lambdapress::adapters::S3Content>,
+    held: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+    first: std::sync::atomic::AtomicBool,
+    refused: std::sync::atomic::AtomicUsize,
+}
+
+impl HeldWrite {
+    fn new(inner: std::sync::Arc<lambdapress::adapters::S3Content>) -> HeldWrite {
+        HeldWrite {
+            inner,
+            held: tokio::sync::Notify::new(),
+            release: tokio::sync::Notify::new(),
+            first: std::sync::atomic::AtomicBool::new(true),
+            refused: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    async fn wait_until_held(&self) {
+        self.held.notified().await;
+    }
+
+    fn release(&self) {
+        self.release.notify_one();
+    }
+
+    fn refused(&self) -> usize {
+        self.refused.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl ContentStore for HeldWrite {
+    async fn get(
+        &self,
+        key: &ContentKey,
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched<lambdapress::ports::StoredObject>, lambdapress::ports::StoreError> {
+        self.inner.get(key, if_none_match).await
+    }
+    async fn put(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+    ) -> Result<(), lambdapress::ports::StoreError> {
+        self.inner
+            .put(key, bytes, content_type, cache_control)
+            .await
+    }
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, lambdapress::ports::StoreError> {
+        if self.first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.held.notify_one();
+            self.release.notified().await;
+        }
+        let wrote = self
+            .inner
+            .put_if(key, bytes, content_type, cache_control, expected)
+            .await?;
+        if !wrote {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(wrote)
+    }
+    async fn delete(&self, key: &ContentKey) -> Result<(), lambdapress::ports::StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn list_post_slugs(&self) -> Result<Vec<Slug>, lambdapress::ports::StoreError> {
+        self.inner.list_post_slugs().await
+    }
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, lambdapress::ports::StoreError> {
+        self.inner.list_page_slugs().await
+    }
 }

@@ -86,6 +86,41 @@ async fn every_page_has_the_menu_with_the_current_page_marked() {
 }
 
 #[tokio::test]
+async fn a_sub_menu_is_a_nested_list_under_its_entry_in_both_menus() {
+    let site = EmbeddedSite::start().await;
+    let path = site.dir.0.join("content/site.toml");
+    let settings = std::fs::read_to_string(&path).unwrap();
+    let services = "label = \"Services\"\npage = \"services\"\n";
+    let nested = format!(
+        "{services}\n[[menu.children]]\nlabel = \"Fees & <times>\"\npage = \"contact\"\n\n[[menu.children]]\nlabel = \"Book\"\nurl = \"https://book.example/x\"\n"
+    );
+    std::fs::write(&path, settings.replace(services, &nested)).unwrap();
+
+    let html = body_text(&get(&site, "/contact").await);
+    let submenu = r#"<a href="/services">Services</a>
+<ul class="submenu" aria-label="Services">
+  <li><a href="/contact" aria-current="page">Fees &#38; &#60;times&#62;</a></li>
+  <li><a href="https://book.example/x">Book</a></li>
+</ul></li>"#;
+    assert_eq!(html.matches(submenu).count(), 2, "wide + narrow:\n{html}");
+    // Entries without children get no empty list.
+    assert_eq!(html.matches("class=\"submenu\"").count(), 2);
+    // The top-level Contact entry is marked too (the same page).
+    assert_eq!(
+        html.matches(r#"<a href="/contact" aria-current="page">Contact</a>"#)
+            .count(),
+        2
+    );
+
+    // A second level is refused by the settings parser (`check` says where).
+    let deeper =
+        format!("{nested}\n[[menu.children.children]]\nlabel = \"Deep\"\npage = \"about\"\n");
+    let e =
+        lambdapress::domain::SiteSettings::parse(&settings.replace(services, &deeper)).unwrap_err();
+    assert!(e.to_string().contains("one level"), "{e}");
+}
+
+#[tokio::test]
 async fn a_page_may_keep_the_subscribe_box_and_drafts_are_hidden() {
     let site = EmbeddedSite::start().await;
     write_page(

@@ -30,7 +30,17 @@ fn screenshot(name: &str, png: &[u8]) {
 
 #[tokio::test]
 async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
-    let server = LocalServer::start().await;
+    // A sub-menu under "Services" (`[[menu.children]]`).
+    let server = LocalServer::start_with(|content| {
+        let path = content.join("site.toml");
+        let site = std::fs::read_to_string(&path).unwrap();
+        let services = "label = \"Services\"\npage = \"services\"\n";
+        assert!(site.contains(services));
+        let nested =
+            format!("{services}\n[[menu.children]]\nlabel = \"Fees\"\nurl = \"/services#fees\"\n");
+        std::fs::write(&path, site.replace(services, &nested)).unwrap();
+    })
+    .await;
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -47,6 +57,15 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     assert!(!visible(&browser, ".menu-narrow").await);
     let current = browser.text(".menu-wide a[aria-current=page]").await;
     assert_eq!(current, "Services");
+    // The sub-menu opens under its entry only while hovered or focused (keyboard).
+    let fees = ".menu-wide .submenu a[href='/services#fees']";
+    let shown =
+        format!("return document.querySelector(\"{fees}\").getBoundingClientRect().left >= 0");
+    assert_eq!(browser.eval(&shown).await.as_bool(), Some(false));
+    browser
+        .eval(&format!("document.querySelector(\"{fees}\").focus()"))
+        .await;
+    assert_eq!(browser.eval(&shown).await.as_bool(), Some(true));
     no_overflow(&browser, "the desktop page").await;
     screenshot("page-desktop.png", &c.screenshot().await.unwrap());
 
@@ -95,15 +114,34 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     no_overflow(&browser, "the phone page with the menu open").await;
     screenshot("page-phone-menu-open.png", &c.screenshot().await.unwrap());
 
-    // Following an entry by keyboard navigates (plain links, no script).
-    for _ in 0..3 {
+    // The sub-menu is a nested list inside its entry, named after it, visible in the
+    // open menu, and next in the Tab order after its entry.
+    let nested = browser
+        .eval(
+            "const a = document.querySelector(\".menu-narrow a[href='/services#fees']\"); \
+             const ul = a.closest('ul'); \
+             return [ul.getAttribute('aria-label'), ul.parentElement.querySelector(':scope > a').textContent]",
+        )
+        .await;
+    assert_eq!(nested, serde_json::json!(["Services", "Services"]));
+    assert!(visible(&browser, ".menu-narrow a[href='/services#fees']").await);
+    let mut order = Vec::new();
+    for _ in 0..4 {
         c.active_element()
             .await
             .unwrap()
             .send_keys(&Key::Tab.to_string())
             .await
             .unwrap();
+        let label = browser
+            .eval("return document.activeElement.textContent")
+            .await;
+        order.push(label.as_str().unwrap_or_default().to_owned());
     }
+    assert_eq!(order, ["About", "Services", "Fees", "Contact"]);
+    no_overflow(&browser, "the phone page with the sub-menu").await;
+
+    // Following an entry by keyboard navigates (plain links, no script).
     let label = browser
         .eval("return document.activeElement.textContent")
         .await;

@@ -1,7 +1,9 @@
 //! Import benchmark: a generated WordPress export of 5,000 posts, 20,000 comments, 20
 //! pages and 2,500 images (served by a local HTTP server on 127.0.0.1, downloaded four at
 //! a time) into the embedded store (content folder + SQLite), then the same export again
-//! (the twice-safe path). Reports wall time, counts and peak memory (VmHWM).
+//! (the twice-safe path), then `switch-check` of the export against the imported site
+//! served locally. Reports wall time, counts, requests to the uploads server and peak
+//! memory (VmHWM); run under `/usr/bin/time -v` for the process's own figure.
 //!
 //!   cargo bench -p lambdapress-infra --bench import
 //!   IMPORT_BENCH_POSTS=500 cargo bench -p lambdapress-infra --bench import   # smaller
@@ -16,6 +18,8 @@ use lambdapress_infra::import::{
 };
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 const COMMENTS_PER_POST: usize = 4;
@@ -31,7 +35,8 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let origin = runtime.block_on(uploads_server())?;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let origin = runtime.block_on(uploads_server(requests.clone()))?;
     let export = dir.join("export.xml");
     write_export(&export, posts, &origin)?;
     let size = std::fs::metadata(&export)?.len();
@@ -54,6 +59,7 @@ fn main() -> anyhow::Result<()> {
         secret: &secret,
     };
     for run in ["first import", "second import (nothing to do)"] {
+        let asked_before = requests.load(Ordering::Relaxed);
         let started = Instant::now();
         let summary = runtime.block_on(import_wordpress(
             &export,
@@ -84,6 +90,46 @@ fn main() -> anyhow::Result<()> {
             summary.redirects_added,
             summary.malformed.len(),
         );
+        println!(
+            "  {} requests to the uploads server; {} menu entries; peak memory so far {} KB",
+            requests.load(Ordering::Relaxed) - asked_before,
+            summary.menu.as_ref().map_or(0, |m| m.1),
+            peak_memory_kb().unwrap_or(0)
+        );
+    }
+    drop((index, comments));
+
+    // The switch-over check against the imported site, served as `lambdapress serve` does.
+    let config = lambdapress_infra::local::LocalConfig {
+        addr: "127.0.0.1:0".parse()?,
+        content_dir: dir.join("content"),
+        data_dir: dir.join("data"),
+    };
+    let started = Instant::now();
+    let site = runtime.block_on(lambdapress_infra::local::LocalSite::bind(&config))?;
+    let base = site.base_url.clone();
+    println!(
+        "local site up (reindex, feeds) in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    runtime.spawn(site.run());
+    let started = Instant::now();
+    let report = runtime.block_on(lambdapress_infra::import::switch_check::switch_check(
+        &export, &base,
+    ))?;
+    let elapsed = started.elapsed();
+    let kind = |k: &str| report.checks.iter().filter(|c| c.kind == k).count();
+    println!(
+        "switch-check: {:.2} s; {} checks ({} old addresses, {} images, {} pages' links), {} failed",
+        elapsed.as_secs_f64(),
+        report.checks.len(),
+        kind("url"),
+        kind("image"),
+        kind("links"),
+        report.failures()
+    );
+    for failed in report.checks.iter().filter(|c| !c.ok).take(20) {
+        println!("  FAIL {} {} {}", failed.kind, failed.what, failed.detail);
     }
     println!(
         "peak memory (VmHWM): {} KB ({} KB after generating the export)",
@@ -97,17 +143,18 @@ fn main() -> anyhow::Result<()> {
 const IMAGE_BYTES: usize = 40 * 1024;
 
 /// A local server answering every `/wp-content/uploads/…` with a 40 KB body (a stand-in
-/// for the old site; never the internet). Returns its origin.
-async fn uploads_server() -> anyhow::Result<String> {
+/// for the old site; never the internet), counting requests. Returns its origin.
+async fn uploads_server(requests: Arc<AtomicUsize>) -> anyhow::Result<String> {
     use hyper_util::rt::TokioIo;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let origin = format!("http://{}", listener.local_addr()?);
     let image = bytes::Bytes::from(vec![0xAB; IMAGE_BYTES]);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let image = image.clone();
+            let (image, requests) = (image.clone(), requests.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
+                    requests.fetch_add(1, Ordering::Relaxed);
                     let found = req.uri().path().starts_with("/wp-content/uploads/");
                     let mut response = hyper::Response::new(http_body_util::Full::new(if found {
                         image.clone()

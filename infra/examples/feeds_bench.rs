@@ -60,6 +60,19 @@ impl ContentStore for CountedContent {
         self.1.content_writes.fetch_add(1, Ordering::Relaxed);
         self.0.put(key, bytes, content_type, cache_control).await
     }
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.1.content_writes.fetch_add(1, Ordering::Relaxed);
+        self.0
+            .put_if(key, bytes, content_type, cache_control, expected)
+            .await
+    }
     async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
         self.0.delete(key).await
     }

@@ -178,10 +178,17 @@ impl Functions {
             feeds,
         })
     }
+}
 
+/// Which function answers a request: API Gateway's part, for `serve_connections`.
+pub trait Router: Send + Sync + 'static {
+    fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction;
+}
+
+impl Router for Functions {
     /// The function API Gateway would invoke for this request (the routes of
     /// `template.yaml`).
-    pub fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
+    fn for_request(&self, req: &lambda_http::Request) -> &dyn HttpFunction {
         let path = lambdapress::http::request_path(req);
         match function_for(req.method().as_str(), path) {
             Function::Subscribe => self.subscribe.as_ref(),
@@ -328,22 +335,32 @@ impl LocalSite {
 
     /// Serves connections until the process ends.
     pub async fn run(self) -> anyhow::Result<()> {
-        loop {
-            let (stream, peer) = self.listener.accept().await?;
-            let functions = self.functions.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let functions = functions.clone();
-                    async move { Ok::<_, Infallible>(dispatch(&functions, req, peer).await) }
-                });
-                if let Err(e) = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    tracing::debug!(error = %e, "connection closed with an error");
-                }
+        serve_connections(self.listener, self.functions).await
+    }
+}
+
+/// Serves HTTP on `listener` until the process ends, each request turned into the one a
+/// Lambda receives and answered by the function `router` picks: the local site, or
+/// one function over other adapters (a test of the site function on S3 and DynamoDB).
+pub async fn serve_connections(
+    listener: TcpListener,
+    router: Arc<dyn Router>,
+) -> anyhow::Result<()> {
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let router = router.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req| {
+                let router = router.clone();
+                async move { Ok::<_, Infallible>(dispatch(router.as_ref(), req, peer).await) }
             });
-        }
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
     }
 }
 
@@ -363,7 +380,7 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
 
 /// Turns a hyper request into the request a Lambda receives, and routes it.
 async fn dispatch(
-    functions: &Functions,
+    router: &dyn Router,
     req: hyper::Request<Incoming>,
     peer: SocketAddr,
 ) -> hyper::Response<Full<Bytes>> {
@@ -380,7 +397,7 @@ async fn dispatch(
     };
     let request = lambda_http::Request::from_parts(parts, body);
     let started = std::time::Instant::now();
-    let response = functions.for_request(&request).handle(&request).await;
+    let response = router.for_request(&request).handle(&request).await;
     // The handlers already add them; this keeps every answer of the runner covered.
     let response = lambdapress::http::security::secure(&request, None, response);
     // Debug level: off by default, so the hot path formats no log line.
@@ -412,38 +429,31 @@ fn report_feeds(report: &Report) {
     }
 }
 
-/// Polls `posts/` once a second and hands what changed to the feeds function's code
-/// path (re-index, then regenerate feeds and sitemap), as the S3 event does in AWS.
-/// Once a minute it also runs the scheduled publish, so posts dated in the future
-/// appear when their time comes.
+/// Polls `posts/` and `pages/` once a second and hands what changed to the feeds
+/// function's code path (re-index, regenerate feeds and sitemap; the pages' aliases), as
+/// the S3 event does in AWS. Once a minute it also runs the scheduled publish, so posts
+/// dated in the future appear when their time comes.
 async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
-    let dir = content.root().join("posts");
-    let mut seen = {
-        let dir = dir.clone();
-        tokio::task::spawn_blocking(move || snapshot(&dir))
-            .await
-            .unwrap_or_default()
-    };
+    let folders = [content.root().join("posts"), content.root().join("pages")];
+    let mut seen = snapshots(&folders).await;
     let mut ticks: u32 = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         ticks = ticks.wrapping_add(1);
-        // Reading the folder blocks: done on the blocking pool, off the request threads.
-        let now = {
-            let dir = dir.clone();
-            tokio::task::spawn_blocking(move || snapshot(&dir))
-                .await
-                .unwrap_or_default()
-        };
-        let changed: BTreeSet<Slug> = now
-            .iter()
-            .filter(|(slug, stamp)| seen.get(*slug) != Some(stamp))
-            .map(|(slug, _)| slug.clone())
-            .chain(seen.keys().filter(|slug| !now.contains_key(*slug)).cloned())
-            .collect();
+        let now = snapshots(&folders).await;
+        let [posts, pages] = [0, 1].map(|i| changed(&seen[i], &now[i]));
         seen = now;
-        let result = if !changed.is_empty() {
-            feeds.posts_changed(&changed).await
+        if !pages.is_empty() {
+            match feeds.pages_changed(&pages).await {
+                Ok(report) => report
+                    .pages
+                    .iter()
+                    .for_each(|slug| println!("  aliases  pages/{slug}.md")),
+                Err(e) => eprintln!("lambdapress: updating the pages' aliases failed: {e}"),
+            }
+        }
+        let result = if !posts.is_empty() {
+            feeds.posts_changed(&posts).await
         } else if ticks.is_multiple_of(60) {
             feeds.publish_due().await
         } else {
@@ -461,7 +471,31 @@ async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
     }
 }
 
-fn snapshot(dir: &Path) -> HashMap<Slug, (SystemTime, u64)> {
+type Snapshot = HashMap<Slug, (SystemTime, u64)>;
+
+/// Each folder's files (reading a folder blocks: done on the blocking pool).
+async fn snapshots(folders: &[PathBuf; 2]) -> [Snapshot; 2] {
+    let folders = folders.clone();
+    tokio::task::spawn_blocking(move || folders.map(|dir| snapshot(&dir)))
+        .await
+        .unwrap_or_default()
+}
+
+/// The slugs added, changed or removed between two snapshots.
+fn changed(before: &Snapshot, now: &Snapshot) -> BTreeSet<Slug> {
+    now.iter()
+        .filter(|(slug, stamp)| before.get(*slug) != Some(stamp))
+        .map(|(slug, _)| slug.clone())
+        .chain(
+            before
+                .keys()
+                .filter(|slug| !now.contains_key(*slug))
+                .cloned(),
+        )
+        .collect()
+}
+
+fn snapshot(dir: &Path) -> Snapshot {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return HashMap::new();
     };

@@ -3,6 +3,7 @@
 
 use crate::domain::{Post, PostError, Slug};
 use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
+use crate::redirects::{sync_aliases, AliasOwner};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +18,23 @@ pub enum IndexOutcome {
     Rejected(PostError),
 }
 
-/// Brings one post's index entry in line with what the store holds now. Reading the
-/// current object (rather than trusting the event) makes out-of-order and repeated
-/// events harmless.
+/// Brings one post's index entry, and its `aliases` in `redirects.toml`, in line with
+/// what the store holds now. Reading the current object (rather than trusting the event)
+/// makes out-of-order and repeated events harmless. The aliases are synced first (see
+/// `redirects::sync_aliases`): a crash between the two leaves the index entry behind,
+/// which the reconcile pass notices and syncs again.
 pub async fn sync_post(
+    content: &dyn ContentStore,
+    index: &dyn PostIndex,
+    slug: &Slug,
+) -> Result<IndexOutcome, StoreError> {
+    sync_aliases(content, &[AliasOwner::Post(slug.clone())]).await?;
+    index_post(content, index, slug).await
+}
+
+/// `sync_post` without the aliases: for callers that sync the aliases of many posts in
+/// one write (a rebuild, an import) before or after.
+pub async fn index_post(
     content: &dyn ContentStore,
     index: &dyn PostIndex,
     slug: &Slug,
@@ -39,11 +53,6 @@ pub async fn sync_post(
         }
         Ok(post) => {
             index.upsert_version(&post.meta(), &object.etag).await?;
-            // Hand-made `aliases` join redirects.toml (one read; a write only on change).
-            if !post.front.aliases.is_empty() {
-                let target = crate::redirects::post_path(slug);
-                crate::redirects::sync_aliases(content, &target, &post.front.aliases).await?;
-            }
             Ok(IndexOutcome::Indexed)
         }
         Err(e) => {
@@ -91,21 +100,24 @@ pub async fn reconcile_listed(
         }
     }
     for slug in indexed.keys().filter(|s| !present.contains_key(*s)) {
+        sync_aliases(content, &[AliasOwner::Post(slug.clone())]).await?;
         index.remove(slug).await?;
         outcomes.push((slug.clone(), IndexOutcome::Removed));
     }
     Ok((outcomes, present.into_keys().collect()))
 }
 
-/// Re-indexes every post in the store and drops entries whose post is gone.
+/// Re-indexes every post in the store, drops entries whose post is gone, and derives
+/// `[aliases]` again from every post and page (one write at most).
 pub async fn reindex_all(
     content: &dyn ContentStore,
     index: &dyn PostIndex,
 ) -> Result<Vec<(Slug, IndexOutcome)>, StoreError> {
+    crate::redirects::rebuild_aliases(content).await?;
     let present = content.list_post_slugs().await?;
     let mut outcomes = Vec::with_capacity(present.len());
     for slug in &present {
-        outcomes.push((slug.clone(), sync_post(content, index, slug).await?));
+        outcomes.push((slug.clone(), index_post(content, index, slug).await?));
     }
     outcomes.extend(drop_missing(index, &present).await?);
     Ok(outcomes)

@@ -291,92 +291,182 @@ pub fn page_path(slug: &crate::domain::Slug) -> String {
     format!("/{slug}")
 }
 
-/// Reads `redirects.toml` (none yet: empty). An unreadable file is an error, so a
-/// writer never replaces an owner's file it could not read.
-pub async fn load(content: &dyn ContentStore) -> Result<(Option<Vec<u8>>, Redirects), String> {
-    match content.get(&redirects_key(), None).await {
-        Ok(Fetched::Found(o)) => {
-            let r =
-                Redirects::parse(&String::from_utf8_lossy(&o.bytes)).map_err(|e| e.to_string())?;
-            Ok((Some(o.bytes), r))
+/// What declares aliases: a post (they redirect to `/posts/<slug>`) or a page (`/<slug>`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AliasOwner {
+    Post(crate::domain::Slug),
+    Page(crate::domain::Slug),
+}
+
+impl AliasOwner {
+    /// Where its aliases redirect to.
+    pub fn target(&self) -> String {
+        match self {
+            AliasOwner::Post(slug) => post_path(slug),
+            AliasOwner::Page(slug) => page_path(slug),
         }
-        Ok(_) => Ok((None, Redirects::new())),
-        Err(e) => Err(e.to_string()),
+    }
+
+    /// The aliases its object declares as stored now: none when it is gone, a draft, or
+    /// does not parse (the indexer and `check` report that; its redirects go meanwhile).
+    async fn declared(&self, content: &dyn ContentStore) -> Result<Vec<String>, StoreError> {
+        let (slug, key) = match self {
+            AliasOwner::Post(slug) => (slug, ContentKey::post(slug)),
+            AliasOwner::Page(slug) => (slug, ContentKey::page(slug)),
+        };
+        let Fetched::Found(object) = content.get(&key, None).await? else {
+            return Ok(Vec::new());
+        };
+        let text = String::from_utf8_lossy(&object.bytes);
+        Ok(match self {
+            AliasOwner::Post(_) => crate::domain::Post::parse(slug.clone(), &text)
+                .ok()
+                .filter(|p| !p.front.draft)
+                .map(|p| p.front.aliases),
+            AliasOwner::Page(_) => crate::domain::Page::parse(slug.clone(), &text)
+                .ok()
+                .filter(|p| !p.draft)
+                .map(|p| p.aliases),
+        }
+        .unwrap_or_default())
     }
 }
 
-/// Writes `redirects` unless the stored bytes are already the same. Whether it wrote.
-pub async fn store(
-    content: &dyn ContentStore,
-    existing: Option<&[u8]>,
-    redirects: &Redirects,
-) -> Result<bool, StoreError> {
-    let text = redirects.to_toml();
-    if existing == Some(text.as_bytes()) {
-        return Ok(false);
-    }
-    content
-        .put(
-            &redirects_key(),
-            text.into_bytes(),
-            "application/toml",
-            "no-cache",
-        )
-        .await?;
-    Ok(true)
+/// Which aliases a sync brings in line: those of some posts and pages, or all of them.
+enum Scope<'a> {
+    Owners(&'a [AliasOwner]),
+    Everything,
 }
 
-/// Brings the `[aliases]` of one post or page (at `target`) in line with its front
-/// matter: one read of `redirects.toml`, and a write only if they differ. Called when a
-/// post is indexed, so hand-made aliases are served without any read per request.
+/// How many times a sync re-reads and retries after losing a race before it fails (and
+/// the event that asked for it is retried by Lambda).
+const LOST_RACES: u32 = 16;
+
+/// Brings the `[aliases]` of `owners` in line with their front matter as stored now:
+/// what an S3 event, the local watcher and the indexer call. One read of
+/// `redirects.toml`, one read per owner, and a write only if something changed.
+///
+/// Safe with concurrent runs and crashes, because:
+/// - the write is conditional on the ETag read (`If-Match`, or `If-None-Match: *` when
+///   there was no file), so two events never both edit the same version: the loser
+///   reads both again and redoes its change on top of the winner's. An owner's edit to
+///   `[redirects]` uploaded meanwhile is never overwritten either.
+/// - `redirects.toml` is read *before* the owners' objects: any write that succeeds was
+///   computed from objects read after every earlier successful write, so an event that
+///   read an older version of a post cannot land over one that read a newer one.
+/// - the file is one PUT (the old bytes or the new, never half), and `[aliases]` is
+///   derived data: a run that dies before writing leaves it as it was, and the retried
+///   event, the hourly reconcile or `reindex` derives it again. The indexer syncs aliases
+///   *before* it writes the post's index entry, so an entry that is current implies
+///   aliases that are too (the reconcile compares ETags with the index).
 pub async fn sync_aliases(
     content: &dyn ContentStore,
-    target: &str,
-    aliases: &[String],
+    owners: &[AliasOwner],
 ) -> Result<bool, StoreError> {
-    let (existing, mut redirects) = load(content).await.map_err(StoreError::new)?;
-    let changed = redirects
-        .set_aliases(target, aliases)
-        .map_err(StoreError::new)?;
-    if !changed {
+    if owners.is_empty() {
         return Ok(false);
     }
-    store(content, existing.as_deref(), &redirects).await
+    Ok(update_aliases(content, Scope::Owners(owners)).await?.0)
 }
 
 /// Rewrites the whole `[aliases]` table from every published post's and page's front
-/// matter (`lambdapress reindex`); a file that does not parse contributes none. Returns
-/// how many aliases there are.
+/// matter (`lambdapress reindex`, the local site's start), with the same conditional
+/// write as `sync_aliases`. Returns how many aliases there are.
 pub async fn rebuild_aliases(content: &dyn ContentStore) -> Result<usize, StoreError> {
-    let (existing, mut redirects) = load(content).await.map_err(StoreError::new)?;
-    redirects.clear_aliases();
-    for slug in content.list_post_slugs().await? {
-        if let Fetched::Found(o) = content.get(&ContentKey::post(&slug), None).await? {
-            if let Ok(post) =
-                crate::domain::Post::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes))
-            {
-                if !post.front.draft {
-                    let _ = redirects.set_aliases(&post_path(&slug), &post.front.aliases);
+    Ok(update_aliases(content, Scope::Everything).await?.1)
+}
+
+/// The read, derive, conditional-write loop of `sync_aliases` and `rebuild_aliases`:
+/// whether it wrote, and how many aliases the file now has.
+async fn update_aliases(
+    content: &dyn ContentStore,
+    scope: Scope<'_>,
+) -> Result<(bool, usize), StoreError> {
+    for attempt in 0..LOST_RACES {
+        let (existing, mut redirects) = match content.get(&redirects_key(), None).await? {
+            Fetched::Found(object) => {
+                match Redirects::parse(&String::from_utf8_lossy(&object.bytes)) {
+                    Ok(parsed) => (Some(object), parsed),
+                    // An owner's edit that does not parse is never replaced, and never holds
+                    // up publishing: the site keeps its last good copy, `check` names it.
+                    Err(e) => {
+                        tracing::error!(error = %e, "aliases not synced: redirects.toml does not parse");
+                        return Ok((false, 0));
+                    }
                 }
             }
-        }
-    }
-    for slug in content.list_page_slugs().await? {
-        if let Fetched::Found(o) = content.get(&ContentKey::page(&slug), None).await? {
-            if let Ok(page) =
-                crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&o.bytes))
-            {
-                if !page.draft {
-                    let _ = redirects.set_aliases(&page_path(&slug), &page.aliases);
-                }
+            Fetched::Missing | Fetched::NotModified => (None, Redirects::new()),
+        };
+        let before = redirects.clone();
+        let everything;
+        let owners = match scope {
+            Scope::Owners(owners) => owners,
+            Scope::Everything => {
+                redirects.clear_aliases();
+                everything = every_owner(content).await?;
+                &everything[..]
+            }
+        };
+        for owner in owners {
+            let declared = owner.declared(content).await?;
+            // The parsers validate aliases; one refused here changes nothing.
+            if let Err(e) = redirects.set_aliases(&owner.target(), &declared) {
+                tracing::error!(owner = ?owner, error = %e, "aliases not applied");
             }
         }
+        let n = redirects.aliases().len();
+        // Compared as entries, not bytes: an owner's file is only rewritten (and its
+        // comments and order normalized) when an alias really changed.
+        let unchanged = match &existing {
+            Some(_) => redirects == before,
+            None => n == 0,
+        };
+        if unchanged {
+            return Ok((false, n));
+        }
+        let text = redirects.to_toml();
+        if content
+            .put_if(
+                &redirects_key(),
+                text.into_bytes(),
+                "application/toml",
+                "no-cache",
+                existing.as_ref().map(|o| o.etag.as_str()),
+            )
+            .await?
+        {
+            return Ok((true, n));
+        }
+        // Lost a race: wait a little (more each time, spread by the clock) and redo.
+        let spread = u64::from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_micros() % 50_000)
+                .unwrap_or(0),
+        );
+        tokio::time::sleep(Duration::from_micros(u64::from(attempt) * 10_000 + spread)).await;
     }
-    let n = redirects.aliases().len();
-    if existing.is_some() || n > 0 {
-        store(content, existing.as_deref(), &redirects).await?;
-    }
-    Ok(n)
+    Err(StoreError::new(format!(
+        "{REDIRECTS_KEY}: changed under every one of {LOST_RACES} attempts; try again"
+    )))
+}
+
+/// Every post and page of the store (for a full rebuild of `[aliases]`).
+async fn every_owner(content: &dyn ContentStore) -> Result<Vec<AliasOwner>, StoreError> {
+    let mut owners: Vec<AliasOwner> = content
+        .list_post_slugs()
+        .await?
+        .into_iter()
+        .map(AliasOwner::Post)
+        .collect();
+    owners.extend(
+        content
+            .list_page_slugs()
+            .await?
+            .into_iter()
+            .map(AliasOwner::Page),
+    );
+    Ok(owners)
 }
 
 /// A TOML basic string (JSON's string escapes are valid TOML).

@@ -27,9 +27,15 @@ pub struct LocalServer {
 
 impl LocalServer {
     pub async fn start() -> LocalServer {
+        LocalServer::start_with(|_| {}).await
+    }
+
+    /// `start`, with the content copy changed by `prepare` first.
+    pub async fn start_with(prepare: impl FnOnce(&Path)) -> LocalServer {
         let dir = ScratchDir::new();
         let content_dir = dir.0.join("content");
         copy_dir(&sample_content_dir(), &content_dir);
+        prepare(&content_dir);
         let data_dir = dir.0.join("data");
         let config = LocalConfig {
             addr: "127.0.0.1:0".parse().unwrap(),

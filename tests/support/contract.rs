@@ -103,6 +103,54 @@ pub async fn content_store(store: &dyn ContentStore) {
         "deleted objects are Missing"
     );
     store.delete(&key).await.unwrap();
+
+    conditional_writes(store).await;
+}
+
+/// `put_if`: a write lands only on the version the writer read (none, or its ETag).
+async fn conditional_writes(store: &dyn ContentStore) {
+    let owned = ContentKey::generated("redirects.toml").unwrap();
+    let key = &owned;
+    let put = |bytes: &'static [u8], expected: Option<String>| async move {
+        store
+            .put_if(
+                key,
+                bytes.to_vec(),
+                "application/toml",
+                "no-cache",
+                expected.as_deref(),
+            )
+            .await
+            .unwrap()
+    };
+    let read = || async {
+        match store.get(key, None).await.unwrap() {
+            Fetched::Found(o) => (o.bytes, o.etag),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(put(b"first", None).await, "created where there was none");
+    assert!(!put(b"second", None).await, "\"none\" no longer holds");
+    let (bytes, first) = read().await;
+    assert_eq!(bytes, b"first");
+    assert!(!put(b"stale", Some("\"not-its-etag\"".into())).await);
+    assert_eq!(read().await.0, b"first", "a refused write changes nothing");
+    assert!(
+        put(b"second", Some(first.clone())).await,
+        "on the version read"
+    );
+    let (bytes, second) = read().await;
+    assert_eq!(bytes, b"second");
+    assert!(
+        !put(b"lost", Some(first)).await,
+        "the first writer's ETag no longer holds"
+    );
+    store.delete(key).await.unwrap();
+    assert!(
+        !put(b"gone", Some(second)).await,
+        "an object removed since is not recreated"
+    );
+    assert_eq!(store.get(key, None).await.unwrap(), Fetched::Missing);
 }
 
 fn meta(s: &str, date: OffsetDateTime, tags: &[&str]) -> PostMeta {

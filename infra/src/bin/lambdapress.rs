@@ -189,7 +189,8 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             }
         }
     }
-    for entry in settings.iter().flat_map(|s| s.menu.iter()) {
+    let entries = settings.iter().flat_map(|s| s.menu.iter());
+    for entry in entries.flat_map(|e| std::iter::once(e).chain(e.children.iter())) {
         if let Some(page) = entry.page.as_deref().filter(|p| !p.is_empty()) {
             if !pages.iter().any(|s| s.as_str() == page) {
                 println!(

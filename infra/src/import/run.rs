@@ -12,9 +12,9 @@ use super::post::{map_post, plan_post, Attachments, NotAPost, Slugs};
 use super::site::{propose_menu, site_change, NavItem, SiteChange};
 use super::wxr::{Malformed, Position, WxrComment, WxrReader};
 use lambdapress::domain::Secret;
-use lambdapress::indexer::{sync_post, IndexOutcome};
+use lambdapress::indexer::{index_post, IndexOutcome};
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, Inserted, PostIndex};
-use lambdapress::redirects::{redirects_key, Redirects};
+use lambdapress::redirects::{redirects_key, sync_aliases, AliasOwner, Redirects};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs::File;
@@ -153,6 +153,8 @@ pub async fn import_wordpress(
         dry_run: options.dry_run,
         ..Summary::default()
     };
+    // Posts and pages this run wrote: their `aliases` are synced once at the end.
+    let mut rewritten: Vec<AliasOwner> = Vec::new();
     progress.start(total);
     let mut reader = open_export(path)?;
     while let Some(next) = reader.next_item() {
@@ -182,7 +184,10 @@ pub async fn import_wordpress(
                     summary.pages += 1;
                     let key = ContentKey::page(&page.slug);
                     match write_source(stores, &options, &key, &page.source, &mut summary).await? {
-                        Written::New => summary.pages_written += 1,
+                        Written::New => {
+                            summary.pages_written += 1;
+                            rewritten.push(AliasOwner::Page(page.slug.clone()));
+                        }
                         Written::Unchanged => summary.pages_unchanged += 1,
                         Written::Kept => {}
                     }
@@ -229,7 +234,9 @@ pub async fn import_wordpress(
                     summary.notes.push(format!("{file} ({position}): {note}"));
                 }
                 note_old_links(&links, &file, &post.source, &mut summary);
-                write_post(stores, &options, &post, &mut summary).await?;
+                if write_post(stores, &options, &post, &mut summary).await? {
+                    rewritten.push(AliasOwner::Post(post.slug.clone()));
+                }
                 let rewritten: Vec<WxrComment> = item
                     .comments
                     .iter()
@@ -262,6 +269,18 @@ pub async fn import_wordpress(
         progress.advance(reader.bytes_read(), &summary);
     }
     write_redirects(stores, &options, redirects, &mut summary).await?;
+    if !options.dry_run {
+        // A post or page replaced by `--overwrite` takes its hand-made aliases with it.
+        // What the import writes declares none, so only those with aliases now matter.
+        let aliased: Vec<String> = match stores.content.get(&redirects_key(), None).await? {
+            Fetched::Found(o) => Redirects::parse(&String::from_utf8_lossy(&o.bytes))
+                .map(|r| r.aliases().into_values().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        rewritten.retain(|owner| aliased.contains(&owner.target()));
+        sync_aliases(stores.content, &rewritten).await?;
+    }
     let media = links.media();
     summary.media_files = media.len();
     summary.media_skipped = matches!(options.media, MediaSource::Skip);
@@ -438,36 +457,52 @@ async fn write_redirects(
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
     let key = redirects_key();
-    let (existing_bytes, mut merged) = match stores.content.get(&key, None).await? {
-        Fetched::Found(o) => {
-            let text = String::from_utf8_lossy(&o.bytes).into_owned();
-            let parsed = Redirects::parse(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "{e}; fix or remove it before importing (nothing was written to it)"
-                )
-            })?;
-            (Some(o.bytes), parsed)
-        }
-        _ => (None, Redirects::new()),
-    };
     summary.redirects = imported.len();
-    for (from, to) in imported.entries() {
-        if !merged.contains(from) {
-            let _ = merged.insert(from, to);
-            summary.redirects_added += 1;
+    // Read, merge, and write on the condition that nobody wrote in between (the feeds
+    // function syncing a post's aliases, an owner's upload): a lost race merges again.
+    for _ in 0..8 {
+        let (existing, mut merged) = match stores.content.get(&key, None).await? {
+            Fetched::Found(o) => {
+                let text = String::from_utf8_lossy(&o.bytes).into_owned();
+                let parsed = Redirects::parse(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{e}; fix or remove it before importing (nothing was written to it)"
+                    )
+                })?;
+                (Some(o), parsed)
+            }
+            _ => (None, Redirects::new()),
+        };
+        summary.redirects_added = 0;
+        for (from, to) in imported.entries() {
+            if !merged.contains(from) {
+                let _ = merged.insert(from, to);
+                summary.redirects_added += 1;
+            }
+        }
+        let text = merged.to_toml();
+        let same = existing
+            .as_ref()
+            .is_some_and(|o| o.bytes == text.as_bytes());
+        if same || summary.redirects_added == 0 || options.dry_run {
+            return Ok(());
+        }
+        let expected = existing.as_ref().map(|o| o.etag.as_str());
+        if stores
+            .content
+            .put_if(
+                &key,
+                text.into_bytes(),
+                "application/toml",
+                "no-cache",
+                expected,
+            )
+            .await?
+        {
+            return Ok(());
         }
     }
-    let text = merged.to_toml();
-    if existing_bytes.as_deref() == Some(text.as_bytes()) || summary.redirects_added == 0 {
-        return Ok(());
-    }
-    if !options.dry_run {
-        stores
-            .content
-            .put(&key, text.into_bytes(), "application/toml", "no-cache")
-            .await?;
-    }
-    Ok(())
+    anyhow::bail!("{key} kept changing while the import wrote it; run the import again")
 }
 
 enum Written {
@@ -512,28 +547,30 @@ async fn write_post(
     options: &Options,
     post: &super::post::MappedPost,
     summary: &mut Summary,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     if post.draft {
         summary.drafts += 1;
     } else {
         summary.posts += 1;
     }
     let key = ContentKey::post(&post.slug);
-    match write_source(stores, options, &key, &post.source, summary).await? {
+    let written = write_source(stores, options, &key, &post.source, summary).await?;
+    match written {
         Written::New => summary.posts_written += 1,
         Written::Unchanged => summary.posts_unchanged += 1,
         Written::Kept => {}
     }
     if options.dry_run {
-        return Ok(());
+        return Ok(false);
     }
     // Indexed as every publish is (S3 events do the same in AWS; this is idempotent).
-    if let IndexOutcome::Rejected(e) = sync_post(stores.content, stores.index, &post.slug).await? {
+    // The aliases of what was written are synced in one go at the end of the run.
+    if let IndexOutcome::Rejected(e) = index_post(stores.content, stores.index, &post.slug).await? {
         summary
             .notes
             .push(format!("{key}: the index refused it: {e}"));
     }
-    Ok(())
+    Ok(matches!(written, Written::New))
 }
 
 async fn write_comment(

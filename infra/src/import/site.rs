@@ -99,111 +99,165 @@ pub fn propose_menu(
         from: chosen.1.clone(),
         ..MenuProposal::default()
     };
-    let nested = chosen_items
-        .iter()
-        .filter(|i| !matches!(i.parent.as_str(), "" | "0"))
-        .count();
-    if nested > 0 {
-        proposal.notes.push(format!(
-            "menu `{}`: {nested} sub-menu entries left out (the menu here has one level)",
-            chosen.1
-        ));
-    }
     let terms: HashMap<&str, &super::wxr::Term> =
         channel.terms.iter().map(|t| (t.id.as_str(), t)).collect();
-    for item in chosen_items
-        .into_iter()
-        .filter(|i| matches!(i.parent.as_str(), "" | "0"))
-    {
-        let mut entry = MenuEntry {
-            label: String::new(),
-            page: None,
-            tag: None,
-            url: None,
+    let by_id: HashMap<i64, &NavItem> = chosen_items.iter().map(|i| (i.id, *i)).collect();
+    let mut flattened = 0;
+    // Top-level entries by item id, in order; a child joins its top-level ancestor.
+    let mut places: HashMap<i64, usize> = HashMap::new();
+    // Top-level entries first, so a child listed before its parent still finds it.
+    let (tops, nested): (Vec<&NavItem>, Vec<&NavItem>) = chosen_items
+        .iter()
+        .copied()
+        .partition(|i| top_ancestor(i, &by_id).1 == 0);
+    for item in tops.into_iter().chain(nested) {
+        let (top, depth) = top_ancestor(item, &by_id);
+        let Some(entry) = menu_entry(item, urls, titles, links, &terms, &mut proposal.notes) else {
+            continue;
         };
-        let mut fallback_label = String::new();
-        match (item.kind.as_str(), item.object.as_str()) {
-            ("post_type", _) => match urls.path_of(&item.object_id) {
-                Some(path) if path.starts_with("/posts/") => entry.url = Some(path.to_owned()),
-                Some(path) => entry.page = Some(path.trim_start_matches('/').to_owned()),
-                None => {
-                    proposal.notes.push(format!(
-                        "menu entry `{}`: {} {} is not imported; left out",
-                        item.title, item.object, item.object_id
-                    ));
-                    continue;
-                }
-            },
-            ("taxonomy", "category" | "post_tag") => {
-                let Some(term) = terms.get(item.object_id.as_str()) else {
-                    proposal.notes.push(format!(
-                        "menu entry `{}`: term {} is not in the export; left out",
-                        item.title, item.object_id
-                    ));
-                    continue;
-                };
-                match Tag::parse(&term.name) {
-                    Ok(tag) => entry.tag = Some(tag.slug.to_string()),
-                    Err(_) => continue,
-                }
-                fallback_label = term.name.clone();
-            }
-            ("custom", _) => {
-                let url = links.new_url(&item.url).unwrap_or_else(|| item.url.clone());
-                if url == "/" {
-                    entry.page = Some(String::new());
-                } else {
-                    entry.url = Some(url);
-                }
-            }
-            (kind, object) => {
+        if depth == 0 {
+            if proposal.entries.len() == MenuEntry::MAX_ENTRIES {
                 proposal.notes.push(format!(
-                    "menu entry `{}`: a link to a {kind} `{object}` cannot be mapped; left out",
-                    item.title
+                    "menu entry `{}`: entries after the 12th left out",
+                    entry.label
                 ));
                 continue;
             }
-        }
-        if fallback_label.is_empty() {
-            fallback_label = titles.get(&item.object_id).cloned().unwrap_or_default();
-        }
-        let label = if item.title.trim().is_empty() {
-            fallback_label
-        } else {
-            item.title.trim().to_owned()
-        };
-        entry.label = label.chars().take(40).collect();
-        if entry.label.trim().is_empty() {
+            places.insert(item.id, proposal.entries.len());
+            proposal.entries.push(entry);
             continue;
         }
-        if proposal.entries.len() == 12 {
+        let Some(parent) = places.get(&top).map(|&n| &mut proposal.entries[n]) else {
             proposal.notes.push(format!(
-                "menu `{}`: entries after the 12th left out",
-                chosen.1
+                "menu entry `{}`: its parent entry is not imported; left out",
+                entry.label
             ));
-            break;
+            continue;
+        };
+        if parent.children.len() == MenuEntry::MAX_ENTRIES {
+            proposal.notes.push(format!(
+                "menu entry `{}`: sub-entries after the 12th left out",
+                parent.label
+            ));
+            continue;
         }
-        proposal.entries.push(entry);
+        if depth > 1 {
+            flattened += 1;
+        }
+        parent.children.push(entry);
+    }
+    if flattened > 0 {
+        proposal.notes.push(format!(
+            "menu `{}`: {flattened} entries nested deeper than one sub-menu moved up into their top entry's sub-menu",
+            chosen.1
+        ));
     }
     Some(proposal)
 }
 
-/// `[[menu]]` tables as `site.toml` spells them.
+/// The top-level item an item hangs under (itself when it is one), and how deep it is.
+/// A parent that is not in the menu, or a loop, ends the walk.
+fn top_ancestor(item: &NavItem, by_id: &HashMap<i64, &NavItem>) -> (i64, usize) {
+    let (mut at, mut depth) = (item, 0);
+    while let Some(parent) = at.parent.trim().parse::<i64>().ok().filter(|p| *p != 0) {
+        match by_id.get(&parent) {
+            Some(up) if depth < by_id.len() => {
+                at = up;
+                depth += 1;
+            }
+            _ => break,
+        }
+    }
+    (at.id, depth)
+}
+
+/// One menu item mapped to its new address, or `None` (with a note) when it cannot be.
+fn menu_entry(
+    item: &NavItem,
+    urls: &OldUrls,
+    titles: &HashMap<String, String>,
+    links: &Links,
+    terms: &HashMap<&str, &super::wxr::Term>,
+    notes: &mut Vec<String>,
+) -> Option<MenuEntry> {
+    let mut entry = MenuEntry {
+        label: String::new(),
+        page: None,
+        tag: None,
+        url: None,
+        children: Vec::new(),
+    };
+    let mut fallback_label = String::new();
+    match (item.kind.as_str(), item.object.as_str()) {
+        ("post_type", _) => match urls.path_of(&item.object_id) {
+            Some(path) if path.starts_with("/posts/") => entry.url = Some(path.to_owned()),
+            Some(path) => entry.page = Some(path.trim_start_matches('/').to_owned()),
+            None => {
+                notes.push(format!(
+                    "menu entry `{}`: {} {} is not imported; left out",
+                    item.title, item.object, item.object_id
+                ));
+                return None;
+            }
+        },
+        ("taxonomy", "category" | "post_tag") => {
+            let Some(term) = terms.get(item.object_id.as_str()) else {
+                notes.push(format!(
+                    "menu entry `{}`: term {} is not in the export; left out",
+                    item.title, item.object_id
+                ));
+                return None;
+            };
+            entry.tag = Some(Tag::parse(&term.name).ok()?.slug.to_string());
+            fallback_label = term.name.clone();
+        }
+        ("custom", _) => {
+            let url = links.new_url(&item.url).unwrap_or_else(|| item.url.clone());
+            if url == "/" {
+                entry.page = Some(String::new());
+            } else {
+                entry.url = Some(url);
+            }
+        }
+        (kind, object) => {
+            notes.push(format!(
+                "menu entry `{}`: a link to a {kind} `{object}` cannot be mapped; left out",
+                item.title
+            ));
+            return None;
+        }
+    }
+    if fallback_label.is_empty() {
+        fallback_label = titles.get(&item.object_id).cloned().unwrap_or_default();
+    }
+    let label = if item.title.trim().is_empty() {
+        fallback_label
+    } else {
+        item.title.trim().to_owned()
+    };
+    entry.label = label.chars().take(40).collect();
+    (!entry.label.trim().is_empty()).then_some(entry)
+}
+
+/// `[[menu]]` tables (and their `[[menu.children]]`) as `site.toml` spells them.
 pub fn menu_toml(entries: &[MenuEntry]) -> String {
     let mut out = String::new();
     for e in entries {
-        let _ = writeln!(out, "\n[[menu]]\nlabel = {}", toml_string(&e.label));
-        if let Some(page) = &e.page {
-            let _ = writeln!(out, "page = {}", toml_string(page));
-        }
-        if let Some(tag) = &e.tag {
-            let _ = writeln!(out, "tag = {}", toml_string(tag));
-        }
-        if let Some(url) = &e.url {
-            let _ = writeln!(out, "url = {}", toml_string(url));
+        entry_toml(&mut out, "menu", e);
+        for child in &e.children {
+            entry_toml(&mut out, "menu.children", child);
         }
     }
     out
+}
+
+fn entry_toml(out: &mut String, table: &str, e: &MenuEntry) {
+    let _ = writeln!(out, "\n[[{table}]]\nlabel = {}", toml_string(&e.label));
+    for (name, value) in [("page", &e.page), ("tag", &e.tag), ("url", &e.url)] {
+        if let Some(value) = value {
+            let _ = writeln!(out, "{name} = {}", toml_string(value));
+        }
+    }
 }
 
 /// What the import does to `site.toml`.
@@ -303,5 +357,85 @@ pub fn site_change(
         SiteChange::Nothing
     } else {
         SiteChange::Propose(proposal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdapress::redirects::Redirects;
+
+    fn custom(id: i64, order: i64, parent: i64, title: &str) -> NavItem {
+        NavItem {
+            menu: "primary".into(),
+            order,
+            id,
+            title: title.into(),
+            kind: "custom".into(),
+            object: "custom".into(),
+            object_id: id.to_string(),
+            url: format!("https://elsewhere.example/{id}"),
+            parent: parent.to_string(),
+        }
+    }
+
+    #[test]
+    fn sub_menus_keep_one_level_and_deeper_entries_move_up_into_it() {
+        // Services > Massage > Sports massage; a child listed before its parent.
+        let items = [
+            custom(13, 4, 12, "Sports massage"),
+            custom(11, 1, 0, "Services"),
+            custom(12, 2, 11, "Massage"),
+            custom(14, 3, 11, "Acupuncture"),
+            custom(15, 5, 0, "Book"),
+        ];
+        let links = Links::new("https://old.example", [], Redirects::new());
+        let proposal = propose_menu(
+            &items,
+            &Channel::default(),
+            &OldUrls::new(),
+            &HashMap::new(),
+            &links,
+        )
+        .unwrap();
+        let tree: Vec<(&str, Vec<&str>)> = proposal
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.label.as_str(),
+                    e.children.iter().map(|c| c.label.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tree,
+            [
+                ("Services", vec!["Massage", "Acupuncture", "Sports massage"]),
+                ("Book", vec![])
+            ]
+        );
+        assert!(
+            proposal
+                .notes
+                .iter()
+                .any(|n| n.contains("1 entries nested deeper")),
+            "{:?}",
+            proposal.notes
+        );
+        // As site.toml spells it, and read back by the settings parser.
+        let toml = menu_toml(&proposal.entries);
+        assert!(
+            toml.contains("[[menu]]\nlabel = \"Services\"\nurl = \"https://elsewhere.example/11\"\n\n[[menu.children]]\nlabel = \"Massage\""),
+            "{toml}"
+        );
+        let site = format!(
+            "title = \"T\"\nbase_url = \"https://t.example\"\n[owner]\nname = \"N\"\n[address]\nstreet = \"1 Main St\"\nlocality = \"Town\"\nregion = \"CA\"\npostal_code = \"90027\"\n{toml}"
+        );
+        let parsed = SiteSettings::parse(&site);
+        assert_eq!(
+            parsed.map(|s| s.menu).map_err(|e| e.to_string()),
+            Ok(proposal.entries)
+        );
     }
 }

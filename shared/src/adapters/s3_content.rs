@@ -96,6 +96,38 @@ impl ContentStore for S3Content {
         Ok(())
     }
 
+    /// `If-Match: <etag>` (or `If-None-Match: *`): S3 answers 412 when the object
+    /// changed, 404 when it was removed, and 409 when a concurrent conditional write won
+    /// the race; each is a lost race, not a failure.
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .body(ByteStream::from(bytes))
+            .content_type(content_type)
+            .cache_control(cache_control);
+        let request = match expected {
+            Some(etag) => request.if_match(etag),
+            None => request.if_none_match("*"),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.raw_response().map(|r| r.status().as_u16()) {
+                Some(412 | 409 | 404) => Ok(false),
+                _ => Err(unavailable("PutObject (conditional)", key.as_str(), e)),
+            },
+        }
+    }
+
     async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
         self.client
             .delete_object()

@@ -38,6 +38,9 @@ pub struct MenuEntry {
     pub tag: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// `[[menu.children]]`: a sub-menu, one level deep (its entries have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<MenuEntry>,
 }
 
 impl MenuEntry {
@@ -51,7 +54,33 @@ impl MenuEntry {
         }
     }
 
-    fn check(&self, n: usize) -> Result<(), SettingsError> {
+    /// At most this many entries in the menu, and in each sub-menu.
+    pub const MAX_ENTRIES: usize = 12;
+
+    /// This entry and its sub-menu (`n`: its place, `1` or `2.3`, for the message).
+    fn check_tree(&self, n: &str) -> Result<(), SettingsError> {
+        self.check(n)?;
+        if self.children.len() > Self::MAX_ENTRIES {
+            return Err(SettingsError(format!(
+                "menu entry {n} (`{}`): at most {} sub-entries",
+                self.label,
+                Self::MAX_ENTRIES
+            )));
+        }
+        for (i, child) in self.children.iter().enumerate() {
+            let place = format!("{n}.{}", i + 1);
+            if !child.children.is_empty() {
+                return Err(SettingsError(format!(
+                    "menu entry {place} (`{}`): a sub-menu has one level; move its children up",
+                    child.label
+                )));
+            }
+            child.check(&place)?;
+        }
+        Ok(())
+    }
+
+    fn check(&self, n: &str) -> Result<(), SettingsError> {
         let bad = |m: String| SettingsError(format!("menu entry {n} (`{}`): {m}", self.label));
         if self.label.trim().is_empty() || self.label.chars().count() > 40 {
             return Err(bad("label must be 1 to 40 characters".into()));
@@ -240,11 +269,11 @@ impl SiteSettings {
         if s.comments.max_depth == 0 || s.comments.max_depth > 10 {
             return Err(SettingsError("comments.max_depth must be 1..=10".into()));
         }
-        if s.menu.len() > 12 {
+        if s.menu.len() > MenuEntry::MAX_ENTRIES {
             return Err(SettingsError("menu: at most 12 entries".into()));
         }
         for (i, entry) in s.menu.iter().enumerate() {
-            entry.check(i + 1)?;
+            entry.check_tree(&(i + 1).to_string())?;
         }
         if s.newsletter.digest_weekday > 6 || s.newsletter.digest_hour > 23 {
             return Err(SettingsError(
@@ -329,6 +358,43 @@ mod tests {
             let e = SiteSettings::parse(&format!("{MINIMAL}[[menu]]\n{bad}\n")).unwrap_err();
             assert!(e.to_string().contains("menu entry 1"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn a_menu_entry_has_one_level_of_children_each_checked() {
+        let s = SiteSettings::parse(&format!(
+            "{MINIMAL}[[menu]]\nlabel = \"Services\"\npage = \"services\"\n[[menu.children]]\nlabel = \"Massage\"\npage = \"massage\"\n[[menu.children]]\nlabel = \"Book\"\nurl = \"tel:+441234\"\n[[menu]]\nlabel = \"About\"\npage = \"about\"\n"
+        ))
+        .unwrap();
+        let tree: Vec<(String, Vec<String>)> = s
+            .menu
+            .iter()
+            .map(|m| (m.href(), m.children.iter().map(MenuEntry::href).collect()))
+            .collect();
+        assert_eq!(
+            tree,
+            [
+                (
+                    "/services".into(),
+                    vec!["/massage".into(), "tel:+441234".into()]
+                ),
+                ("/about".into(), vec![])
+            ]
+        );
+        let parent = "[[menu]]\nlabel = \"S\"\npage = \"s\"\n";
+        for (bad, says) in [
+            ("[[menu.children]]\nlabel = \"X\"\nurl = \"javascript:x\"\n", "menu entry 1.1 (`X`)"),
+            (
+                "[[menu.children]]\nlabel = \"X\"\npage = \"x\"\n[[menu.children.children]]\nlabel = \"Y\"\npage = \"y\"\n",
+                "one level",
+            ),
+        ] {
+            let e = SiteSettings::parse(&format!("{MINIMAL}{parent}{bad}")).unwrap_err();
+            assert!(e.to_string().contains(says), "{bad}: {e}");
+        }
+        let many = "[[menu.children]]\nlabel = \"X\"\npage = \"x\"\n".repeat(13);
+        let e = SiteSettings::parse(&format!("{MINIMAL}{parent}{many}")).unwrap_err();
+        assert!(e.to_string().contains("at most 12 sub-entries"), "{e}");
     }
 
     #[test]

@@ -12,8 +12,11 @@ use std::collections::BTreeSet;
 /// times still regenerates each feed once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
-    /// `posts/<slug>.md` objects were created or removed.
-    Posts(BTreeSet<Slug>),
+    /// `posts/<slug>.md` and `pages/<slug>.md` objects were created or removed.
+    Stored {
+        posts: BTreeSet<Slug>,
+        pages: BTreeSet<Slug>,
+    },
     /// Comments whose approval changed, by the post they belong to.
     Comments(BTreeSet<Slug>),
     /// The schedule: posts whose date has arrived become visible in feeds and sitemap.
@@ -37,7 +40,10 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
     match source.as_deref() {
         Some("aws:s3") => {
             let event: S3Event = serde_json::from_value(event).map_err(|e| unknown(&e))?;
-            Ok(Trigger::Posts(post_slugs_in(&event)))
+            Ok(Trigger::Stored {
+                posts: post_slugs_in(&event),
+                pages: slugs_in(&event, ContentKey::page_slug),
+            })
         }
         Some("aws:dynamodb") => {
             let event: StreamEvent = serde_json::from_value(event).map_err(|e| unknown(&e))?;
@@ -75,6 +81,11 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
 /// The post slugs an S3 event touches, each once however many records name it.
 /// Keys arrive URL-encoded (`+` for space); anything not `posts/<slug>.md` is ignored.
 pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
+    slugs_in(event, ContentKey::post_slug)
+}
+
+/// The slugs `slug_of` finds in an S3 event's keys (decoded), each once.
+fn slugs_in(event: &S3Event, slug_of: fn(&ContentKey) -> Option<Slug>) -> BTreeSet<Slug> {
     event
         .records
         .iter()
@@ -84,7 +95,7 @@ pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
             let key = percent_encoding::percent_decode_str(&spaced)
                 .decode_utf8()
                 .ok()?;
-            ContentKey::generated(&key)?.post_slug()
+            slug_of(&ContentKey::generated(&key)?)
         })
         .collect()
 }

@@ -16,8 +16,9 @@ pub mod rss;
 pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
-use crate::indexer::{drop_missing, reconcile_listed, sync_post, IndexOutcome};
+use crate::indexer::{drop_missing, index_post, reconcile_listed, sync_post, IndexOutcome};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex, StoreError};
+use crate::redirects::{sync_aliases, AliasOwner};
 use events::{Trigger, UnknownEvent};
 use generate::{FeedSite, Output};
 use publish::{publish_all, Published};
@@ -93,6 +94,9 @@ pub struct Report {
     pub posts: BTreeMap<String, String>,
     pub written: Vec<String>,
     pub unchanged: Vec<String>,
+    /// Pages whose aliases were brought in line.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub pages: Vec<String>,
     /// Comment feeds of posts no longer published, taken down.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub removed: Vec<String>,
@@ -196,10 +200,20 @@ impl Feeds {
         let stream_records = events::stream_sequence_numbers(&event);
         let report = match events::parse(event)? {
             // Nothing this function cares about (another key, pending-only churn).
-            Trigger::Posts(slugs) | Trigger::Comments(slugs) if slugs.is_empty() => {
-                Report::default()
+            Trigger::Comments(slugs) if slugs.is_empty() => Report::default(),
+            // Any other key of the bucket (feeds, media, site.toml): nothing to do.
+            Trigger::Stored { posts, pages } => {
+                let pages = match pages.is_empty() {
+                    true => Vec::new(),
+                    false => self.pages_changed(&pages).await?.pages,
+                };
+                let mut report = match posts.is_empty() {
+                    true => Report::default(),
+                    false => self.posts_changed(&posts).await?,
+                };
+                report.pages = pages;
+                report
             }
-            Trigger::Posts(slugs) => self.posts_changed(&slugs).await?,
             // A stream batch answers with `batchItemFailures` (ReportBatchItemFailures):
             // a failed regeneration names the batch's records, so Lambda retries them
             // (bisecting, up to the mapping's bound) and then sends them to the on-failure
@@ -250,6 +264,17 @@ impl Feeds {
         Ok(report)
     }
 
+    /// Pages changed in the store: their `aliases` are brought in line in
+    /// `redirects.toml` (the site serves them from there, with no read per request).
+    pub async fn pages_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
+        let owners: Vec<AliasOwner> = slugs.iter().cloned().map(AliasOwner::Page).collect();
+        sync_aliases(self.content.as_ref(), &owners).await?;
+        Ok(Report {
+            pages: slugs.iter().map(|s| s.to_string()).collect(),
+            ..Report::default()
+        })
+    }
+
     /// Comments on these posts were approved, un-approved, edited or deleted: regenerates
     /// the site's comment feed and each of these posts' comment feeds, once per batch.
     /// The local comment handler calls this in process after a moderation action.
@@ -279,6 +304,16 @@ impl Feeds {
         for (slug, outcome) in &drifted {
             report.indexed(slug, outcome);
         }
+        // A page event that was lost: the pages' aliases are derived again each hour
+        // (a site has a handful of pages; one read each, a write only on a change).
+        let pages: Vec<AliasOwner> = self
+            .content
+            .list_page_slugs()
+            .await?
+            .into_iter()
+            .map(AliasOwner::Page)
+            .collect();
+        sync_aliases(self.content.as_ref(), &pages).await?;
         let site = self.site().await?;
         if let Some(planner) = &self.newsletter {
             planner
@@ -340,8 +375,14 @@ impl Feeds {
             .filter(|s| after.is_none_or(|a| *s > a))
             .collect();
         for chunk in todo.chunks(self.options.rebuild_chunk.max(1)) {
+            // The chunk's aliases in one write, before their index entries (as `sync_post`).
+            let owners: Vec<AliasOwner> = chunk
+                .iter()
+                .map(|s| AliasOwner::Post((*s).clone()))
+                .collect();
+            sync_aliases(self.content.as_ref(), &owners).await?;
             for slug in chunk {
-                let outcome = sync_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
+                let outcome = index_post(self.content.as_ref(), self.index.as_ref(), slug).await?;
                 report.indexed(slug, &outcome);
             }
             // Each chunk's comment feeds now, so the last invocation's work does not
@@ -361,6 +402,24 @@ impl Feeds {
                 return Ok(report);
             }
         }
+        // The aliases of posts gone from the bucket, and of every page, then the entries.
+        let listed: BTreeSet<&Slug> = present.iter().collect();
+        let mut gone: Vec<AliasOwner> = self
+            .index
+            .slugs()
+            .await?
+            .into_iter()
+            .filter(|s| !listed.contains(s))
+            .map(AliasOwner::Post)
+            .collect();
+        gone.extend(
+            self.content
+                .list_page_slugs()
+                .await?
+                .into_iter()
+                .map(AliasOwner::Page),
+        );
+        sync_aliases(self.content.as_ref(), &gone).await?;
         let dropped = drop_missing(self.index.as_ref(), &present).await?;
         for (slug, outcome) in &dropped {
             report.indexed(slug, outcome);

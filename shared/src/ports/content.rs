@@ -113,6 +113,19 @@ pub trait ContentStore: Send + Sync {
         cache_control: &str,
     ) -> Result<(), StoreError>;
 
+    /// Writes an object only if it is still the one the caller read: `expected` is the
+    /// ETag `get` answered, or `None` for "there was none". `Ok(false)`: another writer
+    /// changed (or removed) it first; read it again and redo the change. For objects
+    /// that are read, modified and written back (`redirects.toml`).
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
     async fn delete(&self, key: &ContentKey) -> Result<(), StoreError>;
 
     /// Every `posts/*.md` slug. For a full re-index by an operator, never on a page view.

@@ -49,11 +49,18 @@ pub struct Head {
 /// The site header and footer.
 pub struct Chrome<'a> {
     pub site: &'a SiteSettings,
-    /// `[[menu]]` as (label, href).
-    pub menu: Vec<(&'a str, String)>,
+    /// `[[menu]]` as (label, href), each with its sub-menu.
+    pub menu: Vec<MenuLink<'a>>,
     pub address_line: String,
     pub phone_href: String,
     pub stylesheet: &'static str,
+}
+
+/// One header link and the links of its sub-menu (one level).
+pub struct MenuLink<'a> {
+    pub label: &'a str,
+    pub href: String,
+    pub children: Vec<(&'a str, String)>,
 }
 
 impl<'a> Chrome<'a> {
@@ -69,7 +76,15 @@ impl<'a> Chrome<'a> {
             menu: site
                 .menu
                 .iter()
-                .map(|m| (m.label.as_str(), m.href()))
+                .map(|m| MenuLink {
+                    label: m.label.as_str(),
+                    href: m.href(),
+                    children: m
+                        .children
+                        .iter()
+                        .map(|c| (c.label.as_str(), c.href()))
+                        .collect(),
+                })
                 .collect(),
             address_line: site.address_line(),
             phone_href,
