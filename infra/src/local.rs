@@ -154,6 +154,7 @@ impl Functions {
                 base_url: Some(base_url.to_owned()),
                 settings_ttl: Duration::ZERO,
                 view_ttl: local_view_ttl(),
+                show_settings_errors: true,
                 ..SiteOptions::default()
             },
         ));
@@ -302,7 +303,7 @@ pub struct LocalSite {
 impl LocalSite {
     /// Opens the embedded stores, indexes the content folder through the same code path
     /// as the S3-event indexer, generates the feeds, binds the address, and starts
-    /// watching `posts/`.
+    /// watching `posts/` and `pages/`.
     pub async fn bind(config: &LocalConfig) -> anyhow::Result<LocalSite> {
         let stores = LocalStores::open(config)?;
         report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
@@ -412,38 +413,47 @@ fn report_feeds(report: &Report) {
     }
 }
 
-/// Polls `posts/` once a second and hands what changed to the feeds function's code
-/// path (re-index, then regenerate feeds and sitemap), as the S3 event does in AWS.
-/// Once a minute it also runs the scheduled publish, so posts dated in the future
-/// appear when their time comes.
+/// Polls `posts/` and `pages/` once a second and hands what changed to the feeds
+/// function's code path (re-index or check, then regenerate feeds and sitemap), as the S3
+/// events do in AWS. Once a minute it also runs the scheduled publish, so posts dated in
+/// the future appear when their time comes.
 async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
-    let dir = content.root().join("posts");
-    let mut seen = {
-        let dir = dir.clone();
-        tokio::task::spawn_blocking(move || snapshot(&dir))
-            .await
-            .unwrap_or_default()
+    let folders = [content.root().join("posts"), content.root().join("pages")];
+    let read = |dir: &Path| {
+        let dir = dir.to_owned();
+        // Reading the folder blocks: done on the blocking pool, off the request threads.
+        async move {
+            tokio::task::spawn_blocking(move || snapshot(&dir))
+                .await
+                .unwrap_or_default()
+        }
     };
+    let mut seen = [read(&folders[0]).await, read(&folders[1]).await];
     let mut ticks: u32 = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         ticks = ticks.wrapping_add(1);
-        // Reading the folder blocks: done on the blocking pool, off the request threads.
-        let now = {
-            let dir = dir.clone();
-            tokio::task::spawn_blocking(move || snapshot(&dir))
-                .await
-                .unwrap_or_default()
+        let now = [read(&folders[0]).await, read(&folders[1]).await];
+        let changed = |i: usize| -> BTreeSet<Slug> {
+            now[i]
+                .iter()
+                .filter(|(slug, stamp)| seen[i].get(*slug) != Some(stamp))
+                .map(|(slug, _)| slug.clone())
+                .chain(
+                    seen[i]
+                        .keys()
+                        .filter(|slug| !now[i].contains_key(*slug))
+                        .cloned(),
+                )
+                .collect()
         };
-        let changed: BTreeSet<Slug> = now
-            .iter()
-            .filter(|(slug, stamp)| seen.get(*slug) != Some(stamp))
-            .map(|(slug, _)| slug.clone())
-            .chain(seen.keys().filter(|slug| !now.contains_key(*slug)).cloned())
-            .collect();
+        let (posts, pages) = (changed(0), changed(1));
         seen = now;
-        let result = if !changed.is_empty() {
-            feeds.posts_changed(&changed).await
+        // A post change rebuilds the sitemap too, pages included.
+        let result = if !posts.is_empty() {
+            feeds.posts_changed(&posts).await
+        } else if !pages.is_empty() {
+            feeds.pages_changed(&pages).await
         } else if ticks.is_multiple_of(60) {
             feeds.publish_due().await
         } else {
@@ -453,6 +463,9 @@ async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
             Ok(report) => {
                 for (slug, outcome) in &report.posts {
                     println!("  {outcome:<8} posts/{slug}.md");
+                }
+                for (slug, outcome) in &report.pages {
+                    println!("  {outcome:<8} pages/{slug}.md");
                 }
                 report_feeds(&report);
             }

@@ -14,6 +14,9 @@ use std::collections::BTreeSet;
 pub enum Trigger {
     /// `posts/<slug>.md` objects were created or removed.
     Posts(BTreeSet<Slug>),
+    /// Only `pages/<slug>.md` objects were (a batch that names a post too is `Posts`,
+    /// whose sitemap lists the pages as well).
+    Pages(BTreeSet<Slug>),
     /// Comments whose approval changed, by the post they belong to.
     Comments(BTreeSet<Slug>),
     /// The schedule: posts whose date has arrived become visible in feeds and sitemap.
@@ -37,7 +40,15 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
     match source.as_deref() {
         Some("aws:s3") => {
             let event: S3Event = serde_json::from_value(event).map_err(|e| unknown(&e))?;
-            Ok(Trigger::Posts(post_slugs_in(&event)))
+            let posts = slugs_in(&event, ContentKey::post_slug);
+            Ok(if posts.is_empty() {
+                match slugs_in(&event, ContentKey::page_slug) {
+                    pages if !pages.is_empty() => Trigger::Pages(pages),
+                    _ => Trigger::Posts(posts),
+                }
+            } else {
+                Trigger::Posts(posts)
+            })
         }
         Some("aws:dynamodb") => {
             let event: StreamEvent = serde_json::from_value(event).map_err(|e| unknown(&e))?;
@@ -75,6 +86,11 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
 /// The post slugs an S3 event touches, each once however many records name it.
 /// Keys arrive URL-encoded (`+` for space); anything not `posts/<slug>.md` is ignored.
 pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
+    slugs_in(event, ContentKey::post_slug)
+}
+
+/// The slugs of the keys an S3 event touches that `slug_of` recognises.
+fn slugs_in(event: &S3Event, slug_of: fn(&ContentKey) -> Option<Slug>) -> BTreeSet<Slug> {
     event
         .records
         .iter()
@@ -84,7 +100,7 @@ pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
             let key = percent_encoding::percent_decode_str(&spaced)
                 .decode_utf8()
                 .ok()?;
-            ContentKey::generated(&key)?.post_slug()
+            slug_of(&ContentKey::generated(&key)?)
         })
         .collect()
 }
@@ -186,5 +202,40 @@ mod tests {
         assert!(parse(json!({"rebuild": "all", "after": "../x"})).is_err());
         assert!(parse(json!({"rebuild": "some"})).is_err());
         assert!(parse(json!({"detail-type": "Scheduled Event", "source": "evil"})).is_err());
+    }
+
+    fn s3_event(keys: &[&str]) -> Value {
+        let records: Vec<Value> = keys
+            .iter()
+            .map(|key| {
+                json!({
+                    "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                    "eventTime": "2024-03-12T09:00:00.000Z", "eventName": "ObjectCreated:Put",
+                    "s3": {"s3SchemaVersion": "1.0", "configurationId": "x",
+                           "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
+                           "object": {"key": key, "size": 10}}
+                })
+            })
+            .collect();
+        json!({ "Records": records })
+    }
+
+    #[test]
+    fn page_uploads_are_their_own_trigger_and_posts_win_a_mixed_batch() {
+        let slugs = |names: &[&str]| -> BTreeSet<Slug> {
+            names.iter().map(|n| Slug::parse(n).unwrap()).collect()
+        };
+        assert_eq!(
+            parse(s3_event(&["pages/about.md", "pages/contact.md"])),
+            Ok(Trigger::Pages(slugs(&["about", "contact"])))
+        );
+        assert_eq!(
+            parse(s3_event(&["pages/about.md", "posts/a.md"])),
+            Ok(Trigger::Posts(slugs(&["a"])))
+        );
+        assert_eq!(
+            parse(s3_event(&["pages/x/y.md", "media/a.png"])),
+            Ok(Trigger::Posts(BTreeSet::new()))
+        );
     }
 }

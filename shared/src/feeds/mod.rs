@@ -91,6 +91,9 @@ pub enum FeedsError {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub posts: BTreeMap<String, String>,
+    /// Each page an upload touched, checked (`sync_page`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub pages: BTreeMap<String, String>,
     pub written: Vec<String>,
     pub unchanged: Vec<String>,
     /// Comment feeds of posts no longer published, taken down.
@@ -113,13 +116,20 @@ impl Report {
     }
 
     fn indexed(&mut self, slug: &Slug, outcome: &IndexOutcome) {
-        let word = match outcome {
+        self.posts.insert(slug.to_string(), Self::word(outcome));
+    }
+
+    fn page_checked(&mut self, slug: &Slug, outcome: &IndexOutcome) {
+        self.pages.insert(slug.to_string(), Self::word(outcome));
+    }
+
+    fn word(outcome: &IndexOutcome) -> String {
+        match outcome {
             IndexOutcome::Indexed => "indexed".to_owned(),
             IndexOutcome::Draft => "draft".to_owned(),
             IndexOutcome::Removed => "removed".to_owned(),
             IndexOutcome::Rejected(e) => format!("rejected: {e}"),
-        };
-        self.posts.insert(slug.to_string(), word);
+        }
     }
 
     /// Whether any of these keys was rewritten.
@@ -200,6 +210,7 @@ impl Feeds {
                 Report::default()
             }
             Trigger::Posts(slugs) => self.posts_changed(&slugs).await?,
+            Trigger::Pages(slugs) => self.pages_changed(&slugs).await?,
             // A stream batch answers with `batchItemFailures` (ReportBatchItemFailures):
             // a failed regeneration names the batch's records, so Lambda retries them
             // (bisecting, up to the mapping's bound) and then sends them to the on-failure
@@ -245,6 +256,22 @@ impl Feeds {
             // A post's title is in its comment feeds; a post unpublished takes its
             // comments out of the site's comment feed.
             self.regenerate_comments(&site, slugs, &mut report).await
+        })
+        .await?;
+        Ok(report)
+    }
+
+    /// Pages changed in the store: checks each (and its aliases), then regenerates the
+    /// sitemap, which lists every served page. Feeds carry posts only, so they stay.
+    pub async fn pages_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
+        let mut report = Report::default();
+        for slug in slugs {
+            let outcome = crate::indexer::sync_page(self.content.as_ref(), slug).await?;
+            report.page_checked(slug, &outcome);
+        }
+        self.leased(async {
+            let site = self.site().await?;
+            self.regenerate_sitemap(&site, &mut report).await.map(drop)
         })
         .await?;
         Ok(report)
@@ -487,9 +514,19 @@ impl Feeds {
         report: &mut Report,
     ) -> Result<Vec<crate::domain::PostMeta>, FeedsError> {
         let now = (self.options.clock)();
-        let posts = generate::all_published(self.index.as_ref(), now).await?;
-        self.publish(generate::sitemap_and_robots(site, &posts), report)
+        let (posts, pages) = futures::future::try_join(
+            generate::all_published(self.index.as_ref(), now),
+            generate::published_pages(self.content.as_ref()),
+        )
+        .await?;
+        self.publish(generate::sitemap_and_robots(site, &posts, &pages), report)
             .await?;
+        // `/tags` and `/archive` read this summary of the same list (a write only when
+        // it changed).
+        let summary = crate::domain::archive::ArchiveSummary::of(&posts);
+        if self.index.archive_summary().await?.as_ref() != Some(&summary) {
+            self.index.put_archive_summary(&summary).await?;
+        }
         Ok(posts)
     }
 
