@@ -686,7 +686,7 @@ fn no_front_matter_makes_the_parser_or_the_feeds_panic() {
                 };
                 let outputs = posts_feeds(&site, std::slice::from_ref(&feed_post));
                 assert_eq!(outputs.len(), 3);
-                sitemap_and_robots(&site, &[post.meta()]);
+                sitemap_and_robots(&site, &[post.meta()], &[]);
             }
             Err(e) => {
                 rejected += 1;
@@ -724,6 +724,6 @@ fn feeds_clamp_dates_an_old_index_entry_holds_instead_of_panicking() {
             html: String::new(),
         };
         posts_feeds(&site, &[post]);
-        sitemap_and_robots(&site, &[meta]);
+        sitemap_and_robots(&site, &[meta], &[]);
     }
 }

@@ -184,3 +184,116 @@ async fn the_s3_event_updates_the_dynamodb_index_from_the_bucket() {
         .unwrap();
     assert_eq!(index.get(&slug("deja-vu")).await.unwrap(), None);
 }
+
+async fn sitemap_of(content: &dyn lambdapress::ports::ContentStore) -> String {
+    use lambdapress::ports::{ContentKey, Fetched};
+    match content
+        .get(&ContentKey::generated("sitemap.xml").unwrap(), None)
+        .await
+        .unwrap()
+    {
+        Fetched::Found(o) => String::from_utf8(o.bytes).unwrap(),
+        other => panic!("no sitemap: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn page_uploads_are_checked_and_put_in_the_sitemap_drafts_and_bad_pages_left_out() {
+    let site = EmbeddedSite::start().await;
+    let feeds = Feeds::new(site.content.clone(), site.index.clone());
+    let dir = site.dir.0.join("content/pages");
+    std::fs::write(
+        dir.join("team.md"),
+        "+++\ntitle = \"Our team\"\naliases = [\"/staff/\"]\n+++\nHello.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("notes.md"),
+        "+++\ntitle = \"Notes\"\ndraft = true\n+++\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("feed.md"), "+++\ntitle = \"Feed\"\n+++\n").unwrap();
+    let report = feeds
+        .handle(s3_event(
+            "s3-object-created.json",
+            &["pages%2Fteam.md", "pages/notes.md", "pages/feed.md"],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(report["pages"]["team"], "indexed", "{report}");
+    assert_eq!(report["pages"]["notes"], "draft", "{report}");
+    let rejected = report["pages"]["feed"].as_str().unwrap();
+    assert!(
+        rejected.starts_with("rejected: pages/feed.md: field `slug`"),
+        "{rejected}"
+    );
+    assert!(report["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|k| k == "sitemap.xml"));
+    let xml = sitemap_of(site.content.as_ref()).await;
+    for page in ["about", "services", "contact", "privacy", "team"] {
+        assert!(
+            xml.contains(&format!(
+                "<loc>https://clinic.example/{page}</loc>\n    <lastmod>"
+            )),
+            "{page} missing: {xml}"
+        );
+    }
+    assert!(!xml.contains("/notes<"), "a draft page is listed: {xml}");
+    assert!(!xml.contains("/feed<"), "a reserved page is listed: {xml}");
+    let redirect = site
+        .site
+        .handle(&lambdapress_tests::fixtures::http_api(
+            "GET",
+            "/staff/",
+            &[],
+        ))
+        .await;
+    assert_eq!(redirect.status(), 301, "the page's alias redirects");
+
+    std::fs::remove_file(dir.join("team.md")).unwrap();
+    let report = feeds
+        .handle(s3_event("s3-object-removed.json", &["pages/team.md"]))
+        .await
+        .unwrap();
+    assert_eq!(report["pages"]["team"], "removed");
+    assert!(!sitemap_of(site.content.as_ref()).await.contains("/team<"));
+}
+
+#[tokio::test]
+async fn a_page_put_in_the_bucket_reaches_the_sitemap_in_the_bucket() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let (content, client, bucket) = moto::s3_content(&endpoint).await;
+    let content = Arc::new(content);
+    let index = Arc::new(moto::dynamo_index(&endpoint).await);
+    let feeds = Feeds::new(content.clone(), index);
+    let settings =
+        std::fs::read(lambdapress_tests::sample::sample_content_dir().join("site.toml")).unwrap();
+    for (key, body) in [
+        ("site.toml", settings),
+        (
+            "pages/about.md",
+            b"+++\ntitle = \"About\"\n+++\nHi\n".to_vec(),
+        ),
+    ] {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(body.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let report = feeds
+        .handle(s3_event("s3-object-created.json", &["pages%2Fabout.md"]))
+        .await
+        .unwrap();
+    assert_eq!(report["pages"]["about"], "indexed", "{report}");
+    let xml = sitemap_of(content.as_ref()).await;
+    assert!(xml.contains("/about</loc>\n    <lastmod>"), "{xml}");
+}

@@ -91,6 +91,17 @@ async fn the_rendered_sample_article_matches_its_snapshot() {
     insta::assert_snapshot!("sample_article_page", body_text(&get(&site, ARTICLE).await));
 }
 
+/// The contact page as the sample theme and `[business]` make it: logo, colours'
+/// stylesheet, booking button, hours in the footer and the business card.
+#[tokio::test]
+async fn the_rendered_sample_contact_page_matches_its_snapshot() {
+    let site = EmbeddedSite::start().await;
+    insta::assert_snapshot!(
+        "sample_contact_page",
+        body_text(&get(&site, "/contact").await)
+    );
+}
+
 #[tokio::test]
 async fn pages_carry_an_etag_and_revalidate_with_304() {
     let site = EmbeddedSite::start().await;

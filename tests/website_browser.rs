@@ -162,3 +162,60 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     assert_eq!(scripts.as_i64(), Some(0), "pages need no JavaScript");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_owners_theme_colours_apply_and_a_low_contrast_one_is_explained() {
+    let server = LocalServer::start().await;
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let c = &browser.client;
+    c.set_window_size(375, 812).await.unwrap();
+    c.goto(&server.url("/about")).await.unwrap();
+    // The colours come from the theme's stylesheet, which CSP (`style-src 'self'`)
+    // lets in: computed styles prove it loaded and applied.
+    let style = |css: &str, property: &str| {
+        format!("return getComputedStyle(document.querySelector(\"{css}\")).{property}")
+    };
+    let background = browser.eval(&style("body", "backgroundColor")).await;
+    assert_eq!(background.as_str(), Some("rgb(251, 250, 247)"));
+    let text = browser.eval(&style("body", "color")).await;
+    assert_eq!(text.as_str(), Some("rgb(29, 43, 40)"));
+    let summary = browser.eval(&style(".footer-text a", "color")).await;
+    assert_eq!(
+        summary.as_str(),
+        Some("rgb(46, 107, 94)"),
+        "links take the accent"
+    );
+    let logo = browser
+        .eval("const i = document.querySelector('.site-logo'); return i.complete && i.naturalWidth > 0 && i.alt")
+        .await;
+    assert_eq!(logo.as_str(), Some("Cindy Albon Acupuncture logo"));
+    no_overflow(&browser, "the themed phone page").await;
+    screenshot("theme-phone.png", &c.screenshot().await.unwrap());
+    c.set_window_size(1280, 900).await.unwrap();
+    c.goto(&server.url("/posts/what-are-muscle-knots"))
+        .await
+        .unwrap();
+    no_overflow(&browser, "the themed article").await;
+    screenshot("theme-article-desktop.png", &c.screenshot().await.unwrap());
+
+    // The owner tries a pale accent: the local site says which setting and by how much.
+    let path = server.content_dir.join("site.toml");
+    let settings = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        settings.replace("accent = \"#2e6b5e\"", "accent = \"#8fc1b5\""),
+    )
+    .unwrap();
+    c.goto(&server.url("/about")).await.unwrap();
+    let detail = browser.text(".error-detail").await;
+    assert!(
+        detail.contains("theme.accent: `#8fc1b5` on theme.background `#fbfaf7` has a contrast of")
+            && detail.contains("WCAG AA needs at least 4.5:1"),
+        "{detail}"
+    );
+    no_overflow(&browser, "the settings error page").await;
+    screenshot("theme-contrast-error.png", &c.screenshot().await.unwrap());
+    browser.close().await;
+}

@@ -127,6 +127,28 @@ impl PostIndex for CountedIndex {
         self.1.index_queries.fetch_add(1, Ordering::Relaxed);
         self.0.newest_tagged(tag, now, offset, limit).await
     }
+    async fn newest_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        self.1.index_queries.fetch_add(1, Ordering::Relaxed);
+        self.0.newest_between(from, until, offset, limit).await
+    }
+    async fn archive_summary(
+        &self,
+    ) -> Result<Option<lambdapress::domain::archive::ArchiveSummary>, StoreError> {
+        self.1.index_queries.fetch_add(1, Ordering::Relaxed);
+        self.0.archive_summary().await
+    }
+    async fn put_archive_summary(
+        &self,
+        summary: &lambdapress::domain::archive::ArchiveSummary,
+    ) -> Result<(), StoreError> {
+        self.0.put_archive_summary(summary).await
+    }
 }
 
 const SETTINGS: &str = "title = \"Bench\"\nbase_url = \"https://bench.example\"\n[owner]\nname = \"Owner\"\n[address]\nstreet = \"1 Main St\"\nlocality = \"Town\"\n";

@@ -154,6 +154,7 @@ impl Functions {
                 base_url: Some(base_url.to_owned()),
                 settings_ttl: Duration::ZERO,
                 view_ttl: local_view_ttl(),
+                show_settings_errors: true,
                 ..SiteOptions::default()
             },
         ));
@@ -309,7 +310,7 @@ pub struct LocalSite {
 impl LocalSite {
     /// Opens the embedded stores, indexes the content folder through the same code path
     /// as the S3-event indexer, generates the feeds, binds the address, and starts
-    /// watching `posts/`.
+    /// watching `posts/` and `pages/`.
     pub async fn bind(config: &LocalConfig) -> anyhow::Result<LocalSite> {
         let stores = LocalStores::open(config)?;
         report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
@@ -430,9 +431,9 @@ fn report_feeds(report: &Report) {
 }
 
 /// Polls `posts/` and `pages/` once a second and hands what changed to the feeds
-/// function's code path (re-index, regenerate feeds and sitemap; the pages' aliases), as
-/// the S3 event does in AWS. Once a minute it also runs the scheduled publish, so posts
-/// dated in the future appear when their time comes.
+/// function's code path (re-index or check, the aliases, then feeds and sitemap), as the
+/// S3 events do in AWS. Once a minute it also runs the scheduled publish, so posts dated
+/// in the future appear when their time comes.
 async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
     let folders = [content.root().join("posts"), content.root().join("pages")];
     let mut seen = snapshots(&folders).await;
@@ -443,17 +444,8 @@ async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
         let now = snapshots(&folders).await;
         let [posts, pages] = [0, 1].map(|i| changed(&seen[i], &now[i]));
         seen = now;
-        if !pages.is_empty() {
-            match feeds.pages_changed(&pages).await {
-                Ok(report) => report
-                    .pages
-                    .iter()
-                    .for_each(|slug| println!("  aliases  pages/{slug}.md")),
-                Err(e) => eprintln!("lambdapress: updating the pages' aliases failed: {e}"),
-            }
-        }
-        let result = if !posts.is_empty() {
-            feeds.posts_changed(&posts).await
+        let result = if !posts.is_empty() || !pages.is_empty() {
+            feeds.stored_changed(&posts, &pages).await
         } else if ticks.is_multiple_of(60) {
             feeds.publish_due().await
         } else {
@@ -463,6 +455,9 @@ async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
             Ok(report) => {
                 for (slug, outcome) in &report.posts {
                     println!("  {outcome:<8} posts/{slug}.md");
+                }
+                for (slug, outcome) in &report.pages {
+                    println!("  {outcome:<8} pages/{slug}.md");
                 }
                 report_feeds(&report);
             }

@@ -1,7 +1,7 @@
 //! Keeps the post index in step with the content store. The feeds function (on S3
-//! events) and the local runner (on file changes) both call `sync_post`.
+//! events) and the local runner (on file changes) both call `sync_post` and `sync_page`.
 
-use crate::domain::{Post, PostError, Slug};
+use crate::domain::{Page, Post, PostError, Slug};
 use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use crate::redirects::{sync_aliases, AliasOwner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -61,6 +61,32 @@ pub async fn index_post(
             Ok(IndexOutcome::Rejected(e))
         }
     }
+}
+
+/// What a page upload changes besides the sitemap: checks it (a bad or reserved page is
+/// `Rejected` with its file and field, and logged) and brings its hand-made `aliases`
+/// in line. Pages have no index entry: they are read per request, and the sitemap lists
+/// them from the bucket (`feeds::generate::published_pages`). `Indexed` means served.
+pub async fn sync_page(
+    content: &dyn ContentStore,
+    slug: &Slug,
+) -> Result<IndexOutcome, StoreError> {
+    // The aliases follow the page's front matter as stored now (none once it is gone,
+    // a draft or rejected): `redirects::sync_aliases` reads it itself.
+    sync_aliases(content, &[AliasOwner::Page(slug.clone())]).await?;
+    Ok(match content.get(&ContentKey::page(slug), None).await? {
+        Fetched::Found(object) => {
+            match Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+                Ok(page) if page.draft => IndexOutcome::Draft,
+                Ok(_) => IndexOutcome::Indexed,
+                Err(e) => {
+                    tracing::error!(error = %e, "page rejected by the indexer");
+                    IndexOutcome::Rejected(e)
+                }
+            }
+        }
+        Fetched::Missing | Fetched::NotModified => IndexOutcome::Removed,
+    })
 }
 
 /// Brings the index in line with the store's listing: a post in the bucket but not in

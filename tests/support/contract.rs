@@ -200,6 +200,64 @@ pub async fn post_index(index: &dyn PostIndex) {
     );
     assert!(!all.has_more);
 
+    // A month of the archive: its first instant and its last second both count, the
+    // month's neighbours do not, and paging works as for `newest`.
+    let march = index
+        .newest_between(
+            datetime!(2024-03-01 00:00 UTC),
+            datetime!(2024-03-31 23:59:59 UTC),
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(slugs(&march), ["middle"]);
+    let edges = meta("edge-start", datetime!(2024-03-01 00:00 UTC), &[]);
+    let edge_end = meta("edge-end", datetime!(2024-03-31 23:59:59 UTC), &[]);
+    let april = meta("april", datetime!(2024-04-01 00:00 UTC), &[]);
+    for m in [&edges, &edge_end, &april] {
+        index.upsert(m).await.unwrap();
+    }
+    let march = index
+        .newest_between(
+            datetime!(2024-03-01 00:00 UTC),
+            datetime!(2024-03-31 23:59:59 UTC),
+            0,
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(slugs(&march), ["edge-end", "middle"]);
+    assert!(march.has_more);
+    let rest = index
+        .newest_between(
+            datetime!(2024-03-01 00:00 UTC),
+            datetime!(2024-03-31 23:59:59 UTC),
+            2,
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(slugs(&rest), ["edge-start"]);
+    assert!(!rest.has_more);
+    for m in [&edges, &edge_end, &april] {
+        index.remove(&m.slug).await.unwrap();
+    }
+
+    // The archive summary: absent until stored, then read back whole and replaced.
+    use lambdapress::domain::archive::ArchiveSummary;
+    assert_eq!(index.archive_summary().await.unwrap(), None);
+    let summary = ArchiveSummary::of(&all.posts);
+    assert_eq!(summary.tags.len(), 3);
+    index.put_archive_summary(&summary).await.unwrap();
+    assert_eq!(
+        index.archive_summary().await.unwrap().as_ref(),
+        Some(&summary)
+    );
+    let smaller = ArchiveSummary::of(&all.posts[..1]);
+    index.put_archive_summary(&smaller).await.unwrap();
+    assert_eq!(index.archive_summary().await.unwrap(), Some(smaller));
+
     let first = index.newest(now, 0, 2).await.unwrap();
     assert_eq!(slugs(&first), ["newest", "middle"]);
     assert!(first.has_more);

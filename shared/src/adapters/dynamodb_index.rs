@@ -7,6 +7,7 @@
 //! | a post's entry | `POST#<slug>` | `META` | `PUBLISHED` | `<UTC date>#<slug>` |
 //! | one per tag | `POST#<slug>` | `TAG#<tag>` | `TAG#<tag>` | `<UTC date>#<slug>` |
 //! | the feeds' publishing lease | `FEEDS#PUBLISH` | `LEASE` | – | – |
+//! | the archive summary | `ARCHIVE#SUMMARY` | `SUMMARY` | – | – |
 //!
 //! Every item carries the listing's fields (title, summary, dates, tags, comments), so
 //! a listing is one `gsi1` Query page. A post's own items are read by key only:
@@ -16,6 +17,7 @@
 
 use super::dynamodb::{post_pk, query_all, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
+use crate::domain::archive::ArchiveSummary;
 use crate::domain::time_fmt;
 use crate::domain::{PostMeta, Slug, Tag};
 use crate::ports::{PostIndex, PostPage, StoreError};
@@ -32,6 +34,10 @@ const ETAG: &str = "etag";
 /// The feeds' publishing lease: `holder` and `until` (epoch milliseconds).
 const LEASE_PK: &str = "FEEDS#PUBLISH";
 const LEASE_SK: &str = "LEASE";
+/// The archive summary (`/tags`, `/archive`): one item, its JSON in `body`.
+const SUMMARY_PK: &str = "ARCHIVE#SUMMARY";
+const SUMMARY_SK: &str = "SUMMARY";
+const SUMMARY_BODY: &str = "body";
 /// `TransactWriteItems` takes at most 100 actions.
 const MAX_TRANSACT: usize = 100;
 
@@ -121,20 +127,41 @@ impl DynamoPostIndex {
         offset: usize,
         limit: usize,
     ) -> Result<PostPage, StoreError> {
+        self.newest_in_range(partition, None, now, offset, limit)
+            .await
+    }
+
+    /// `newest_in`, from `from` on when given (a month of the archive: one key range).
+    async fn newest_in_range(
+        &self,
+        partition: String,
+        from: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
         let wanted = offset + limit + 1;
         let mut items: Vec<Item> = Vec::with_capacity(wanted.min(256));
         let mut start: Option<Item> = None;
+        let condition = match from {
+            None => "#p = :p AND #s < :upper",
+            Some(_) => "#p = :p AND #s BETWEEN :lower AND :upper",
+        };
         loop {
-            let out = self
+            let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .index_name(GSI1)
-                .key_condition_expression("#p = :p AND #s < :upper")
+                .key_condition_expression(condition)
                 .expression_attribute_names("#p", GSI1_PK)
                 .expression_attribute_names("#s", GSI1_SK)
                 .expression_attribute_values(":p", s(partition.clone()))
-                .expression_attribute_values(":upper", s(format!("{}#~", time_fmt::sort_key(now))))
+                .expression_attribute_values(":upper", s(format!("{}#~", time_fmt::sort_key(now))));
+            if let Some(from) = from {
+                query = query.expression_attribute_values(":lower", s(time_fmt::sort_key(from)));
+            }
+            let out = query
                 .scan_index_forward(false)
                 .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start.take())
@@ -463,5 +490,48 @@ impl PostIndex for DynamoPostIndex {
     ) -> Result<PostPage, StoreError> {
         self.newest_in(format!("TAG#{tag}"), now, offset, limit)
             .await
+    }
+
+    async fn newest_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        self.newest_in_range(PUBLISHED.into(), Some(from), until, offset, limit)
+            .await
+    }
+
+    async fn archive_summary(&self) -> Result<Option<ArchiveSummary>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(PK, s(SUMMARY_PK))
+            .key(SK, s(SUMMARY_SK))
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        let Some(body) = out.item().and_then(|i| i.get(SUMMARY_BODY)?.as_s().ok()) else {
+            return Ok(None);
+        };
+        serde_json::from_str(body)
+            .map(Some)
+            .map_err(StoreError::new)
+    }
+
+    async fn put_archive_summary(&self, summary: &ArchiveSummary) -> Result<(), StoreError> {
+        let body = serde_json::to_string(summary).map_err(StoreError::new)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(PK, s(SUMMARY_PK))
+            .item(SK, s(SUMMARY_SK))
+            .item(SUMMARY_BODY, s(body))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem", e))?;
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Embedded post index: a SQLite file, one row per post and one per (tag, post).
 
 use super::sqlite::SqliteDb;
+use crate::domain::archive::ArchiveSummary;
 use crate::domain::{PostMeta, Slug};
 use crate::ports::{PostIndex, PostPage, StoreError};
 use async_trait::async_trait;
@@ -31,6 +32,11 @@ CREATE TABLE IF NOT EXISTS post_tags (
 CREATE INDEX IF NOT EXISTS post_tags_by_date ON post_tags (tag, sort_key);
 -- The ETag of the object each entry was read from, for the reconcile pass. Its own
 -- table so that an index file made before it opens unchanged.
+-- The archive summary the feeds function stores (one row).
+CREATE TABLE IF NOT EXISTS archive_summary (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS post_versions (
     slug TEXT PRIMARY KEY REFERENCES posts (slug) ON DELETE CASCADE,
     etag TEXT NOT NULL
@@ -213,6 +219,63 @@ impl PostIndex for SqlitePostIndex {
                     )?
                     .collect::<rusqlite::Result<Vec<String>>>()?;
                 page(rows, limit)
+            })
+            .await
+    }
+
+    async fn newest_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError> {
+        self.db
+            .run(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT meta FROM posts WHERE sort_key >= ?1 AND sort_key < ?2
+                     ORDER BY sort_key DESC LIMIT ?3 OFFSET ?4",
+                )?;
+                let rows = stmt
+                    .query_map(
+                        params![
+                            crate::domain::time_fmt::sort_key(from),
+                            upper_bound(until),
+                            limit as i64 + 1,
+                            offset as i64
+                        ],
+                        |r| r.get(0),
+                    )?
+                    .collect::<rusqlite::Result<Vec<String>>>()?;
+                page(rows, limit)
+            })
+            .await
+    }
+
+    async fn archive_summary(&self) -> Result<Option<ArchiveSummary>, StoreError> {
+        let body: Option<String> = self
+            .db
+            .run(|conn| {
+                conn.query_row("SELECT body FROM archive_summary WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()
+            })
+            .await?;
+        body.map(|b| serde_json::from_str(&b).map_err(StoreError::new))
+            .transpose()
+    }
+
+    async fn put_archive_summary(&self, summary: &ArchiveSummary) -> Result<(), StoreError> {
+        let body = serde_json::to_string(summary).map_err(StoreError::new)?;
+        self.db
+            .run(move |conn| {
+                conn.execute(
+                    "INSERT INTO archive_summary (id, body) VALUES (1, ?1)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                    params![body],
+                )
+                .map(drop)
             })
             .await
     }

@@ -17,6 +17,7 @@
 //! | subscriber        | `SUBSCRIBER#<email key>`    | `SUBSCRIBER`                        | `SUBSCRIBERS#<status>` | `<utc signup>#<email key>`    | –                  |
 //! | rate counter      | `RATE#signup#<client hash>` | `WINDOW#<unix start>`               | –                      | –                             | window end         |
 //! | feeds publish lease | `FEEDS#PUBLISH`           | `LEASE`                             | –                      | –                             | – (`until`, epoch ms) |
+//! | archive summary   | `ARCHIVE#SUMMARY`           | `SUMMARY`                           | –                      | –                             | –                  |
 //! | newsletter        | `NEWSLETTER#<slug>`         | `NEWSLETTER`                        | –                      | –                             | –                  |
 //! | newsletter send   | `NEWSLETTER#<slug>`         | `TO#<email key>`                    | –                      | –                             | –                  |
 //!
@@ -28,6 +29,14 @@
 //! S3 ETag, which the hourly reconcile compares with the bucket's listing. The feeds
 //! function publishes under the `FEEDS#PUBLISH` lease (a conditional `UpdateItem` on
 //! `holder`/`until`), so two runs never interleave their read and publish.
+//!
+//! **Archive** (`adapters::dynamodb_index`): `/tags` and `/archive` read the one
+//! `ARCHIVE#SUMMARY` item by `GetItem` (attribute `body`: the tags and months with their
+//! counts, as JSON; at most `MAX_SUMMARY_TAGS` tags, a few KB for a clinic's blog, far
+//! below the 400 KB item limit). The feeds function writes it (`PutItem`) whenever it
+//! rebuilds the sitemap, from the same `PUBLISHED` listing, so no view counts anything.
+//! A month's page `/archive/<yyyy>/<mm>` is one `gsi1` Query on `PUBLISHED` with
+//! `gsi1sk BETWEEN '<month start>' AND '<month end or now>#~'`, paged like the home page.
 //!
 //! **Comments** (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`.
 //! The `POST#<slug>` range `COMMENT#` holds the approved comments and nothing else;

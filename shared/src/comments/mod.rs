@@ -529,6 +529,7 @@ impl CommentFunction {
         let page = ErrorPage {
             heading,
             message,
+            detail: None,
             site_title: settings.as_ref().map(|s| s.title.as_str()),
             stylesheet: pages::stylesheet_href(),
         };

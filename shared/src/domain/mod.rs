@@ -1,5 +1,7 @@
 //! Pure domain types: validated newtypes and the content model. No I/O here.
 
+pub mod archive;
+pub mod business;
 pub mod comment;
 pub mod page;
 pub mod post;
@@ -7,6 +9,7 @@ pub mod secret;
 pub mod settings;
 pub mod slug;
 pub mod subscriber_email;
+pub mod theme;
 pub mod time_fmt;
 
 pub use comment::{

@@ -37,6 +37,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "subscribe",
     "draft",
     "aliases",
+    "business_details",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,8 @@ pub struct Page {
     pub menu: Option<u16>,
     /// Keep the subscribe box under the page (off by default).
     pub subscribe: bool,
+    /// Show the business card (address, phone, `[business]` hours, map, booking).
+    pub business_details: bool,
     pub draft: bool,
     /// `aliases = ["/old/path/"]`: hand-made old addresses that redirect here.
     pub aliases: Vec<String>,
@@ -112,6 +115,9 @@ impl Page {
             .map_err(named)?
             .unwrap_or(false);
         let draft = optional_bool(&t, "draft").map_err(named)?.unwrap_or(false);
+        let business_details = optional_bool(&t, "business_details")
+            .map_err(named)?
+            .unwrap_or(false);
         let aliases = aliases_field(&t).map_err(named)?;
         let menu = match t.get("menu") {
             None => None,
@@ -156,6 +162,7 @@ impl Page {
             image,
             menu,
             subscribe,
+            business_details,
             draft,
             aliases,
             body_markdown: body.to_owned(),

@@ -25,6 +25,12 @@ pub struct SiteSettings {
     pub menu: Vec<MenuEntry>,
     #[serde(default)]
     pub newsletter: NewsletterSettings,
+    /// `[theme]`: logo, colours, font, footer (see `domain::theme`).
+    #[serde(default)]
+    pub theme: super::theme::ThemeSettings,
+    /// `[business]`: schema.org type, opening hours, notice, map and booking links.
+    #[serde(default)]
+    pub business: super::business::BusinessSettings,
 }
 
 /// One `[[menu]]` entry: a label and exactly one of a page, a tag or a URL.
@@ -105,12 +111,7 @@ impl MenuEntry {
             super::Slug::parse(tag).map_err(|e| bad(format!("tag `{tag}`: {e}")))?;
         }
         if let Some(url) = &self.url {
-            let ok = url.starts_with("https://")
-                || url.starts_with("http://")
-                || url.starts_with("mailto:")
-                || url.starts_with("tel:")
-                || (url.starts_with('/') && !url.starts_with("//"));
-            if !ok || url.len() > 500 || url.chars().any(|c| c.is_whitespace() || c == '"') {
+            if !is_link(url) {
                 return Err(bad(format!(
                     "url `{url}` must be https://, http://, mailto:, tel: or a /path"
                 )));
@@ -118,6 +119,22 @@ impl MenuEntry {
         }
         Ok(())
     }
+}
+
+/// A link an owner writes in site.toml (a menu entry, the booking button): `https://`,
+/// `http://`, `mailto:`, `tel:` or a `/path` (not `//host`); no spaces, quotes or
+/// controls; at most 500 bytes.
+pub(crate) fn is_link(url: &str) -> bool {
+    let scheme = url.starts_with("https://")
+        || url.starts_with("http://")
+        || url.starts_with("mailto:")
+        || url.starts_with("tel:")
+        || (url.starts_with('/') && !url.starts_with("//"));
+    scheme
+        && url.len() <= 500
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
 }
 
 /// When new posts are mailed to the confirmed subscribers.
@@ -275,6 +292,8 @@ impl SiteSettings {
         for (i, entry) in s.menu.iter().enumerate() {
             entry.check_tree(&(i + 1).to_string())?;
         }
+        s.theme.check()?;
+        s.business.check()?;
         if s.newsletter.digest_weekday > 6 || s.newsletter.digest_hour > 23 {
             return Err(SettingsError(
                 "newsletter.digest_weekday must be 0..=6 and digest_hour 0..=23".into(),

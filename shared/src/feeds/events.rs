@@ -198,4 +198,48 @@ mod tests {
         assert!(parse(json!({"rebuild": "some"})).is_err());
         assert!(parse(json!({"detail-type": "Scheduled Event", "source": "evil"})).is_err());
     }
+
+    fn s3_event(keys: &[&str]) -> Value {
+        let records: Vec<Value> = keys
+            .iter()
+            .map(|key| {
+                json!({
+                    "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                    "eventTime": "2024-03-12T09:00:00.000Z", "eventName": "ObjectCreated:Put",
+                    "s3": {"s3SchemaVersion": "1.0", "configurationId": "x",
+                           "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
+                           "object": {"key": key, "size": 10}}
+                })
+            })
+            .collect();
+        json!({ "Records": records })
+    }
+
+    #[test]
+    fn page_and_post_uploads_are_named_apart_in_one_trigger() {
+        let slugs = |names: &[&str]| -> BTreeSet<Slug> {
+            names.iter().map(|n| Slug::parse(n).unwrap()).collect()
+        };
+        assert_eq!(
+            parse(s3_event(&["pages/about.md", "pages/contact.md"])),
+            Ok(Trigger::Stored {
+                posts: BTreeSet::new(),
+                pages: slugs(&["about", "contact"])
+            })
+        );
+        assert_eq!(
+            parse(s3_event(&["pages/about.md", "posts/a.md"])),
+            Ok(Trigger::Stored {
+                posts: slugs(&["a"]),
+                pages: slugs(&["about"])
+            })
+        );
+        assert_eq!(
+            parse(s3_event(&["pages/x/y.md", "media/a.png"])),
+            Ok(Trigger::Stored {
+                posts: BTreeSet::new(),
+                pages: BTreeSet::new()
+            })
+        );
+    }
 }

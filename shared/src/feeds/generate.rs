@@ -2,7 +2,7 @@
 //! newest approved comments) and turns it into the objects to publish.
 
 use super::{atom, json_feed, rss, sitemap};
-use crate::domain::{Post, PostMeta, SiteSettings, Slug};
+use crate::domain::{Page, Post, PostMeta, SiteSettings, Slug};
 use crate::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError};
 use crate::render::render_markdown;
 use time::OffsetDateTime;
@@ -215,6 +215,36 @@ pub async fn all_published(
     Ok(index.newest(now, 0, SITEMAP_MAX_URLS).await?.posts)
 }
 
+/// Every page the site serves (parses, no draft), by slug, for the sitemap. Pages are few
+/// (About, Services, Contact…): one listing of `pages/` and one read per page, run when
+/// the sitemap is rebuilt, never on a page view. A page that does not parse is left out
+/// and logged with its file and field (`check` names it too).
+pub async fn published_pages(
+    content: &dyn ContentStore,
+) -> Result<Vec<sitemap::SitemapPage>, StoreError> {
+    let slugs = content.list_page_slugs().await?;
+    let reads = slugs.into_iter().map(|slug| async move {
+        let fetched = content.get(&ContentKey::page(&slug), None).await?;
+        Ok::<_, StoreError>((slug, fetched))
+    });
+    let mut pages = Vec::new();
+    for (slug, fetched) in futures::future::try_join_all(reads).await? {
+        let Fetched::Found(object) = fetched else {
+            continue;
+        };
+        match Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+            Ok(page) if page.draft => {}
+            Ok(_) => pages.push(sitemap::SitemapPage {
+                slug,
+                lastmod: object.last_modified,
+            }),
+            Err(e) => tracing::error!(error = %e, "page left out of the sitemap"),
+        }
+    }
+    pages.sort_by(|a, b| a.slug.cmp(&b.slug));
+    Ok(pages)
+}
+
 /// `/feed.xml`, `/atom.xml` and `/feed.json` for the newest posts.
 pub fn posts_feeds(site: &FeedSite, posts: &[FeedPost]) -> Vec<Output> {
     vec![
@@ -230,11 +260,15 @@ pub fn posts_feeds(site: &FeedSite, posts: &[FeedPost]) -> Vec<Output> {
 }
 
 /// `/sitemap.xml` and `/robots.txt`.
-pub fn sitemap_and_robots(site: &FeedSite, posts: &[PostMeta]) -> Vec<Output> {
+pub fn sitemap_and_robots(
+    site: &FeedSite,
+    posts: &[PostMeta],
+    pages: &[sitemap::SitemapPage],
+) -> Vec<Output> {
     vec![
         Output::new(
             "sitemap.xml",
-            sitemap::sitemap(site, posts),
+            sitemap::sitemap(site, posts, pages),
             XML,
             CACHE_SITEMAP,
         ),

@@ -92,11 +92,11 @@ pub enum FeedsError {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub posts: BTreeMap<String, String>,
+    /// Each page an upload touched, checked (`sync_page`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub pages: BTreeMap<String, String>,
     pub written: Vec<String>,
     pub unchanged: Vec<String>,
-    /// Pages whose aliases were brought in line.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub pages: Vec<String>,
     /// Comment feeds of posts no longer published, taken down.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub removed: Vec<String>,
@@ -117,13 +117,20 @@ impl Report {
     }
 
     fn indexed(&mut self, slug: &Slug, outcome: &IndexOutcome) {
-        let word = match outcome {
+        self.posts.insert(slug.to_string(), Self::word(outcome));
+    }
+
+    fn page_checked(&mut self, slug: &Slug, outcome: &IndexOutcome) {
+        self.pages.insert(slug.to_string(), Self::word(outcome));
+    }
+
+    fn word(outcome: &IndexOutcome) -> String {
+        match outcome {
             IndexOutcome::Indexed => "indexed".to_owned(),
             IndexOutcome::Draft => "draft".to_owned(),
             IndexOutcome::Removed => "removed".to_owned(),
             IndexOutcome::Rejected(e) => format!("rejected: {e}"),
-        };
-        self.posts.insert(slug.to_string(), word);
+        }
     }
 
     /// Whether any of these keys was rewritten.
@@ -202,18 +209,7 @@ impl Feeds {
             // Nothing this function cares about (another key, pending-only churn).
             Trigger::Comments(slugs) if slugs.is_empty() => Report::default(),
             // Any other key of the bucket (feeds, media, site.toml): nothing to do.
-            Trigger::Stored { posts, pages } => {
-                let pages = match pages.is_empty() {
-                    true => Vec::new(),
-                    false => self.pages_changed(&pages).await?.pages,
-                };
-                let mut report = match posts.is_empty() {
-                    true => Report::default(),
-                    false => self.posts_changed(&posts).await?,
-                };
-                report.pages = pages;
-                report
-            }
+            Trigger::Stored { posts, pages } => self.stored_changed(&posts, &pages).await?,
             // A stream batch answers with `batchItemFailures` (ReportBatchItemFailures):
             // a failed regeneration names the batch's records, so Lambda retries them
             // (bisecting, up to the mapping's bound) and then sends them to the on-failure
@@ -264,15 +260,41 @@ impl Feeds {
         Ok(report)
     }
 
-    /// Pages changed in the store: their `aliases` are brought in line in
-    /// `redirects.toml` (the site serves them from there, with no read per request).
+    /// Posts and pages created, edited or removed in the store (an S3 batch, the local
+    /// watcher): `posts_changed` for the posts, `pages_changed` for the pages, one report.
+    pub async fn stored_changed(
+        &self,
+        posts: &BTreeSet<Slug>,
+        pages: &BTreeSet<Slug>,
+    ) -> Result<Report, FeedsError> {
+        let mut report = match posts.is_empty() {
+            true => Report::default(),
+            false => self.posts_changed(posts).await?,
+        };
+        if !pages.is_empty() {
+            let paged = self.pages_changed(pages).await?;
+            report.pages = paged.pages;
+            report.written.extend(paged.written);
+            report.unchanged.extend(paged.unchanged);
+        }
+        Ok(report)
+    }
+
+    /// Pages changed in the store: checks each and brings its `aliases` in line in
+    /// `redirects.toml` (the site serves them from there, with no read per request), then
+    /// regenerates the sitemap, which lists every served page. Feeds carry posts only.
     pub async fn pages_changed(&self, slugs: &BTreeSet<Slug>) -> Result<Report, FeedsError> {
-        let owners: Vec<AliasOwner> = slugs.iter().cloned().map(AliasOwner::Page).collect();
-        sync_aliases(self.content.as_ref(), &owners).await?;
-        Ok(Report {
-            pages: slugs.iter().map(|s| s.to_string()).collect(),
-            ..Report::default()
+        let mut report = Report::default();
+        for slug in slugs {
+            let outcome = crate::indexer::sync_page(self.content.as_ref(), slug).await?;
+            report.page_checked(slug, &outcome);
+        }
+        self.leased(async {
+            let site = self.site().await?;
+            self.regenerate_sitemap(&site, &mut report).await.map(drop)
         })
+        .await?;
+        Ok(report)
     }
 
     /// Comments on these posts were approved, un-approved, edited or deleted: regenerates
@@ -546,9 +568,19 @@ impl Feeds {
         report: &mut Report,
     ) -> Result<Vec<crate::domain::PostMeta>, FeedsError> {
         let now = (self.options.clock)();
-        let posts = generate::all_published(self.index.as_ref(), now).await?;
-        self.publish(generate::sitemap_and_robots(site, &posts), report)
+        let (posts, pages) = futures::future::try_join(
+            generate::all_published(self.index.as_ref(), now),
+            generate::published_pages(self.content.as_ref()),
+        )
+        .await?;
+        self.publish(generate::sitemap_and_robots(site, &posts, &pages), report)
             .await?;
+        // `/tags` and `/archive` read this summary of the same list (a write only when
+        // it changed).
+        let summary = crate::domain::archive::ArchiveSummary::of(&posts);
+        if self.index.archive_summary().await?.as_ref() != Some(&summary) {
+            self.index.put_archive_summary(&summary).await?;
+        }
         Ok(posts)
     }
 

@@ -7,6 +7,8 @@ pub const CACHE_NOT_FOUND: &str = "public, max-age=60";
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const CACHE_ASSET: &str = "public, max-age=300";
 pub const CACHE_NONE: &str = "no-store";
+/// Stored, but revalidated on every use (a page whose notice banner is about to end).
+pub const CACHE_REVALIDATE: &str = "public, no-cache";
 
 pub const HTML: &str = "text/html; charset=utf-8";
 

@@ -1,6 +1,7 @@
 //! Post-index port: post metadata listed newest first without reading the bucket.
 
 use super::StoreError;
+use crate::domain::archive::ArchiveSummary;
 use crate::domain::{PostMeta, Slug};
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -88,4 +89,21 @@ pub trait PostIndex: Send + Sync {
         offset: usize,
         limit: usize,
     ) -> Result<PostPage, StoreError>;
+
+    /// Posts dated from `from` to `until` (both included), newest first, skipping
+    /// `offset`: a month of the archive. One range of the listing, like `newest`.
+    async fn newest_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+        offset: usize,
+        limit: usize,
+    ) -> Result<PostPage, StoreError>;
+
+    /// The archive summary (tags and months with their counts) the feeds function last
+    /// stored; `None` before the first.
+    async fn archive_summary(&self) -> Result<Option<ArchiveSummary>, StoreError>;
+
+    /// Replaces the archive summary.
+    async fn put_archive_summary(&self, summary: &ArchiveSummary) -> Result<(), StoreError>;
 }

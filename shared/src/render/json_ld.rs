@@ -1,4 +1,5 @@
-//! schema.org JSON-LD: the post as BlogPosting, the business as LocalBusiness.
+//! schema.org JSON-LD: the post as BlogPosting, the business as LocalBusiness (or the
+//! subtype `[business] type` names) with its opening hours.
 
 use crate::domain::time_fmt::rfc3339;
 use crate::domain::{Post, SiteSettings};
@@ -7,7 +8,7 @@ use serde_json::{json, Value};
 fn local_business(site: &SiteSettings) -> Value {
     let a = &site.address;
     let mut business = json!({
-        "@type": "LocalBusiness",
+        "@type": site.business.kind,
         "@id": format!("{}/#business", site.base_url),
         "name": site.title,
         "url": site.url("/"),
@@ -23,6 +24,24 @@ fn local_business(site: &SiteSettings) -> Value {
     });
     if !a.phone.is_empty() {
         business["telephone"] = json!(a.phone);
+    }
+    let b = &site.business;
+    if !b.hours.is_empty() {
+        business["openingHoursSpecification"] = b
+            .hours
+            .iter()
+            .map(|row| {
+                json!({
+                    "@type": "OpeningHoursSpecification",
+                    "dayOfWeek": row.day_names().iter().map(|d| format!("https://schema.org/{d}")).collect::<Vec<_>>(),
+                    "opens": row.opens,
+                    "closes": row.closes,
+                })
+            })
+            .collect();
+    }
+    if let Some(map) = &b.map_url {
+        business["hasMap"] = json!(map);
     }
     business
 }

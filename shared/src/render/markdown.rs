@@ -117,6 +117,30 @@ pub fn render_markdown(source: &str) -> RenderedMarkdown {
     }
 }
 
+/// A short owner-written text (the theme's footer): Markdown paragraphs, emphasis, code
+/// and links. Raw HTML shows as the text it is, headings become paragraphs, images and
+/// rules are dropped, and every link goes through `safe_url` (an unsafe one becomes text).
+pub fn render_inline_text(source: &str) -> String {
+    let events = super::safe_url::inert_unsafe_urls(Parser::new_ext(
+        source,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION,
+    ))
+    .filter_map(|event| {
+        Some(match event {
+            Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
+            Event::Start(Tag::Heading { .. }) => Event::Start(Tag::Paragraph),
+            Event::End(TagEnd::Heading(_)) => Event::End(TagEnd::Paragraph),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) | Event::Rule => {
+                return None
+            }
+            other => other,
+        })
+    });
+    let mut out = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
+}
+
 /// `<p><img></p>` becomes `<figure>`: returns its HTML and the index after the paragraph.
 fn lone_image_figure(events: &[Event<'_>], start: usize) -> Option<(String, usize)> {
     let Some(Event::Start(Tag::Image {
@@ -148,6 +172,21 @@ fn lone_image_figure(events: &[Event<'_>], start: usize) -> Option<(String, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_text_keeps_links_and_emphasis_and_never_raw_html() {
+        let html = render_inline_text(
+            "© Cindy *Albon* · [Privacy](/privacy) <script>alert(1)</script> [x](javascript:alert(1)) ![i](/media/a.png)\n# big",
+        );
+        assert!(html.contains("<em>Albon</em>"), "{html}");
+        assert!(html.contains(r#"<a href="/privacy">Privacy</a>"#), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(!html.contains("<img") && !html.contains("<h1"), "{html}");
+    }
 
     #[test]
     fn headings_get_unique_ids() {

@@ -3,6 +3,7 @@
 use super::comments::CommentsView;
 use super::json_ld;
 use super::markdown::RenderedMarkdown;
+use crate::domain::archive::{ArchiveSummary, TagCount, YearMonth};
 use crate::domain::time_fmt::{human_date, rfc3339};
 use crate::domain::{Image, Page, Post, PostMeta, SiteSettings, Tag};
 use askama::Template;
@@ -21,6 +22,75 @@ pub fn stylesheet_href() -> &'static str {
 pub fn stylesheet_version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| hex::encode(&Sha256::digest(STYLESHEET.as_bytes())[..6]))
+}
+
+/// `/theme/site.css?v=<hash>` when `[theme]` styles anything: the hash is the
+/// stylesheet's own, so the URL changes whenever the theme does.
+pub fn theme_stylesheet_href(site: &SiteSettings) -> Option<String> {
+    let css = site.theme.stylesheet();
+    (!css.is_empty()).then(|| format!("/theme/site.css?v={}", theme_stylesheet_version(&css)))
+}
+
+pub fn theme_stylesheet_version(css: &str) -> String {
+    hex::encode(&Sha256::digest(css.as_bytes())[..6])
+}
+
+/// `[theme]` as the head, header and footer show it.
+pub struct ThemeView {
+    pub stylesheet: Option<String>,
+    pub favicon: Option<String>,
+    /// (src, alt) of the header's logo.
+    pub logo: Option<(String, String)>,
+    /// The footer text, rendered and sanitized (empty: none).
+    pub footer_html: String,
+}
+
+impl ThemeView {
+    fn new(site: &SiteSettings) -> ThemeView {
+        let theme = &site.theme;
+        ThemeView {
+            stylesheet: theme_stylesheet_href(site),
+            favicon: theme.favicon.clone(),
+            logo: theme.logo.as_ref().map(|l| (l.src.clone(), l.alt.clone())),
+            footer_html: if theme.footer.trim().is_empty() {
+                String::new()
+            } else {
+                super::markdown::render_inline_text(&theme.footer)
+            },
+        }
+    }
+}
+
+/// `[business]` as the header, footer and a page's business card show it.
+pub struct BusinessView {
+    /// The notice banner's text while it shows.
+    pub notice: Option<String>,
+    /// (days, times) rows: "Monday – Friday", "9:00 – 18:00".
+    pub hours: Vec<(String, String)>,
+    /// (href, label) of the booking button.
+    pub booking: Option<(String, String)>,
+    pub map_url: Option<String>,
+}
+
+impl BusinessView {
+    fn new(site: &SiteSettings) -> BusinessView {
+        let b = &site.business;
+        BusinessView {
+            notice: b
+                .notice_at(time::OffsetDateTime::now_utc())
+                .map(|(text, _)| text.to_owned()),
+            hours: b
+                .hours
+                .iter()
+                .map(|row| (row.days_label(), row.times_label()))
+                .collect(),
+            booking: b
+                .booking_url
+                .as_ref()
+                .map(|url| (url.clone(), b.booking_label.clone())),
+            map_url: b.map_url.clone(),
+        }
+    }
 }
 
 /// What goes in `<head>` besides the site-wide parts.
@@ -54,6 +124,8 @@ pub struct Chrome<'a> {
     pub address_line: String,
     pub phone_href: String,
     pub stylesheet: &'static str,
+    pub theme: ThemeView,
+    pub business: BusinessView,
 }
 
 /// One header link and the links of its sub-menu (one level).
@@ -89,6 +161,8 @@ impl<'a> Chrome<'a> {
             address_line: site.address_line(),
             phone_href,
             stylesheet: stylesheet_href(),
+            theme: ThemeView::new(site),
+            business: BusinessView::new(site),
         }
     }
 }
@@ -103,7 +177,12 @@ fn head(site: &SiteSettings, path: &str, title: String, description: String) -> 
         canonical: site.url(path),
         og_type: "website",
         og_locale: site.language.replace('-', "_"),
-        og_image: None,
+        // `[theme] og_image`: what a share shows for a page without a lead image.
+        og_image: site
+            .theme
+            .og_image
+            .as_deref()
+            .map(|src| absolute(site, src)),
         json_ld: String::new(),
         post_comments_feed: None,
         noindex: false,
@@ -160,7 +239,9 @@ impl<'a> PostPage<'a> {
         );
         head.og_title = f.title.clone();
         head.og_type = "article";
-        head.og_image = f.image.as_ref().map(|i| absolute(site, &i.src));
+        if let Some(image) = &f.image {
+            head.og_image = Some(absolute(site, &image.src));
+        }
         head.json_ld =
             json_ld::blog_posting(site, post, &head.canonical, head.og_image.as_deref(), 0);
         head.post_comments_feed = Some(site.url(&format!("{path}/comments.xml")));
@@ -228,6 +309,8 @@ pub struct SitePageView<'a> {
     pub title: &'a str,
     pub image: Option<&'a Image>,
     pub body_html: &'a str,
+    /// Front matter `business_details = true`: address, phone, hours, map, booking.
+    pub business_details: bool,
 }
 
 impl<'a> SitePageView<'a> {
@@ -247,7 +330,9 @@ impl<'a> SitePageView<'a> {
             description,
         );
         head.og_title = page.title.clone();
-        head.og_image = page.image.as_ref().map(|i| absolute(site, &i.src));
+        if let Some(image) = &page.image {
+            head.og_image = Some(absolute(site, &image.src));
+        }
         head.json_ld = json_ld::website(site, &head.canonical);
         head.subscribe_box = page.subscribe;
         SitePageView {
@@ -256,6 +341,7 @@ impl<'a> SitePageView<'a> {
             title: &page.title,
             image: page.image.as_ref(),
             body_html: &body.html,
+            business_details: page.business_details,
         }
     }
 }
@@ -293,10 +379,11 @@ pub struct ListPage<'a> {
     pub older: Option<String>,
 }
 
-/// Which listing a page belongs to: the home page or one tag's page.
+/// Which listing a page belongs to: the home page, one tag's page or one month's.
 pub enum Listing<'a> {
     Home,
     Tag(&'a Tag),
+    Month(YearMonth),
 }
 
 impl<'a> ListPage<'a> {
@@ -324,6 +411,12 @@ impl<'a> ListPage<'a> {
                 format!("Posts tagged “{}”", tag.name),
                 format!("{} – {}", tag.name, site.title),
                 format!("Posts about {} from {}", tag.name, site.title),
+            ),
+            Listing::Month(month) => (
+                month.path(),
+                format!("Posts from {}", month.label()),
+                format!("{} – {}", month.label(), site.title),
+                format!("Posts from {} at {}", month.label(), site.title),
             ),
         };
         let page_path = |n: u32| match (n, base.is_empty()) {
@@ -355,10 +448,67 @@ impl<'a> ListPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "tags.html")]
+pub struct TagIndexPage<'a> {
+    pub head: Head,
+    pub chrome: Chrome<'a>,
+    pub tags: &'a [TagCount],
+}
+
+impl<'a> TagIndexPage<'a> {
+    pub fn new(site: &'a SiteSettings, summary: &'a ArchiveSummary) -> Self {
+        let mut head = head(
+            site,
+            "/tags",
+            format!("Topics – {}", site.title),
+            format!("Every topic {} writes about", site.title),
+        );
+        head.json_ld = json_ld::website(site, &head.canonical);
+        TagIndexPage {
+            head,
+            chrome: Chrome::new(site),
+            tags: &summary.tags,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "archive.html")]
+pub struct ArchivePage<'a> {
+    pub head: Head,
+    pub chrome: Chrome<'a>,
+    /// (href, "March 2024", posts), newest first.
+    pub months: Vec<(String, String, u32)>,
+}
+
+impl<'a> ArchivePage<'a> {
+    pub fn new(site: &'a SiteSettings, summary: &ArchiveSummary) -> Self {
+        let mut head = head(
+            site,
+            "/archive",
+            format!("Archive – {}", site.title),
+            format!("Every post of {}, by month", site.title),
+        );
+        head.json_ld = json_ld::website(site, &head.canonical);
+        ArchivePage {
+            head,
+            chrome: Chrome::new(site),
+            months: summary
+                .months
+                .iter()
+                .map(|m| (m.month.path(), m.month.label(), m.posts))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
     pub heading: &'a str,
     pub message: &'a str,
+    /// For the owner only (the local site): what exactly is wrong.
+    pub detail: Option<&'a str>,
     pub site_title: Option<&'a str>,
     pub stylesheet: &'static str,
 }

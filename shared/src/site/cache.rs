@@ -111,6 +111,8 @@ pub struct View {
     pub last_modified_header: Option<String>,
     /// What the view was made from (see `Version`): equal versions, equal bytes.
     pub version: u64,
+    /// Never served from memory without revalidation past this (a notice's end).
+    pub fresh_until: Option<Instant>,
     pub identity: Variant,
     pub br: Option<Variant>,
     pub gzip: Option<Variant>,
@@ -178,6 +180,7 @@ impl View {
             last_modified_header: last_modified.map(crate::domain::time_fmt::http_date),
             last_modified,
             version,
+            fresh_until: None,
             identity: Variant { body, etag },
             br,
             gzip,
@@ -256,7 +259,10 @@ impl ViewCache {
         match lru.slots.get_mut(path) {
             Some(slot) => {
                 slot.used = tick;
-                if !self.window.is_zero() && slot.checked_at.elapsed() < self.window {
+                let fresh = !self.window.is_zero()
+                    && slot.checked_at.elapsed() < self.window
+                    && slot.view.fresh_until.is_none_or(|t| Instant::now() < t);
+                if fresh {
                     Lookup::Fresh(slot.view.clone())
                 } else {
                     Lookup::Stale(slot.view.clone())

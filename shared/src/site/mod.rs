@@ -22,6 +22,7 @@
 pub mod cache;
 pub mod error;
 pub mod media;
+pub mod notice;
 pub mod routes;
 
 use crate::comments::rules;
@@ -39,6 +40,7 @@ use crate::render::render_markdown;
 use askama::Template;
 use cache::{CachedPost, Lookup, PostCache, SettingsCache, VariantBody, View, ViewCache};
 use error::SiteError;
+use notice::NoticeWindow;
 use routes::Route;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +55,9 @@ pub struct SiteOptions {
     /// the stores (capped at the pages' `max-age`). Zero revalidates every request, and
     /// still reuses the cached bytes and codings when nothing changed.
     pub view_ttl: Duration,
+    /// Show what is wrong with `site.toml` on the 503 page (the local site, which only
+    /// its owner sees); deployed sites log it and show visitors the plain sentence.
+    pub show_settings_errors: bool,
     /// The view cache's budget in bytes (all codings of all views).
     pub view_budget: usize,
 }
@@ -67,6 +72,7 @@ impl Default for SiteOptions {
             settings_ttl: Duration::from_secs(60),
             view_ttl: Duration::from_secs(5),
             view_budget: ViewCache::DEFAULT_BUDGET,
+            show_settings_errors: false,
         }
     }
 }
@@ -178,6 +184,35 @@ impl Site {
                         },
                     }
                 }
+                // `?v=` names the bytes: a page rendered by an instance with newer
+                // settings may ask before this one has them, and what it gets then must
+                // not be cached as that version for a year.
+                Route::ThemeStylesheet => match self
+                    .view(path, Route::ThemeStylesheet, CommentPage::Newest)
+                    .await
+                {
+                    Ok(view) => {
+                        let mut response = respond(req, &view);
+                        let current = self
+                            .settings()
+                            .await
+                            .ok()
+                            .and_then(|s| pages::theme_stylesheet_href(&s));
+                        let asked = req.uri().path_and_query().map(|pq| pq.as_str());
+                        let exact = match (current.as_deref(), asked) {
+                            (Some(href), Some(asked)) => asked.ends_with(href),
+                            _ => false,
+                        };
+                        if !exact {
+                            response.headers_mut().insert(
+                                http::header::CACHE_CONTROL,
+                                http::HeaderValue::from_static(CACHE_NONE),
+                            );
+                        }
+                        response
+                    }
+                    Err(e) => self.error_response(&e).await,
+                },
                 route => {
                     let query = ArticleQuery::of(req);
                     let view = if query.is_personal() {
@@ -233,7 +268,8 @@ impl Site {
                     .debug(&data.thread)
                     .u64(u64::from(data.comments_open()))
                     .value();
-                self.keep_or(path, stale, version, || {
+                let notice = NoticeWindow::of(&data.settings, (self.clock)());
+                self.keep_or(path, stale, version, notice, || {
                     let query = ArticleQuery {
                         cpage,
                         ..ArticleQuery::default()
@@ -242,12 +278,32 @@ impl Site {
                     Ok(Page::html(html, last_modified))
                 })
             }
-            Route::Home { page } => self.listing_view(path, stale, None, page).await,
+            Route::Home { page } => self.listing_view(path, stale, Listed::Home, page).await,
             Route::Page(slug) => self.site_page_view(path, stale, &slug).await,
-            Route::Tag { tag, page } => self.listing_view(path, stale, Some(tag), page).await,
+            Route::Tag { tag, page } => {
+                self.listing_view(path, stale, Listed::Tag(tag), page).await
+            }
+            Route::Month { month, page } => {
+                self.listing_view(path, stale, Listed::Month(month), page)
+                    .await
+            }
+            Route::TagIndex | Route::Archive => self.archive_view(path, stale, &route).await,
             Route::Stylesheet => {
                 let version = Version::of_build().value();
-                self.keep_or(path, stale, version, || Ok(stylesheet()))
+                self.keep_or(
+                    path,
+                    stale,
+                    version,
+                    NoticeWindow::NONE,
+                    || Ok(stylesheet()),
+                )
+            }
+            Route::ThemeStylesheet => {
+                let (settings_etag, settings) = self.settings_tagged().await?;
+                let version = Version::of_build().str(&settings_etag).value();
+                self.keep_or(path, stale, version, NoticeWindow::NONE, || {
+                    theme_stylesheet(&settings)
+                })
             }
             Route::Stored(key) => {
                 let etag = stale.as_ref().and_then(|v| v.identity.etag.as_deref());
@@ -280,21 +336,27 @@ impl Site {
         made
     }
 
-    /// Keeps `stale` when it was made from `version`, else renders, compresses and
-    /// stores a new view.
+    /// Keeps `stale` when it was made from `version` (and the same notice state), else
+    /// renders, compresses and stores a new view, whose caching the notice's end bounds.
     fn keep_or(
         &self,
         path: &str,
         stale: Option<Arc<View>>,
         version: u64,
+        notice: NoticeWindow,
         render: impl FnOnce() -> Result<Page, SiteError>,
     ) -> Result<Arc<View>, SiteError> {
+        let now = (self.clock)();
+        let version = Version::default().u64(version).u64(notice.tag(now)).value();
         let view = match stale {
             Some(view) if view.version == version => view,
             _ => {
                 let mut page = render()?;
                 page.etag = Some(Version::default().u64(version).etag());
-                Arc::new(page.into_view(version))
+                page.cache_control = notice.cache_control(now, page.cache_control);
+                let mut view = page.into_view(version);
+                view.fresh_until = notice.fresh_until(now);
+                Arc::new(view)
             }
         };
         self.views.store(path, view.clone());
@@ -305,17 +367,39 @@ impl Site {
         &self,
         path: &str,
         stale: Option<Arc<View>>,
-        tag: Option<Slug>,
+        listed: Listed,
         page: u32,
     ) -> Result<Arc<View>, SiteError> {
         let (settings_etag, settings) = self.settings_tagged().await?;
-        let found = self.listed(&settings, tag.as_ref(), page).await?;
+        let found = self.listed(&settings, &listed, page).await?;
         let version = Version::of_build()
             .str(&settings_etag)
-            .debug(&(&tag, page, &found))
+            .debug(&(&listed, page, &found))
             .value();
-        self.keep_or(path, stale, version, || {
-            self.render_listing(&settings, tag, page, &found)
+        let notice = NoticeWindow::of(&settings, (self.clock)());
+        self.keep_or(path, stale, version, notice, || {
+            self.render_listing(&settings, &listed, page, &found)
+        })
+    }
+
+    /// `/tags` or `/archive`: from the archive summary (one index read).
+    async fn archive_view(
+        &self,
+        path: &str,
+        stale: Option<Arc<View>>,
+        route: &Route,
+    ) -> Result<Arc<View>, SiteError> {
+        let (settings, summary) =
+            tokio::join!(self.settings_tagged(), self.index.archive_summary());
+        let (settings_etag, settings) = settings?;
+        let summary = summary?.unwrap_or_default();
+        let version = Version::of_build()
+            .str(&settings_etag)
+            .debug(&(route, &summary))
+            .value();
+        let notice = NoticeWindow::of(&settings, (self.clock)());
+        self.keep_or(path, stale, version, notice, || {
+            render_archive(&settings, route, &summary)
         })
     }
 
@@ -340,8 +424,14 @@ impl Site {
 
     async fn page(&self, route: Route, query: ArticleQuery) -> Result<Page, SiteError> {
         match route {
-            Route::Home { page } => self.listing(None, page).await,
-            Route::Tag { tag, page } => self.listing(Some(tag), page).await,
+            Route::Home { page } => self.listing(Listed::Home, page).await,
+            Route::Tag { tag, page } => self.listing(Listed::Tag(tag), page).await,
+            Route::Month { month, page } => self.listing(Listed::Month(month), page).await,
+            Route::TagIndex | Route::Archive => {
+                let (settings, summary) =
+                    tokio::join!(self.settings(), self.index.archive_summary());
+                render_archive(&*settings?, &route, &summary?.unwrap_or_default())
+            }
             Route::Post(slug) => self.post(&slug, query).await,
             Route::Page(slug) => {
                 let key = ContentKey::page(&slug);
@@ -353,6 +443,7 @@ impl Site {
                 }
             }
             Route::Stylesheet => Ok(stylesheet()),
+            Route::ThemeStylesheet => theme_stylesheet(&*self.settings().await?),
             Route::Stored(key) => self.stored(&key).await,
             Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         }
@@ -580,7 +671,8 @@ impl Site {
             .str(&settings_etag)
             .str(&object.etag)
             .value();
-        self.keep_or(path, stale, version, || {
+        let notice = NoticeWindow::of(&settings, (self.clock)());
+        self.keep_or(path, stale, version, notice, || {
             render_site_page(&settings, slug, &object)
         })
     }
@@ -633,50 +725,62 @@ impl Site {
         }
     }
 
-    async fn listing(&self, tag: Option<Slug>, page: u32) -> Result<Page, SiteError> {
+    async fn listing(&self, listed: Listed, page: u32) -> Result<Page, SiteError> {
         let settings = self.settings().await?;
-        let found = self.listed(&settings, tag.as_ref(), page).await?;
-        self.render_listing(&settings, tag, page, &found)
+        let found = self.listed(&settings, &listed, page).await?;
+        self.render_listing(&settings, &listed, page, &found)
     }
 
     /// The index page a listing shows.
     async fn listed(
         &self,
         settings: &SiteSettings,
-        tag: Option<&Slug>,
+        listed: &Listed,
         page: u32,
     ) -> Result<crate::ports::PostPage, SiteError> {
         let per_page = usize::from(settings.posts_per_page);
         let offset = (page as usize - 1) * per_page;
         let now = (self.clock)();
-        Ok(match tag {
-            None => self.index.newest(now, offset, per_page).await?,
-            Some(tag) => self.index.newest_tagged(tag, now, offset, per_page).await?,
+        Ok(match listed {
+            Listed::Home => self.index.newest(now, offset, per_page).await?,
+            Listed::Tag(tag) => self.index.newest_tagged(tag, now, offset, per_page).await?,
+            Listed::Month(month) => {
+                let until = month.end().min(now);
+                if until < month.start() {
+                    crate::ports::PostPage::default()
+                } else {
+                    self.index
+                        .newest_between(month.start(), until, offset, per_page)
+                        .await?
+                }
+            }
         })
     }
 
     fn render_listing(
         &self,
         settings: &SiteSettings,
-        tag: Option<Slug>,
+        listed: &Listed,
         page: u32,
         found: &crate::ports::PostPage,
     ) -> Result<Page, SiteError> {
-        if found.posts.is_empty() && (page > 1 || tag.is_some()) {
+        if found.posts.is_empty() && (page > 1 || *listed != Listed::Home) {
             return Err(SiteError::NotFound);
         }
-        let tag_name = tag.as_ref().and_then(|t| {
-            found
+        let tag_name = match listed {
+            Listed::Tag(t) => found
                 .posts
                 .iter()
                 .flat_map(|p| p.tags.iter())
                 .find(|pt| &pt.slug == t)
-                .cloned()
-        });
-        let listing = match &tag_name {
-            Some(t) => Listing::Tag(t),
-            None if tag.is_some() => return Err(SiteError::NotFound),
-            None => Listing::Home,
+                .cloned(),
+            _ => None,
+        };
+        let listing = match (listed, &tag_name) {
+            (Listed::Tag(_), Some(t)) => Listing::Tag(t),
+            (Listed::Tag(_), None) => return Err(SiteError::NotFound),
+            (Listed::Month(month), _) => Listing::Month(*month),
+            (Listed::Home, _) => Listing::Home,
         };
         let last_modified = found
             .posts
@@ -708,9 +812,14 @@ impl Site {
             _ => None,
         };
         let (heading, message) = error.public_text();
+        let detail = match error {
+            SiteError::Settings(e) if self.options.show_settings_errors => Some(e.to_string()),
+            _ => None,
+        };
         let page = ErrorPage {
             heading,
             message,
+            detail: detail.as_deref(),
             site_title: site_title.as_deref(),
             stylesheet: pages::stylesheet_href(),
         };
@@ -864,6 +973,43 @@ fn render_failed(e: askama::Error) -> SiteError {
     SiteError::Unavailable(crate::ports::StoreError::new(format!(
         "template failed: {e}"
     )))
+}
+
+/// Which post listing a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Listed {
+    Home,
+    Tag(Slug),
+    Month(crate::domain::archive::YearMonth),
+}
+
+/// `/tags` or `/archive` from the archive summary.
+fn render_archive(
+    settings: &SiteSettings,
+    route: &Route,
+    summary: &crate::domain::archive::ArchiveSummary,
+) -> Result<Page, SiteError> {
+    let html = match route {
+        Route::TagIndex => render_sized(&pages::TagIndexPage::new(settings, summary), 8 * 1024)?,
+        _ => render_sized(&pages::ArchivePage::new(settings, summary), 8 * 1024)?,
+    };
+    Ok(Page::html(html, None))
+}
+
+/// `/theme/site.css`: what `[theme]` makes of the default stylesheet (404 when it styles
+/// nothing). Immutable only under the URL of exactly these bytes (see `theme_cache`).
+fn theme_stylesheet(settings: &SiteSettings) -> Result<Page, SiteError> {
+    let css = settings.theme.stylesheet();
+    if css.is_empty() {
+        return Err(SiteError::NotFound);
+    }
+    Ok(Page {
+        body: css.into_bytes(),
+        content_type: "text/css; charset=utf-8".into(),
+        cache_control: CACHE_IMMUTABLE,
+        last_modified: None,
+        etag: None,
+    })
 }
 
 fn stylesheet() -> Page {

@@ -1,5 +1,6 @@
 //! The site's URL space: every path a visitor can ask for, parsed into a `Route`.
 
+use crate::domain::archive::YearMonth;
 use crate::domain::Slug;
 use crate::ports::ContentKey;
 
@@ -16,10 +17,21 @@ pub enum Route {
         tag: Slug,
         page: u32,
     },
+    /// `/tags`: every tag with its number of posts.
+    TagIndex,
+    /// `/archive`: every month with its number of posts.
+    Archive,
+    /// `/archive/<yyyy>/<mm>` and `/archive/<yyyy>/<mm>/page/<n>`: one month's posts.
+    Month {
+        month: YearMonth,
+        page: u32,
+    },
     /// `/<slug>`: a page from `pages/<slug>.md` (About, Services…).
     Page(Slug),
     /// `/static/style.css`.
     Stylesheet,
+    /// `/theme/site.css`: the stylesheet `[theme]` in site.toml makes.
+    ThemeStylesheet,
     /// Generated or uploaded objects served from the content bucket as they are:
     /// feeds, sitemap, robots.txt, `/media/*`.
     Stored(ContentKey),
@@ -84,7 +96,19 @@ impl Route {
                 (Ok(tag), Some(page)) => Route::Tag { tag, page },
                 _ => Route::NotFound,
             },
+            ["tags"] => Route::TagIndex,
+            ["archive"] => Route::Archive,
+            ["archive", y, m] => YearMonth::parse(y, m)
+                .map_or(Route::NotFound, |month| Route::Month { month, page: 1 }),
+            ["archive", y, m, "page", "1"] if YearMonth::parse(y, m).is_some() => {
+                Route::Redirect(format!("/archive/{y}/{m}"))
+            }
+            ["archive", y, m, "page", n] => match (YearMonth::parse(y, m), page_number(n)) {
+                (Some(month), Some(page)) => Route::Month { month, page },
+                _ => Route::NotFound,
+            },
             ["static", "style.css"] => Route::Stylesheet,
+            ["theme", "site.css"] => Route::ThemeStylesheet,
             ["comments", "feed.xml"] => stored("comments/feed.xml"),
             ["media", name] => stored(&format!("media/{name}")),
             // Imported uploads keep WordPress's `media/uploads/YYYY/MM/name`.
@@ -150,7 +174,11 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("GET", "/page/{n}", Function::Site),
     route("GET", "/posts/{slug}", Function::Site),
     route("GET", "/tags/{tag}", Function::Site),
+    route("GET", "/tags", Function::Site),
+    route("GET", "/archive", Function::Site),
+    route("GET", "/archive/{year}/{month}", Function::Site),
     route("GET", "/static/{file}", Function::Site),
+    route("GET", "/theme/{file}", Function::Site),
     route("GET", "/feed.xml", Function::Site),
     route("GET", "/atom.xml", Function::Site),
     route("GET", "/feed.json", Function::Site),
@@ -284,6 +312,37 @@ mod tests {
             }
         );
         assert_eq!(Route::parse("/static/style.css"), Route::Stylesheet);
+        assert_eq!(Route::parse("/theme/site.css"), Route::ThemeStylesheet);
+        assert_eq!(Route::parse("/tags"), Route::TagIndex);
+        assert_eq!(Route::parse("/archive"), Route::Archive);
+        let march = YearMonth::parse("2024", "03").unwrap();
+        assert_eq!(
+            Route::parse("/archive/2024/03"),
+            Route::Month {
+                month: march,
+                page: 1
+            }
+        );
+        assert_eq!(
+            Route::parse("/archive/2024/03/page/2"),
+            Route::Month {
+                month: march,
+                page: 2
+            }
+        );
+        assert_eq!(
+            Route::parse("/archive/2024/03/page/1"),
+            Route::Redirect("/archive/2024/03".into())
+        );
+        for bad in [
+            "/archive/2024/3",
+            "/archive/2024/13",
+            "/archive/24/03",
+            "/archive/2024",
+        ] {
+            assert_eq!(Route::parse(bad), Route::NotFound, "{bad}");
+        }
+        assert_eq!(Route::parse("/theme/custom.css"), Route::NotFound);
         assert_eq!(Route::parse("/about"), Route::Page(slug("about")));
         assert_eq!(Route::parse("/posts"), Route::NotFound);
         assert!(matches!(Route::parse("/feed.xml"), Route::Stored(k) if k.as_str() == "feed.xml"));
