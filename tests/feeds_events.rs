@@ -235,9 +235,7 @@ async fn page_uploads_are_checked_and_put_in_the_sitemap_drafts_and_bad_pages_le
     let xml = sitemap_of(site.content.as_ref()).await;
     for page in ["about", "services", "contact", "privacy", "team"] {
         assert!(
-            xml.contains(&format!(
-                "<loc>https://clinic.example/{page}</loc>\n    <lastmod>"
-            )),
+            xml.contains(&format!("/{page}</loc>\n    <lastmod>")),
             "{page} missing: {xml}"
         );
     }

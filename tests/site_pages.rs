@@ -78,8 +78,10 @@ async fn the_article_carries_blog_posting_and_local_business_json_ld() {
     assert_eq!(posting["commentCount"], 0);
     let business = graph
         .iter()
-        .find(|n| n["@type"] == "LocalBusiness")
+        .find(|n| n["@id"] == "https://clinic.example/#business")
         .unwrap();
+    // `[business] type`: the sample clinic is a schema.org MedicalClinic.
+    assert_eq!(business["@type"], "MedicalClinic");
     assert_eq!(business["address"]["streetAddress"], "2016 Hillhurst Ave");
     assert_eq!(business["address"]["postalCode"], "90027");
     assert_eq!(posting["publisher"]["@id"], business["@id"]);

@@ -199,17 +199,19 @@ mod tests {
         assert!(parse(json!({"detail-type": "Scheduled Event", "source": "evil"})).is_err());
     }
 
+    /// The repository's S3 notification fixture, one record per key.
     fn s3_event(keys: &[&str]) -> Value {
+        let fixture: Value = serde_json::from_str(include_str!(
+            "../../../tests/fixtures/s3-object-created.json"
+        ))
+        .unwrap();
+        let record = fixture["Records"][0].clone();
         let records: Vec<Value> = keys
             .iter()
             .map(|key| {
-                json!({
-                    "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-                    "eventTime": "2024-03-12T09:00:00.000Z", "eventName": "ObjectCreated:Put",
-                    "s3": {"s3SchemaVersion": "1.0", "configurationId": "x",
-                           "bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
-                           "object": {"key": key, "size": 10}}
-                })
+                let mut r = record.clone();
+                r["s3"]["object"]["key"] = json!(key);
+                r
             })
             .collect();
         json!({ "Records": records })

@@ -447,6 +447,13 @@ impl<'a> ListPage<'a> {
     }
 }
 
+/// The head of a site-wide page (`/tags`, `/archive`): WebSite JSON-LD.
+fn website_head(site: &SiteSettings, path: &str, title: String, description: String) -> Head {
+    let mut head = head(site, path, title, description);
+    head.json_ld = json_ld::website(site, &head.canonical);
+    head
+}
+
 #[derive(Template)]
 #[template(path = "tags.html")]
 pub struct TagIndexPage<'a> {
@@ -457,15 +464,13 @@ pub struct TagIndexPage<'a> {
 
 impl<'a> TagIndexPage<'a> {
     pub fn new(site: &'a SiteSettings, summary: &'a ArchiveSummary) -> Self {
-        let mut head = head(
-            site,
-            "/tags",
-            format!("Topics – {}", site.title),
-            format!("Every topic {} writes about", site.title),
-        );
-        head.json_ld = json_ld::website(site, &head.canonical);
         TagIndexPage {
-            head,
+            head: website_head(
+                site,
+                "/tags",
+                format!("Topics – {}", site.title),
+                format!("Every topic {} writes about", site.title),
+            ),
             chrome: Chrome::new(site),
             tags: &summary.tags,
         }
@@ -483,15 +488,13 @@ pub struct ArchivePage<'a> {
 
 impl<'a> ArchivePage<'a> {
     pub fn new(site: &'a SiteSettings, summary: &ArchiveSummary) -> Self {
-        let mut head = head(
-            site,
-            "/archive",
-            format!("Archive – {}", site.title),
-            format!("Every post of {}, by month", site.title),
-        );
-        head.json_ld = json_ld::website(site, &head.canonical);
         ArchivePage {
-            head,
+            head: website_head(
+                site,
+                "/archive",
+                format!("Archive – {}", site.title),
+                format!("Every post of {}, by month", site.title),
+            ),
             chrome: Chrome::new(site),
             months: summary
                 .months
