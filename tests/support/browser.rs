@@ -27,6 +27,11 @@ pub struct LocalServer {
 
 impl LocalServer {
     pub async fn start() -> LocalServer {
+        Self::start_trusting_forwarded_for(false).await
+    }
+
+    /// With `trust`, visitors' addresses come from `X-Forwarded-For` (the bench option).
+    pub async fn start_trusting_forwarded_for(trust: bool) -> LocalServer {
         let dir = ScratchDir::new();
         let content_dir = dir.0.join("content");
         copy_dir(&sample_content_dir(), &content_dir);
@@ -38,7 +43,8 @@ impl LocalServer {
         };
         let site = LocalSite::bind(&config)
             .await
-            .expect("the local site binds");
+            .expect("the local site binds")
+            .trusting_forwarded_for(trust);
         let base_url = site.base_url.clone();
         tokio::spawn(site.run());
         LocalServer {
