@@ -397,7 +397,7 @@ fn dynamodb_reads(proxy: &FaultProxy) -> (usize, usize) {
 /// them): an article view's DynamoDB requests and bytes read with 0 and with 10,000
 /// pending/spam comments on the post, and the pages of a 500-comment thread.
 ///
-/// `LAMBDAPRESS_TEST_AWS_ENDPOINT=… cargo test -p lambdapress-tests --test fault_proxy
+/// `LAMBDAPRESS_TEST_AWS_ENDPOINT=… cargo test -p lambdapress-tests --test security
 /// -- --ignored --nocapture article_view_bench`
 #[tokio::test]
 #[ignore = "benchmark: run by hand against moto"]

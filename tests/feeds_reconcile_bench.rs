@@ -2,7 +2,7 @@
 //! moto, at N posts: wall time and HTTP requests by kind (seen by the fault proxy, which
 //! forwards everything untouched), with nothing drifted and with 9 drifted posts.
 //!
-//!   FEEDS_BENCH_SIZES=100,100000 cargo test -p lambdapress-tests --test feeds_reconcile_bench -- --ignored --nocapture
+//!   FEEDS_BENCH_SIZES=100,100000 cargo test -p lambdapress-tests --test feeds -- --ignored --nocapture feeds_reconcile_bench
 //!
 //! Seeding goes straight to moto with concurrent requests; only the measured passes go
 //! through the proxy. Figures are in BENCHMARKS.md ("feeds").

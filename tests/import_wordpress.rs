@@ -1088,6 +1088,7 @@ impl Aws {
         tokio::spawn(lambdapress_infra::local::serve_connections(
             listener,
             Arc::new(OneFunction(Arc::new(site))),
+            false,
         ));
         base
     }

@@ -1,7 +1,7 @@
 //! Benchmark (ignored by default): plan and send one newsletter to N confirmed
 //! subscribers on moto (DynamoDB, S3, SES v2), counting store and SES calls.
 //!
-//!   NEWSLETTER_BENCH_N=10000 cargo test -p lambdapress-tests --test newsletter_bench -- --ignored --nocapture
+//!   NEWSLETTER_BENCH_N=10000 cargo test -p lambdapress-tests --test subscribers -- --ignored --nocapture newsletter_bench
 
 use async_trait::async_trait;
 use futures::StreamExt;

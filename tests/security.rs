@@ -428,3 +428,36 @@ async fn the_local_runner_adds_the_headers_and_no_hsts_over_plain_http() {
         let _ = response.into_body().collect().await;
     }
 }
+
+/// Two comments a second apart, from different `X-Forwarded-For` addresses and emails,
+/// through the local runner: the statuses of the two POSTs.
+async fn two_comments_with_forwarded_addresses(trust: bool) -> (u16, u16) {
+    use http_body_util::{BodyExt, Full};
+    let server = lambdapress_tests::browser::LocalServer::start_trusting_forwarded_for(trust).await;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<bytes::Bytes>>();
+    let mut statuses = Vec::new();
+    for n in 1..=2 {
+        let body = format!("name=Visitor+{n}&email=v{n}%40example.com&body=Comment+{n}");
+        let request = http::Request::post(server.url(&format!("{ARTICLE}/comments")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .body(Full::new(bytes::Bytes::from(body)))
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        statuses.push(response.status().as_u16());
+        let _ = response.into_body().collect().await;
+    }
+    (statuses[0], statuses[1])
+}
+
+#[tokio::test]
+async fn the_local_runner_ignores_x_forwarded_for_unless_told_to_trust_it() {
+    // By default the header is the visitor's to forge: both POSTs come from one peer,
+    // so the flood limit refuses the second.
+    let (first, second) = two_comments_with_forwarded_addresses(false).await;
+    assert_eq!((first, second), (303, 429));
+    // Trusted (a proxy, or the comment bench standing in for many visitors): two visitors.
+    let (first, second) = two_comments_with_forwarded_addresses(true).await;
+    assert_eq!((first, second), (303, 303));
+}

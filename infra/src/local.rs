@@ -25,7 +25,7 @@ use lambdapress::site::{Site, SiteOptions};
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
 use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -303,6 +303,9 @@ pub async fn local_subscribe(stores: &LocalStores, base_url: &str) -> Subscribe 
 pub struct LocalSite {
     listener: TcpListener,
     functions: Arc<Functions>,
+    /// Whether a visitor's address comes from `X-Forwarded-For` (see
+    /// [`LocalSite::trusting_forwarded_for`]); off unless asked for.
+    trust_forwarded_for: bool,
     /// `http://<address>`: what canonical URLs and links on the local site start with.
     pub base_url: String,
 }
@@ -331,29 +334,45 @@ impl LocalSite {
             listener,
             functions,
             base_url,
+            trust_forwarded_for: false,
         })
+    }
+
+    /// Takes each visitor's address from the last `X-Forwarded-For` entry instead of
+    /// the TCP peer, as behind a trusted reverse proxy (or a load generator that stands
+    /// in for many visitors: `infra/bench-comments.sh`). Any client can forge the header,
+    /// so it is off unless `LAMBDAPRESS_TRUST_FORWARDED_FOR=1`; the Lambdas never read it.
+    pub fn trusting_forwarded_for(mut self, trust: bool) -> LocalSite {
+        self.trust_forwarded_for = trust;
+        self
     }
 
     /// Serves connections until the process ends.
     pub async fn run(self) -> anyhow::Result<()> {
-        serve_connections(self.listener, self.functions).await
+        serve_connections(self.listener, self.functions, self.trust_forwarded_for).await
     }
 }
 
 /// Serves HTTP on `listener` until the process ends, each request turned into the one a
 /// Lambda receives and answered by the function `router` picks: the local site, or
 /// one function over other adapters (a test of the site function on S3 and DynamoDB).
+/// With `trust_forwarded_for`, see `LocalSite::trusting_forwarded_for`.
 pub async fn serve_connections(
     listener: TcpListener,
     router: Arc<dyn Router>,
+    trust_forwarded_for: bool,
 ) -> anyhow::Result<()> {
     loop {
         let (stream, peer) = listener.accept().await?;
         let router = router.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
+            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                 let router = router.clone();
-                async move { Ok::<_, Infallible>(dispatch(router.as_ref(), req, peer).await) }
+                let client = trust_forwarded_for
+                    .then(|| forwarded_client(req.headers()))
+                    .flatten()
+                    .unwrap_or(peer.ip());
+                async move { Ok::<_, Infallible>(dispatch(router.as_ref(), req, client).await) }
             });
             if let Err(e) = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -366,7 +385,13 @@ pub async fn serve_connections(
 }
 
 pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
-    let site = LocalSite::bind(&config).await?;
+    let trust = std::env::var("LAMBDAPRESS_TRUST_FORWARDED_FOR").is_ok_and(|v| v == "1");
+    let site = LocalSite::bind(&config)
+        .await?
+        .trusting_forwarded_for(trust);
+    if trust {
+        println!("lambdapress: visitors' addresses come from X-Forwarded-For (LAMBDAPRESS_TRUST_FORWARDED_FOR=1)");
+    }
     println!(
         "lambdapress: serving {} on {}",
         config.content_dir.display(),
@@ -379,18 +404,25 @@ pub async fn serve(config: LocalConfig) -> anyhow::Result<()> {
     site.run().await
 }
 
+/// The address a trusted proxy appended last to `X-Forwarded-For`; `None` when the
+/// header is missing or its last entry is not an address.
+fn forwarded_client(headers: &http::HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+}
+
 /// Turns a hyper request into the request a Lambda receives, and routes it.
 async fn dispatch(
     router: &dyn Router,
     req: hyper::Request<Incoming>,
-    peer: SocketAddr,
+    client: IpAddr,
 ) -> hyper::Response<Full<Bytes>> {
     let (mut parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => Bytes::new(),
     };
-    parts.extensions.insert(PeerAddr(peer.ip()));
+    parts.extensions.insert(PeerAddr(client));
     let body = if body.is_empty() {
         lambda_http::Body::Empty
     } else {
@@ -503,4 +535,39 @@ fn snapshot(dir: &Path) -> Snapshot {
             Some((slug, (meta.modified().ok()?, meta.len())))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use http::HeaderMap;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for v in values {
+            map.append("x-forwarded-for", v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn the_forwarded_client_is_the_last_address_the_proxy_appended() {
+        let ip = |s: &str| Some(s.parse().unwrap());
+        assert_eq!(
+            forwarded_client(&headers(&["203.0.113.7"])),
+            ip("203.0.113.7")
+        );
+        // A visitor's own (forgeable) entries come first; the proxy's comes last.
+        assert_eq!(
+            forwarded_client(&headers(&["10.0.0.1, 198.51.100.2", "2001:db8::9"])),
+            ip("2001:db8::9")
+        );
+        assert_eq!(
+            forwarded_client(&headers(&["10.0.0.1, 198.51.100.2 "])),
+            ip("198.51.100.2")
+        );
+        assert_eq!(forwarded_client(&headers(&[])), None);
+        assert_eq!(forwarded_client(&headers(&["not-an-address"])), None);
+        assert_eq!(forwarded_client(&headers(&["198.51.100.2, "])), None);
+    }
 }

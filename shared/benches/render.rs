@@ -20,8 +20,24 @@ fn sample_dir() -> PathBuf {
 }
 
 /// Runs `f` in batches for about `budget`, and reports the median and fastest batch
-/// as time per call.
+/// as time per call. For instruction counts (`valgrind --tool=callgrind`, steady on a
+/// loaded machine): `BENCH_ONLY=<part of a name>` runs only matching benches, and
+/// `BENCH_ITERS=n` runs each exactly n times untimed; two runs with different n give
+/// the instructions per call by difference.
 fn measure(name: &str, budget: Duration, mut f: impl FnMut()) {
+    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
+        return;
+    }
+    if let Some(iters) = std::env::var("BENCH_ITERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        for _ in 0..iters {
+            f();
+        }
+        println!("{name}: {iters} runs");
+        return;
+    }
     for _ in 0..200 {
         f();
     }
@@ -86,6 +102,24 @@ fn main() {
             );
         },
     );
+    measure("JSON-LD BlogPosting, typed (now)", budget, || {
+        black_box(lambdapress::render::json_ld::blog_posting(
+            &settings,
+            black_box(&post),
+            "https://clinic.example/posts/what-are-muscle-knots",
+            Some("https://clinic.example/media/back-tension.svg"),
+            3,
+        ));
+    });
+    measure("JSON-LD BlogPosting, Value tree (before)", budget, || {
+        black_box(json_ld_before(
+            &settings,
+            black_box(&post),
+            "https://clinic.example/posts/what-are-muscle-knots",
+            Some("https://clinic.example/media/back-tension.svg"),
+            3,
+        ));
+    });
     let metas: Vec<_> = (0..10).map(|_| post.meta()).collect();
     measure("listing page template (10 posts)", budget, || {
         black_box(
@@ -166,4 +200,59 @@ fn main() {
         });
     }
     let _ = std::fs::remove_dir_all(scratch);
+}
+
+/// The JSON-LD as it was built before issue 15's second pass (a `serde_json::Value`
+/// tree, then three `replace` passes), kept here only to measure against.
+fn json_ld_before(
+    site: &SiteSettings,
+    post: &Post,
+    canonical: &str,
+    image: Option<&str>,
+    comment_count: usize,
+) -> String {
+    use lambdapress::domain::time_fmt::rfc3339;
+    use serde_json::json;
+    let f = &post.front;
+    let a = &site.address;
+    let mut business = json!({
+        "@type": "LocalBusiness",
+        "@id": format!("{}/#business", site.base_url),
+        "name": site.title,
+        "url": site.url("/"),
+        "founder": { "@type": "Person", "name": site.owner.name },
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": a.street,
+            "addressLocality": a.locality,
+            "addressRegion": a.region,
+            "postalCode": a.postal_code,
+            "addressCountry": a.country,
+        },
+    });
+    if !a.phone.is_empty() {
+        business["telephone"] = json!(a.phone);
+    }
+    let mut posting = json!({
+        "@type": "BlogPosting",
+        "headline": f.title,
+        "description": f.summary,
+        "datePublished": rfc3339(f.date),
+        "dateModified": rfc3339(f.updated.unwrap_or(f.date)),
+        "mainEntityOfPage": canonical,
+        "url": canonical,
+        "inLanguage": site.language,
+        "author": { "@type": "Person", "name": site.owner.name },
+        "publisher": { "@id": format!("{}/#business", site.base_url) },
+        "keywords": f.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        "commentCount": comment_count,
+    });
+    if let Some(image) = image {
+        posting["image"] = json!(image);
+    }
+    json!({ "@context": "https://schema.org", "@graph": [posting, business] })
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }

@@ -27,11 +27,20 @@ pub struct LocalServer {
 
 impl LocalServer {
     pub async fn start() -> LocalServer {
-        LocalServer::start_with(|_| {}).await
+        LocalServer::launch(|_| {}, false).await
     }
 
     /// `start`, with the content copy changed by `prepare` first.
     pub async fn start_with(prepare: impl FnOnce(&Path)) -> LocalServer {
+        LocalServer::launch(prepare, false).await
+    }
+
+    /// With `trust`, visitors' addresses come from `X-Forwarded-For` (the bench option).
+    pub async fn start_trusting_forwarded_for(trust: bool) -> LocalServer {
+        LocalServer::launch(|_| {}, trust).await
+    }
+
+    async fn launch(prepare: impl FnOnce(&Path), trust: bool) -> LocalServer {
         let dir = ScratchDir::new();
         let content_dir = dir.0.join("content");
         copy_dir(&sample_content_dir(), &content_dir);
@@ -44,7 +53,8 @@ impl LocalServer {
         };
         let site = LocalSite::bind(&config)
             .await
-            .expect("the local site binds");
+            .expect("the local site binds")
+            .trusting_forwarded_for(trust);
         let base_url = site.base_url.clone();
         tokio::spawn(site.run());
         LocalServer {

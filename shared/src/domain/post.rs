@@ -81,9 +81,9 @@ impl Post {
 
     /// Parses a post's source. Every problem names the file and the field.
     pub fn parse(slug: Slug, source: &str) -> Result<Post, PostError> {
-        let file = Post::file_name(&slug);
+        // The file name is only formatted for an error.
         let err = |field: Option<&str>, message: String| PostError {
-            file: file.clone(),
+            file: Post::file_name(&slug),
             field: field.map(str::to_owned),
             message,
         };

@@ -1,58 +1,184 @@
-//! schema.org JSON-LD: the post as BlogPosting, the business as LocalBusiness (or the
-//! subtype `[business] type` names) with its opening hours.
+//! schema.org JSON-LD: the post as BlogPosting, the business as LocalBusiness (or its
+//! `[business] type`), with its opening hours and map.
 
 use crate::domain::time_fmt::rfc3339;
 use crate::domain::{Post, SiteSettings};
-use serde_json::{json, Value};
+use serde::Serialize;
+use std::io;
 
-fn local_business(site: &SiteSettings) -> Value {
-    let a = &site.address;
-    let mut business = json!({
-        "@type": site.business.kind,
-        "@id": format!("{}/#business", site.base_url),
-        "name": site.title,
-        "url": site.url("/"),
-        "founder": { "@type": "Person", "name": site.owner.name },
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": a.street,
-            "addressLocality": a.locality,
-            "addressRegion": a.region,
-            "postalCode": a.postal_code,
-            "addressCountry": a.country,
-        },
-    });
-    if !a.phone.is_empty() {
-        business["telephone"] = json!(a.phone);
-    }
-    let b = &site.business;
-    if !b.hours.is_empty() {
-        business["openingHoursSpecification"] = b
-            .hours
-            .iter()
-            .map(|row| {
-                json!({
-                    "@type": "OpeningHoursSpecification",
-                    "dayOfWeek": row.day_names().iter().map(|d| format!("https://schema.org/{d}")).collect::<Vec<_>>(),
-                    "opens": row.opens,
-                    "closes": row.closes,
-                })
-            })
-            .collect();
-    }
-    if let Some(map) = &b.map_url {
-        business["hasMap"] = json!(map);
-    }
-    business
+// Typed documents serialised straight into the page's buffer (no `Value` tree, no
+// re-scan to escape). Fields are declared in key order, so the bytes are those a sorted
+// map gives.
+
+#[derive(Serialize)]
+struct Person<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
 }
 
-/// Serialises for a `<script>` element: `<`, `>` and `&` become JSON escapes, so no
-/// value can close the element or open markup.
-fn script_safe(v: &Value) -> String {
-    v.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+#[derive(Serialize)]
+struct Reference<'a> {
+    #[serde(rename = "@id")]
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PostalAddress<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    address_country: &'a str,
+    address_locality: &'a str,
+    address_region: &'a str,
+    postal_code: &'a str,
+    street_address: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LocalBusiness<'a> {
+    #[serde(rename = "@id")]
+    id: &'a str,
+    /// `[business] type`: LocalBusiness or a schema.org subtype (validated).
+    #[serde(rename = "@type")]
+    kind: &'a str,
+    address: PostalAddress<'a>,
+    founder: Person<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    has_map: Option<&'a str>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    opening_hours_specification: Vec<OpeningHoursSpecification<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telephone: Option<&'a str>,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OpeningHoursSpecification<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    closes: &'a str,
+    day_of_week: Vec<String>,
+    opens: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BlogPosting<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    author: Person<'a>,
+    comment_count: usize,
+    date_modified: &'a str,
+    date_published: &'a str,
+    description: &'a str,
+    headline: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
+    in_language: &'a str,
+    keywords: Vec<&'a str>,
+    main_entity_of_page: &'a str,
+    publisher: Reference<'a>,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WebSite<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    in_language: &'a str,
+    name: &'a str,
+    publisher: Reference<'a>,
+    url: &'a str,
+}
+
+/// The graph `{"@context", "@graph": [page, business]}`, written for a `<script>` element.
+fn graph(site: &SiteSettings, page: impl Serialize, business_id: &str) -> String {
+    let a = &site.address;
+    let home = site.url("/");
+    let b = &site.business;
+    let business = LocalBusiness {
+        id: business_id,
+        kind: &b.kind,
+        address: PostalAddress {
+            kind: "PostalAddress",
+            address_country: &a.country,
+            address_locality: &a.locality,
+            address_region: &a.region,
+            postal_code: &a.postal_code,
+            street_address: &a.street,
+        },
+        founder: Person {
+            kind: "Person",
+            name: &site.owner.name,
+        },
+        has_map: b.map_url.as_deref(),
+        name: &site.title,
+        opening_hours_specification: b
+            .hours
+            .iter()
+            .map(|row| OpeningHoursSpecification {
+                kind: "OpeningHoursSpecification",
+                closes: &row.closes,
+                day_of_week: row
+                    .day_names()
+                    .iter()
+                    .map(|d| format!("https://schema.org/{d}"))
+                    .collect(),
+                opens: &row.opens,
+            })
+            .collect(),
+        telephone: (!a.phone.is_empty()).then_some(a.phone.as_str()),
+        url: &home,
+    };
+    let mut out = Vec::with_capacity(1024);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, ScriptSafe);
+    Doc {
+        context: "https://schema.org",
+        graph: (page, business),
+    }
+    .serialize(&mut serializer)
+    .expect("JSON-LD of strings and numbers always serialises");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+#[derive(Serialize)]
+struct Doc<'a, P> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@graph")]
+    graph: (P, LocalBusiness<'a>),
+}
+
+/// Writes `<`, `>` and `&` inside strings as JSON escapes, so no value can close the
+/// `<script>` element or open markup (they never occur outside strings).
+struct ScriptSafe;
+
+impl serde_json::ser::Formatter for ScriptSafe {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        for (i, b) in bytes.iter().enumerate() {
+            let escaped: &[u8] = match b {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                b'&' => b"\\u0026",
+                _ => continue,
+            };
+            writer.write_all(&bytes[start..i])?;
+            writer.write_all(escaped)?;
+            start = i + 1;
+        }
+        writer.write_all(&bytes[start..])
+    }
 }
 
 pub fn blog_posting(
@@ -63,50 +189,90 @@ pub fn blog_posting(
     comment_count: usize,
 ) -> String {
     let f = &post.front;
-    let mut posting = json!({
-        "@type": "BlogPosting",
-        "headline": f.title,
-        "description": f.summary,
-        "datePublished": rfc3339(f.date),
-        "dateModified": rfc3339(f.updated.unwrap_or(f.date)),
-        "mainEntityOfPage": canonical,
-        "url": canonical,
-        "inLanguage": site.language,
-        "author": { "@type": "Person", "name": site.owner.name },
-        "publisher": { "@id": format!("{}/#business", site.base_url) },
-        "keywords": f.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-        "commentCount": comment_count,
-    });
-    if let Some(image) = image {
-        posting["image"] = json!(image);
-    }
-    script_safe(
-        &json!({ "@context": "https://schema.org", "@graph": [posting, local_business(site)] }),
-    )
+    let business_id = format!("{}/#business", site.base_url);
+    let published = rfc3339(f.date);
+    let modified = f.updated.map(rfc3339);
+    let posting = BlogPosting {
+        kind: "BlogPosting",
+        author: Person {
+            kind: "Person",
+            name: &site.owner.name,
+        },
+        comment_count,
+        date_modified: modified.as_deref().unwrap_or(&published),
+        date_published: &published,
+        description: &f.summary,
+        headline: &f.title,
+        image,
+        in_language: &site.language,
+        keywords: f.tags.iter().map(|t| t.name.as_str()).collect(),
+        main_entity_of_page: canonical,
+        publisher: Reference { id: &business_id },
+        url: canonical,
+    };
+    graph(site, posting, &business_id)
 }
 
 pub fn website(site: &SiteSettings, canonical: &str) -> String {
-    let page = json!({
-        "@type": "WebSite",
-        "name": site.title,
-        "url": canonical,
-        "inLanguage": site.language,
-        "publisher": { "@id": format!("{}/#business", site.base_url) },
-    });
-    script_safe(
-        &json!({ "@context": "https://schema.org", "@graph": [page, local_business(site)] }),
-    )
+    let business_id = format!("{}/#business", site.base_url);
+    let page = WebSite {
+        kind: "WebSite",
+        in_language: &site.language,
+        name: &site.title,
+        publisher: Reference { id: &business_id },
+        url: canonical,
+    };
+    graph(site, page, &business_id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
+
+    /// The bytes are those of a sorted `Value` map (what the pages carried before):
+    /// keys in order, `<>&` escaped, and a script-closing title stays inert.
+    #[test]
+    fn the_typed_graph_reads_as_the_sorted_map_did() {
+        let site =
+            SiteSettings::parse(include_str!("../../../infra/sample-content/site.toml")).unwrap();
+        let source = include_str!("../../../infra/sample-content/posts/what-are-muscle-knots.md")
+            .replacen("title = \"", "title = \"</script><b>&amp; ", 1);
+        let slug = crate::domain::Slug::parse("what-are-muscle-knots").unwrap();
+        let post = Post::parse(slug, &source).unwrap();
+        for out in [
+            blog_posting(
+                &site,
+                &post,
+                "https://x.example/p?a=1&b=2",
+                Some("/i.svg"),
+                2,
+            ),
+            blog_posting(&site, &post, "https://x.example/p", None, 0),
+            website(&site, "https://x.example/"),
+        ] {
+            let value: Value = serde_json::from_str(&out).unwrap();
+            let sorted = value
+                .to_string()
+                .replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026");
+            assert_eq!(out, sorted);
+            assert!(!out.contains("</script"), "{out}");
+        }
+    }
 
     #[test]
     fn script_closing_tags_cannot_escape_the_json() {
         let v = json!({ "headline": "</script><script>alert(1)</script> & more" });
-        let out = script_safe(&v);
+        let mut out = Vec::new();
+        v.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, ScriptSafe,
+        ))
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
         assert!(!out.contains("</script"), "{out}");
+        assert!(!out.contains('&') && !out.contains('>'), "{out}");
         let back: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(back, v);
     }

@@ -272,6 +272,7 @@ impl<'a> PostPage<'a> {
     /// Adds the approved thread, the form's state and a notice for a returning author.
     pub fn with_comments(mut self, comments: CommentsView) -> Self {
         self.post.comment_count = comments.total;
+        let mut canonical_moved = false;
         if let Some(pager) = &comments.pager {
             let site = self.chrome.site;
             let url = |page: u32| site.url(&format!("/posts/{}?cpage={page}", self.post.slug));
@@ -279,15 +280,19 @@ impl<'a> PostPage<'a> {
             self.head.next = pager.next_page.map(url);
             if !pager.is_newest() {
                 self.head.canonical = url(pager.page);
+                canonical_moved = true;
             }
         }
-        self.head.json_ld = json_ld::blog_posting(
-            self.chrome.site,
-            self.source,
-            &self.head.canonical,
-            self.head.og_image.as_deref(),
-            self.post.comment_count,
-        );
+        // `new` wrote it for no comments at the article's own address.
+        if self.post.comment_count > 0 || canonical_moved {
+            self.head.json_ld = json_ld::blog_posting(
+                self.chrome.site,
+                self.source,
+                &self.head.canonical,
+                self.head.og_image.as_deref(),
+                self.post.comment_count,
+            );
+        }
         self.comments = comments;
         self
     }

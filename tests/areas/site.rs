@@ -1,0 +1,7 @@
+//! The site function: article and listing pages, pages and the menu, through API Gateway events.
+//! One binary for the area; each module is one file of `tests/`.
+
+#[path = "../site_pages.rs"]
+mod site_pages;
+#[path = "../website.rs"]
+mod website;
