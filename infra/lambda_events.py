@@ -36,11 +36,12 @@ form = "application/x-www-form-urlencoded"
 cases = [
     # The feeds function first: the site then serves the feed it wrote.
     dict(name="feeds: S3 posts/ event", function="feeds", event=load("s3-object-created.json"),
-         marker="", log="feed"),
+         marker="feed.xml", log="feeds regenerated"),
     dict(name="feeds: DynamoDB stream batch", function="feeds",
-         event=load("dynamodb-stream-modify-approved.json"), marker="batchItemFailures"),
+         event=load("dynamodb-stream-modify-approved.json"), marker='"batchItemFailures":[]',
+         log="comment feeds regenerated"),
     dict(name="feeds: hourly schedule", function="feeds", event=load("eventbridge-scheduled.json"),
-         marker=""),
+         marker='"written"', log="feeds regenerated"),
     dict(name="site: article", function="site", event=http("GET", article, "/posts/{slug}"),
          status=200, marker="What Are Muscle Knots and Why Do You Have Them?"),
     dict(name="site: article revalidated", function="site",
