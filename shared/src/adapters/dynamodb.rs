@@ -60,8 +60,3 @@ pub async fn query_pages(
         }
     }
 }
-
-/// Every item a Query matches, to its last page (`query_pages` without a limit).
-pub async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
-    query_pages(query, None).await
-}

@@ -14,7 +14,7 @@
 //! a read or a filter over the whole partition, which other items may share (comments
 //! did): `upsert` and `remove` cost the same with no comments or with megabytes of them.
 
-use super::dynamodb::{post_pk, query_all, s, unavailable, Item};
+use super::dynamodb::{post_pk, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt;
 use crate::domain::{PostMeta, Slug, Tag};
@@ -96,7 +96,7 @@ impl DynamoPostIndex {
             .send()
             .await
             .map_err(|e| unavailable("GetItem", e))?;
-        let tags = query_all(
+        let tags = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -107,6 +107,7 @@ impl DynamoPostIndex {
                 .expression_attribute_values(":tag", s(TAG_PREFIX))
                 .projection_expression("#pk, #sk")
                 .consistent_read(true),
+            None,
         )
         .await?;
         Ok(meta.item().cloned().into_iter().chain(tags).collect())
@@ -309,7 +310,7 @@ impl PostIndex for DynamoPostIndex {
 
     /// `slugs`' one `gsi1` range, projecting the `META` item's `etag` too.
     async fn versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
-        let items = query_all(
+        let items = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -320,6 +321,7 @@ impl PostIndex for DynamoPostIndex {
                 .expression_attribute_names("#etag", ETAG)
                 .expression_attribute_values(":p", s(PUBLISHED))
                 .projection_expression("#slug, #etag"),
+            None,
         )
         .await?;
         let mut versions: Vec<(Slug, Option<String>)> = items
@@ -433,7 +435,7 @@ impl PostIndex for DynamoPostIndex {
     /// One `gsi1` range (`PUBLISHED`), slugs only, paged to its end: about 2,000 posts
     /// per 1 MB page, with no re-reading of earlier pages.
     async fn slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        let items = query_all(
+        let items = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -443,6 +445,7 @@ impl PostIndex for DynamoPostIndex {
                 .expression_attribute_names("#slug", "slug")
                 .expression_attribute_values(":p", s(PUBLISHED))
                 .projection_expression("#slug"),
+            None,
         )
         .await?;
         let mut slugs: Vec<Slug> = items
