@@ -27,7 +27,9 @@ pub fn endpoint() -> Option<String> {
 }
 
 /// SDK configuration for an endpoint: dummy credentials, one region, no retries, so a
-/// failure shows at once.
+/// failure shows at once. The operation timeout is generous: moto on a loaded 2-core
+/// machine can take over 10 s for a big transaction, and these tests check answers, not
+/// latency (the fault tests put the functions' own timeouts back: `aws::timeouts()`).
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
@@ -43,7 +45,7 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(2))
-                .operation_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(60))
                 .build(),
         )
         .load()

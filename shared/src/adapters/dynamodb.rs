@@ -28,6 +28,19 @@ where
         .is_some_and(|code| code == "ConditionalCheckFailedException")
 }
 
+/// A conditional write's answer: applied, or its condition no longer held.
+pub fn applied<T, E, R>(result: Result<T, SdkError<E, R>>, op: &str) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if condition_failed(&e) => Ok(false),
+        Err(e) => Err(unavailable(op, e)),
+    }
+}
+
 /// The partition of a post's index entry, its tags and its comments.
 pub fn post_pk(slug: &Slug) -> String {
     format!("POST#{slug}")

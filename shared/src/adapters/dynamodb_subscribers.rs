@@ -1,6 +1,6 @@
 //! AWS subscriber store and rate counters: items in the single table (see `aws::table`).
 
-use super::dynamodb::{condition_failed, s, unavailable, Item};
+use super::dynamodb::{applied, condition_failed, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::SubscriberEmail;
@@ -10,6 +10,7 @@ use crate::ports::{
     SubscriptionStatus,
 };
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use time::{Duration, OffsetDateTime};
@@ -47,6 +48,15 @@ impl DynamoSubscribers {
             .await
             .map_err(|e| unavailable("GetItem", e))?;
         Ok(out.item)
+    }
+
+    /// An UpdateItem on one subscriber's item; the caller adds the expressions.
+    fn update_subscriber(&self, key: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(subscriber_pk(key)))
+            .key(SK, s(SUBSCRIBER_SK))
     }
 }
 
@@ -128,11 +138,7 @@ impl SubscriberStore for DynamoSubscribers {
         }
         // Pending with an old enough mail: claim the resend, so concurrent signups send one.
         let resend = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(subscriber_pk(key)))
-            .key(SK, s(SUBSCRIBER_SK))
+            .update_subscriber(key)
             .update_expression("SET #sent = :at")
             // A claim holds `resend_after` once its mail was reported sent (`mailed` is
             // the claim's time), else only `CLAIM_LEASE`.
@@ -149,11 +155,11 @@ impl SubscriberStore for DynamoSubscribers {
             .expression_attribute_values(":pending", s(SubscriptionStatus::Pending.as_str()))
             .send()
             .await;
-        match resend {
-            Ok(_) => Ok(SignupOutcome::ResendConfirmation),
-            Err(e) if condition_failed(&e) => Ok(SignupOutcome::Unchanged),
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        Ok(if applied(resend, "UpdateItem")? {
+            SignupOutcome::ResendConfirmation
+        } else {
+            SignupOutcome::Unchanged
+        })
     }
 
     async fn confirmation_not_sent(
@@ -162,11 +168,7 @@ impl SubscriberStore for DynamoSubscribers {
         sent_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(subscriber_pk(email.key())))
-            .key(SK, s(SUBSCRIBER_SK))
+            .update_subscriber(email.key())
             .update_expression("REMOVE #sent")
             // Only this request's claim: a later signup's claim stands.
             .condition_expression("#status = :pending AND #sent = :at")
@@ -176,11 +178,7 @@ impl SubscriberStore for DynamoSubscribers {
             .expression_attribute_values(":at", s(sort_key(sent_at)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        applied(result, "UpdateItem").map(|_| ())
     }
 
     async fn confirmation_sent(
@@ -190,11 +188,7 @@ impl SubscriberStore for DynamoSubscribers {
     ) -> Result<(), StoreError> {
         let at = sort_key(sent_at);
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(subscriber_pk(email.key())))
-            .key(SK, s(SUBSCRIBER_SK))
+            .update_subscriber(email.key())
             .update_expression("SET #mailed = :at")
             // Only this request's claim: a later claim is its own request's to report.
             .condition_expression("#sent = :at")
@@ -203,11 +197,7 @@ impl SubscriberStore for DynamoSubscribers {
             .expression_attribute_values(":at", s(&at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        applied(result, "UpdateItem").map(|_| ())
     }
 
     async fn confirm(
@@ -216,11 +206,7 @@ impl SubscriberStore for DynamoSubscribers {
         at: OffsetDateTime,
     ) -> Result<ConfirmOutcome, StoreError> {
         let confirmed = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(subscriber_pk(email.key())))
-            .key(SK, s(SUBSCRIBER_SK))
+            .update_subscriber(email.key())
             .update_expression("SET #status = :confirmed, confirmed_at = :at, #gpk = :partition")
             .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
@@ -267,11 +253,7 @@ impl SubscriberStore for DynamoSubscribers {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(subscriber_pk(email.key())))
-            .key(SK, s(SUBSCRIBER_SK))
+            .update_subscriber(email.key())
             .update_expression(
                 "SET #status = :unsubscribed, unsubscribed_at = :at, #gpk = :partition",
             )
@@ -292,11 +274,7 @@ impl SubscriberStore for DynamoSubscribers {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        applied(result, "UpdateItem")
     }
 
     async fn get(&self, email: &SubscriberEmail) -> Result<Option<Subscriber>, StoreError> {
@@ -308,33 +286,15 @@ impl SubscriberStore for DynamoSubscribers {
     }
 
     async fn confirmed(&self) -> Result<Vec<Subscriber>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#p = :p")
-                .expression_attribute_names("#p", GSI1_PK)
-                .expression_attribute_values(
-                    ":p",
-                    s(status_partition(SubscriptionStatus::Confirmed)),
-                )
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Query", e))?;
-            for item in page.items() {
-                out.push(decode(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => break,
-            }
-        }
-        Ok(out)
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", GSI1_PK)
+            .expression_attribute_values(":p", s(status_partition(SubscriptionStatus::Confirmed)));
+        query_pages(query, None).await?.iter().map(decode).collect()
     }
 
     async fn erase(&self, email: &SubscriberEmail) -> Result<bool, StoreError> {
@@ -409,11 +369,7 @@ impl SubscriberStore for DynamoSubscribers {
             return Err(StoreError::new("suppress takes bounced or complained"));
         }
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(subscriber_pk(email.key())))
-            .key(SK, s(SUBSCRIBER_SK))
+            .update_subscriber(email.key())
             .update_expression("SET #status = :s, unsubscribed_at = :at, #gpk = :partition")
             .condition_expression(
                 "attribute_exists(#pk) AND #status <> :bounced AND #status <> :complained",
@@ -428,11 +384,7 @@ impl SubscriberStore for DynamoSubscribers {
             .expression_attribute_values(":complained", s(SubscriptionStatus::Complained.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable("UpdateItem", e)),
-        }
+        applied(result, "UpdateItem")
     }
 
     async fn import(&self, subscriber: &Subscriber) -> Result<bool, StoreError> {
@@ -466,11 +418,7 @@ impl SubscriberStore for DynamoSubscribers {
             .expression_attribute_names("#pk", PK)
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
+        applied(put, "PutItem")
     }
 }
 
