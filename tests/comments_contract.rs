@@ -215,3 +215,62 @@ async fn dynamodb_racing_moderation_changes_apply_once() {
     )
     .await;
 }
+
+/// The bulk loader (benchmarks, imports) leaves exactly the items that inserting the same
+/// comments one by one leaves: pages over two thread pages, replies on their parent's
+/// page, a reply to a held comment as a new top-level one, held comments with their
+/// helpers, and the thread counters and author counts.
+#[tokio::test]
+async fn dynamodb_bulk_load_leaves_what_inserts_leave() {
+    use lambdapress::adapters::DynamoCommentStore;
+    use lambdapress::domain::CommentStatus;
+    use lambdapress::ports::CommentStore;
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let t = time::macros::datetime!(2024-03-12 09:00:00.123 UTC);
+    let at = |i: i64| t + time::Duration::seconds(i);
+    let mut comments = Vec::new();
+    for i in 0..55 {
+        let who = format!("w{}", i % 7);
+        comments.push(comments_contract::comment(
+            "post-a",
+            &who,
+            at(i),
+            CommentStatus::Approved,
+        ));
+    }
+    for i in 0..6 {
+        let status = [CommentStatus::Pending, CommentStatus::Spam][i % 2];
+        let held =
+            comments_contract::comment("post-a", &format!("h{i}"), at(100 + i as i64), status);
+        comments.push(held);
+    }
+    for (i, parent) in [3usize, 52, 40, 55, 56].into_iter().enumerate() {
+        let mut reply =
+            comments_contract::comment("post-a", "w1", at(200 + i as i64), CommentStatus::Approved);
+        reply.parent = Some(comments[parent].id.clone());
+        comments.push(reply);
+    }
+    for i in 0..3 {
+        comments.push(comments_contract::comment(
+            "post-b",
+            "w2",
+            at(300 + i),
+            CommentStatus::Approved,
+        ));
+    }
+    let (inserted_client, inserted) = moto::fresh_table(&endpoint).await;
+    let one_by_one = DynamoCommentStore::new(inserted_client.clone(), inserted.clone());
+    for c in &comments {
+        one_by_one.insert(c).await.unwrap();
+    }
+    let (loaded_client, loaded) = moto::fresh_table(&endpoint).await;
+    DynamoCommentStore::new(loaded_client.clone(), loaded.clone())
+        .load(&comments)
+        .await
+        .unwrap();
+    let expected = moto::scan(&inserted_client, &inserted).await;
+    assert!(expected.len() > comments.len() * 3, "{}", expected.len());
+    assert_eq!(moto::scan(&loaded_client, &loaded).await, expected);
+}

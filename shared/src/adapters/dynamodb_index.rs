@@ -14,7 +14,7 @@
 //! a read or a filter over the whole partition, which other items may share (comments
 //! did): `upsert` and `remove` cost the same with no comments or with megabytes of them.
 
-use super::dynamodb::{post_pk, query_pages, s, unavailable, Item};
+use super::dynamodb::{batch_put, post_pk, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt;
 use crate::domain::{PostMeta, Slug, Tag};
@@ -164,7 +164,6 @@ impl DynamoPostIndex {
     /// with `BatchWriteItem`, 25 items a request, in `write`'s layout. No stale-tag
     /// clean-up and no transaction: never for a post that may already be indexed.
     pub async fn load_new(&self, entries: &[(PostMeta, String)]) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
         let mut items = Vec::new();
         for (meta, etag) in entries {
             let mut head = encode(meta, META_SK.into(), PUBLISHED.into());
@@ -176,34 +175,7 @@ impl DynamoPostIndex {
                     .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
             );
         }
-        for chunk in items.chunks(25) {
-            let mut pending = chunk
-                .iter()
-                .map(|item| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(item.clone()))
-                        .build()
-                        .map_err(StoreError::new)?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            // Unprocessed items (throttling) are sent again until none is left.
-            while !pending.is_empty() {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| unavailable("BatchWriteItem", e))?;
-                pending = out
-                    .unprocessed_items()
-                    .and_then(|u| u.get(&self.table))
-                    .cloned()
-                    .unwrap_or_default();
-            }
-        }
-        Ok(())
+        batch_put(&self.client, &self.table, items).await
     }
 
     fn delete_action(&self, item: &Item) -> Result<TransactWriteItem, StoreError> {
