@@ -737,7 +737,7 @@ async fn random_post_and_comment_events_keep_the_feed_and_sitemap_equal_to_a_mod
         std::fs::read_to_string(site.dir.0.join("generated").join(key)).unwrap_or_default()
     };
     let mut g = Gen(0x2545_F491_4F6C_DD1D);
-    for case in 0..6 {
+    for case in 0..20 {
         let site = EmbeddedSite::start().await;
         let feeds = Feeds::new(site.content.clone(), site.index.clone())
             .with_comments(site.comments.clone())
