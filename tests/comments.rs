@@ -28,6 +28,31 @@ async fn json_id(site: &CommentSite, value: serde_json::Value, ip: &str) -> Comm
     CommentId::parse(answer["id"].as_str().unwrap()).unwrap()
 }
 
+/// `n` approved top-level comments on the sample article, a minute apart, a day old.
+async fn seed_roots(site: &CommentSite, n: i64, who: &str) -> Vec<lambdapress::domain::Comment> {
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    let mut roots = Vec::new();
+    for i in 0..n {
+        let c = lambdapress_tests::comments_contract::comment(
+            "what-are-muscle-knots",
+            &format!("{who}{i}"),
+            start + time::Duration::minutes(i),
+            CommentStatus::Approved,
+        );
+        site.embedded.comments.insert(&c).await.unwrap();
+        roots.push(c);
+    }
+    roots
+}
+
+/// The article's JSON-LD `commentCount`.
+fn ld_comment_count(html: &str) -> serde_json::Value {
+    let start = html.find("application/ld+json\">").unwrap() + "application/ld+json\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    ld["@graph"][0]["commentCount"].clone()
+}
+
 async fn status_of(site: &CommentSite, id: &CommentId) -> CommentStatus {
     site.embedded
         .comments
@@ -1174,12 +1199,7 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
 #[tokio::test]
 async fn the_articles_json_ld_counts_its_approved_comments() {
     let site = CommentSite::start(NONE).await;
-    let count = |html: String| -> serde_json::Value {
-        let start = html.find("application/ld+json\">").unwrap() + "application/ld+json\">".len();
-        let end = start + html[start..].find("</script>").unwrap();
-        let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
-        ld["@graph"][0]["commentCount"].clone()
-    };
+    let count = |html: String| ld_comment_count(&html);
     assert_eq!(count(site.page(ARTICLE).await), 0);
     for (i, ip) in ["203.0.113.21", "203.0.113.22"].iter().enumerate() {
         let email = format!("reader{i}@example.com");
@@ -1200,21 +1220,9 @@ async fn the_articles_json_ld_counts_its_approved_comments() {
 #[tokio::test]
 async fn long_threads_are_paged_with_links_and_bad_pages_are_refused() {
     use lambdapress::site::{Site, SiteOptions};
-    use lambdapress_tests::comments_contract::comment;
     let site = CommentSite::start(NONE).await;
     let store = site.embedded.comments.clone();
-    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
-    let mut roots = Vec::new();
-    for i in 0..120 {
-        let c = comment(
-            "what-are-muscle-knots",
-            &format!("v{i}"),
-            start + time::Duration::minutes(i),
-            CommentStatus::Approved,
-        );
-        store.insert(&c).await.unwrap();
-        roots.push(c);
-    }
+    let roots = seed_roots(&site, 120, "v").await;
     // A reply through the form to a comment on page 1 stays on page 1.
     let reply = json_id(
         &site,
@@ -1296,21 +1304,8 @@ async fn long_threads_are_paged_with_links_and_bad_pages_are_refused() {
 /// to `cpage=N` and the reply's anchor). Every page counts the whole thread.
 #[tokio::test]
 async fn a_reply_on_an_older_thread_page_returns_to_that_page() {
-    use lambdapress_tests::comments_contract::comment;
     let site = CommentSite::start(NONE).await;
-    let store = site.embedded.comments.clone();
-    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
-    let mut roots = Vec::new();
-    for i in 0..120 {
-        let c = comment(
-            "what-are-muscle-knots",
-            &format!("v{i}"),
-            start + time::Duration::minutes(i),
-            CommentStatus::Approved,
-        );
-        store.insert(&c).await.unwrap();
-        roots.push(c);
-    }
+    let roots = seed_roots(&site, 120, "v").await;
     let parent = roots[3].id.to_string();
     let reply = |body: &'static str| {
         vec![
@@ -1349,12 +1344,7 @@ async fn a_reply_on_an_older_thread_page_returns_to_that_page() {
     assert!(back.contains(&format!("id=\"comment-{id}\"")));
     assert!(back.contains("Your comment is published."));
     assert!(back.contains("121 comments"));
-    let ld = |html: &str| {
-        let start = html.find("application/ld+json\">").unwrap() + "application/ld+json\">".len();
-        let end = start + html[start..].find("</script>").unwrap();
-        let ld: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
-        ld["@graph"][0]["commentCount"].clone()
-    };
+    let ld = ld_comment_count;
     assert_eq!(ld(&back), 121);
     assert_eq!(ld(&site.page(ARTICLE).await), 121, "the newest page too");
     // A top-level comment goes to the newest page, which needs no `cpage`.
@@ -1367,21 +1357,8 @@ async fn a_reply_on_an_older_thread_page_returns_to_that_page() {
 /// A reply held for moderation also comes back to its parent's page.
 #[tokio::test]
 async fn a_held_reply_on_an_older_page_returns_to_that_page() {
-    use lambdapress_tests::comments_contract::comment;
     let site = CommentSite::start("[comments]\nflood_seconds = 0\n").await;
-    let store = site.embedded.comments.clone();
-    let start = time::OffsetDateTime::now_utc() - time::Duration::days(1);
-    let mut roots = Vec::new();
-    for i in 0..60 {
-        let c = comment(
-            "what-are-muscle-knots",
-            &format!("h{i}"),
-            start + time::Duration::minutes(i),
-            CommentStatus::Approved,
-        );
-        store.insert(&c).await.unwrap();
-        roots.push(c);
-    }
+    let roots = seed_roots(&site, 60, "h").await;
     let parent = roots[7].id.to_string();
     let held = site
         .post_form(

@@ -727,3 +727,165 @@ fn feeds_clamp_dates_an_old_index_entry_holds_instead_of_panicking() {
         sitemap_and_robots(&site, &[meta], &[]);
     }
 }
+
+/// Between two tags in `text`, every occurrence in order.
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+    text.split(open)
+        .skip(1)
+        .filter_map(|rest| rest.split(close).next())
+        .collect()
+}
+
+/// Random sequences of post creates, edits, drafts, future dates and deletes, and comment
+/// approvals and spam, each applied through the feeds function (S3 events, comment
+/// changes) on the embedded adapters: after every event the posts feed lists exactly the
+/// published posts of a simple model, newest first, with their current titles, and the
+/// sitemap exactly their pages.
+#[tokio::test]
+async fn random_post_and_comment_events_keep_the_feed_and_sitemap_equal_to_a_model() {
+    use lambdapress::domain::CommentStatus;
+    use lambdapress::ports::CommentStore;
+    use lambdapress_tests::comments_contract::comment;
+    use lambdapress_tests::sample::EmbeddedSite;
+    use std::collections::{BTreeMap, BTreeSet};
+    let generated = |site: &EmbeddedSite, key: &str| {
+        std::fs::read_to_string(site.dir.0.join("generated").join(key)).unwrap_or_default()
+    };
+    let mut g = Gen(0x2545_F491_4F6C_DD1D);
+    for case in 0..20 {
+        let site = EmbeddedSite::start().await;
+        let feeds = Feeds::new(site.content.clone(), site.index.clone())
+            .with_comments(site.comments.clone())
+            .with_options(FeedsOptions {
+                base_url: Some(BASE_URL.into()),
+                clock: || datetime!(2025-01-01 00:00 UTC),
+                ..FeedsOptions::default()
+            });
+        feeds.rebuild().await.unwrap();
+        // slug -> (date, title) of every published post; the sample's to begin with.
+        let mut model: BTreeMap<String, (String, String)> = [
+            (
+                "desk-work-neck-and-shoulder-tension",
+                "2024-08-20T09",
+                "Desk Work, Neck Pain and Tight Shoulders",
+            ),
+            (
+                "acupuncture-for-better-sleep",
+                "2024-05-07T09",
+                "Acupuncture and Better Sleep",
+            ),
+            (
+                "what-are-muscle-knots",
+                "2024-03-12T09",
+                "What Are Muscle Knots and Why Do You Have Them?",
+            ),
+            (
+                "what-to-expect-at-your-first-visit",
+                "2024-01-23T09",
+                "What to Expect at Your First Acupuncture Visit",
+            ),
+        ]
+        .into_iter()
+        .map(|(s, d, t)| (s.to_owned(), (d.to_owned(), t.to_owned())))
+        .collect();
+        let mut files: BTreeSet<String> = BTreeSet::new();
+        for step in 0..25 {
+            let n = g.below(5);
+            let slug = format!("p{n}");
+            let event = match g.below(10) {
+                0..=4 => {
+                    // Dates are distinct across slugs (no ties in the order).
+                    let (date, day) = if g.below(4) == 0 {
+                        ("2026-01-01".to_owned(), String::new())
+                    } else {
+                        let day = n * 5 + g.below(5) + 1;
+                        (format!("2024-10-{day:02}"), format!("2024-10-{day:02}T00"))
+                    };
+                    let draft = g.below(4) == 0;
+                    let title = format!("Post {n} at step {step}");
+                    let extra = if draft { "draft = true\n" } else { "" };
+                    site.write_post(
+                        &slug,
+                        &String::from_utf8(post(&title, &date, extra, "Text.")).unwrap(),
+                    );
+                    files.insert(slug.clone());
+                    if draft || day.is_empty() {
+                        model.remove(&slug);
+                    } else {
+                        model.insert(slug.clone(), (day, title));
+                    }
+                    format!("write {slug} {date} draft={draft}")
+                }
+                5 | 6 => {
+                    if files.remove(&slug) {
+                        std::fs::remove_file(
+                            site.dir.0.join("content/posts").join(format!("{slug}.md")),
+                        )
+                        .unwrap();
+                    }
+                    model.remove(&slug);
+                    format!("delete {slug}")
+                }
+                _ => {
+                    let on = if files.contains(&slug) {
+                        slug.clone()
+                    } else {
+                        "what-are-muscle-knots".to_owned()
+                    };
+                    let status =
+                        [CommentStatus::Approved, CommentStatus::Spam][g.below(2) as usize];
+                    let at = datetime!(2024-12-01 00:00 UTC) + time::Duration::minutes(step);
+                    site.comments
+                        .insert(&comment(&on, &format!("c{step}"), at, status))
+                        .await
+                        .unwrap();
+                    feeds
+                        .comments_changed(&BTreeSet::from([Slug::parse(&on).unwrap()]))
+                        .await
+                        .unwrap();
+                    format!("comment {status:?} on {on}")
+                }
+            };
+            if event.starts_with("write") || event.starts_with("delete") {
+                let key = format!("posts/{slug}.md");
+                let fixture = if event.starts_with("write") {
+                    "s3-object-created.json"
+                } else {
+                    "s3-object-removed.json"
+                };
+                feeds.handle(s3_event(fixture, &[&key])).await.unwrap();
+            }
+            let mut expected: Vec<_> = model.iter().collect();
+            expected.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+            let expected_items: Vec<(String, String)> = expected
+                .iter()
+                .map(|(s, (_, t))| (format!("{BASE_URL}/posts/{s}"), t.clone()))
+                .collect();
+            let rss = generated(&site, "feed.xml");
+            let items: Vec<(String, String)> = rss
+                .split("<item>")
+                .skip(1)
+                .map(|item| {
+                    let first = |open, close| {
+                        between(item, open, close)
+                            .first()
+                            .map(|s| s.to_string())
+                            .unwrap_or_default()
+                    };
+                    (first("<link>", "</link>"), first("<title>", "</title>"))
+                })
+                .collect();
+            assert_eq!(items, expected_items, "case {case}, step {step}: {event}");
+            let sitemap = generated(&site, "sitemap.xml");
+            let pages: BTreeSet<&str> = between(&sitemap, "<loc>", "</loc>")
+                .into_iter()
+                .filter(|loc| loc.contains("/posts/"))
+                .collect();
+            let expected_pages: BTreeSet<&str> = expected_items
+                .iter()
+                .map(|(link, _)| link.as_str())
+                .collect();
+            assert_eq!(pages, expected_pages, "case {case}, step {step}: {event}");
+        }
+    }
+}

@@ -208,3 +208,31 @@ pub async fn serial_moto() -> Option<SerialMoto> {
     }
     panic!("serial moto did not come up on {}", moto.endpoint);
 }
+
+/// Every item of a table, ordered by key (a test's view of what a store wrote).
+pub async fn scan(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let out = client
+            .scan()
+            .table_name(table)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("moto scans the table");
+        items.extend(out.items().iter().cloned());
+        match out.last_evaluated_key() {
+            Some(key) if !key.is_empty() => start = Some(key.clone()),
+            _ => break,
+        }
+    }
+    let key = |item: &std::collections::HashMap<_, aws_sdk_dynamodb::types::AttributeValue>| {
+        ["pk", "sk"].map(|k| item.get(k).and_then(|v| v.as_s().ok()).cloned())
+    };
+    items.sort_by_key(key);
+    items
+}

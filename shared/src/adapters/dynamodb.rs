@@ -74,7 +74,39 @@ pub async fn query_pages(
     }
 }
 
-/// Every item a Query matches, to its last page (`query_pages` without a limit).
-pub async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
-    query_pages(query, None).await
+/// Puts items with `BatchWriteItem`, 25 a request, sending unprocessed items (throttling)
+/// again until none is left. Unconditional and not atomic: only for bulk loads into a
+/// table that holds none of these items yet (benchmarks, imports).
+pub async fn batch_put(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    items: Vec<Item>,
+) -> Result<(), StoreError> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in items.chunks(25) {
+        let mut pending = chunk
+            .iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item.clone()))
+                    .build()
+                    .map_err(StoreError::new)?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        while !pending.is_empty() {
+            let out = client
+                .batch_write_item()
+                .request_items(table, pending)
+                .send()
+                .await
+                .map_err(|e| unavailable("BatchWriteItem", e))?;
+            pending = out
+                .unprocessed_items()
+                .and_then(|u| u.get(table))
+                .cloned()
+                .unwrap_or_default();
+        }
+    }
+    Ok(())
 }

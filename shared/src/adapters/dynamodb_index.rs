@@ -15,7 +15,7 @@
 //! a read or a filter over the whole partition, which other items may share (comments
 //! did): `upsert` and `remove` cost the same with no comments or with megabytes of them.
 
-use super::dynamodb::{post_pk, query_all, s, unavailable, Item};
+use super::dynamodb::{batch_put, post_pk, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::archive::ArchiveSummary;
 use crate::domain::time_fmt;
@@ -102,7 +102,7 @@ impl DynamoPostIndex {
             .send()
             .await
             .map_err(|e| unavailable("GetItem", e))?;
-        let tags = query_all(
+        let tags = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -113,6 +113,7 @@ impl DynamoPostIndex {
                 .expression_attribute_values(":tag", s(TAG_PREFIX))
                 .projection_expression("#pk, #sk")
                 .consistent_read(true),
+            None,
         )
         .await?;
         Ok(meta.item().cloned().into_iter().chain(tags).collect())
@@ -190,7 +191,6 @@ impl DynamoPostIndex {
     /// with `BatchWriteItem`, 25 items a request, in `write`'s layout. No stale-tag
     /// clean-up and no transaction: never for a post that may already be indexed.
     pub async fn load_new(&self, entries: &[(PostMeta, String)]) -> Result<(), StoreError> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
         let mut items = Vec::new();
         for (meta, etag) in entries {
             let mut head = encode(meta, META_SK.into(), PUBLISHED.into());
@@ -202,34 +202,7 @@ impl DynamoPostIndex {
                     .map(|t| encode(meta, format!("TAG#{}", t.slug), format!("TAG#{}", t.slug))),
             );
         }
-        for chunk in items.chunks(25) {
-            let mut pending = chunk
-                .iter()
-                .map(|item| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(item.clone()))
-                        .build()
-                        .map_err(StoreError::new)?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            // Unprocessed items (throttling) are sent again until none is left.
-            while !pending.is_empty() {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| unavailable("BatchWriteItem", e))?;
-                pending = out
-                    .unprocessed_items()
-                    .and_then(|u| u.get(&self.table))
-                    .cloned()
-                    .unwrap_or_default();
-            }
-        }
-        Ok(())
+        batch_put(&self.client, &self.table, items).await
     }
 
     fn delete_action(&self, item: &Item) -> Result<TransactWriteItem, StoreError> {
@@ -336,7 +309,7 @@ impl PostIndex for DynamoPostIndex {
 
     /// `slugs`' one `gsi1` range, projecting the `META` item's `etag` too.
     async fn versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
-        let items = query_all(
+        let items = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -347,6 +320,7 @@ impl PostIndex for DynamoPostIndex {
                 .expression_attribute_names("#etag", ETAG)
                 .expression_attribute_values(":p", s(PUBLISHED))
                 .projection_expression("#slug, #etag"),
+            None,
         )
         .await?;
         let mut versions: Vec<(Slug, Option<String>)> = items
@@ -460,7 +434,7 @@ impl PostIndex for DynamoPostIndex {
     /// One `gsi1` range (`PUBLISHED`), slugs only, paged to its end: about 2,000 posts
     /// per 1 MB page, with no re-reading of earlier pages.
     async fn slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        let items = query_all(
+        let items = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -470,6 +444,7 @@ impl PostIndex for DynamoPostIndex {
                 .expression_attribute_names("#slug", "slug")
                 .expression_attribute_values(":p", s(PUBLISHED))
                 .projection_expression("#slug"),
+            None,
         )
         .await?;
         let mut slugs: Vec<Slug> = items

@@ -46,7 +46,10 @@
 //! `THREAD_PAGE_ROOTS` (50), plus one; a reply: its parent's page, from the parent's
 //! pointer) and kept in the attribute `page` on the comment and its pointer, so a
 //! comment that leaves the range (spam) and comes back keeps its page. A thread page is
-//! one `begins_with(sk, 'COMMENT#<page:06>#')` Query plus one `GetItem` of the counter.
+//! one `begins_with(sk, 'COMMENT#<page:06>#')` Query plus one `GetItem` of the counter,
+//! which holds `roots` (N, top-level comments ever approved: the page count) and
+//! `approved` (N, comments approved now: the count every page shows), both changed in
+//! the transaction of each comment change.
 //! `<status>` is `pending`, `approved` or `spam`, and the same value is in the attribute
 //! `status`. Comment attributes: `id`, `post`, `parent` (optional), `author`, `email`,
 //! `website` (optional), `body` (Markdown source; spam keeps at most 1,000 characters),
@@ -61,7 +64,11 @@
 //! comment, each only if absent (plus the author count and, for a new top-level approved
 //! comment, the counter's `roots` raised only if unchanged since read); a status change
 //! moves the item between `POST#` and `HELD#` (delete if present + put if absent) and
-//! rewrites claim and pointer with the new `expires_at`; a delete removes all three. So
+//! rewrites claim and pointer with the new `expires_at`; a delete removes all three.
+//! A status change and a delete are conditional on the status read (`#st = :from` on
+//! the comment's delete or put), so of two moderation links pressed at once one applies
+//! and the other is refused whole. A transaction cancelled with `TransactionConflict`
+//! (another one held its items) is sent again after a jittered pause, up to 10 times. So
 //! no fault leaves a claim, pointer or count without its comment. Spam past 30 days is
 //! removed with its claim and pointer by the comment function (`expire_spam`: a `gsi1`
 //! range Query on `COMMENTS#spam` up to `now - 30 days`), TTL being the backstop.

@@ -5,7 +5,7 @@
 //! also in GSI1 (`NEWSLETTERS`, by creation time) so that all of them can be listed.
 
 use super::ports::{Counts, Delivery, NewsletterRecord, NewsletterStore};
-use crate::adapters::dynamodb::{condition_failed, query_all, s, unavailable, Item};
+use crate::adapters::dynamodb::{condition_failed, query_pages, s, unavailable, Item};
 use crate::aws::table::{GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use crate::domain::time_fmt::{parse_rfc3339, sort_key};
 use crate::domain::Slug;
@@ -208,7 +208,7 @@ impl NewsletterStore for DynamoNewsletters {
     }
 
     async fn list(&self) -> Result<Vec<NewsletterRecord>, StoreError> {
-        let items = query_all(
+        let items = query_pages(
             self.client
                 .query()
                 .table_name(&self.table)
@@ -217,6 +217,7 @@ impl NewsletterStore for DynamoNewsletters {
                 .expression_attribute_names("#p", GSI1_PK)
                 .expression_attribute_values(":p", s(LIST_PARTITION))
                 .scan_index_forward(false),
+            None,
         )
         .await?;
         Ok(items
