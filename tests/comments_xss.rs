@@ -99,10 +99,17 @@ fn problems(html: &str) -> Vec<String> {
         let lead_image = name == "img"
             && attr("src").is_some_and(|src| src.starts_with("/media/"))
             && attrs.iter().all(|(k, _)| k == "src" || k == "alt");
+        // The site's own logo (`[theme.logo]` in site.toml, a media path), in the header.
+        let site_logo = name == "img"
+            && attr("class") == Some("site-logo")
+            && attr("src").is_some_and(|src| src.starts_with("/media/"))
+            && attrs
+                .iter()
+                .all(|(k, _)| k == "class" || k == "src" || k == "alt");
         // The site's own phone menu is the only disclosure on the page (no handlers).
         let site_menu =
             name == "details" && attrs.len() == 1 && attr("class") == Some("menu-narrow");
-        if FORBIDDEN_ELEMENTS.contains(&name) && !lead_image && !site_menu {
+        if FORBIDDEN_ELEMENTS.contains(&name) && !lead_image && !site_logo && !site_menu {
             found.push(format!("<{name}> {attrs:?}"));
         }
         if name == "meta" && attr("http-equiv").is_some() {
@@ -123,6 +130,9 @@ fn problems(html: &str) -> Vec<String> {
             && attr("rel") != Some("stylesheet")
             && attr("rel") != Some("canonical")
             && attr("rel") != Some("alternate")
+            // The favicon of `[theme]`: a media path of the site's own.
+            && !(attr("rel") == Some("icon")
+                && attr("href").is_some_and(|href| href.starts_with("/media/")))
             && !thread_page_link
         {
             found.push(format!("<link> {attrs:?}"));
@@ -130,6 +140,10 @@ fn problems(html: &str) -> Vec<String> {
         if name == "link"
             && attr("rel") == Some("stylesheet")
             && !attr("href").unwrap_or("").starts_with("/static/style.css")
+            // The `[theme]` stylesheet: `/theme/site.css?v=<hash>`, same origin.
+            && !attr("href")
+                .and_then(|href| href.strip_prefix("/theme/site.css?v="))
+                .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             found.push(format!("foreign stylesheet {attrs:?}"));
         }
