@@ -911,28 +911,8 @@ async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_
     let dir = ScratchDir::new();
     std::fs::create_dir_all(dir.0.join("content")).unwrap();
     let export = fixtures::path("wordpress-export-switch.xml");
-    {
-        let config = lambdapress_infra::local::LocalConfig {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            content_dir: dir.0.join("content"),
-            data_dir: dir.0.join("data"),
-        };
-        let local = lambdapress_infra::local::LocalStores::open(&config).unwrap();
-        let stores = Stores {
-            content: local.content.as_ref(),
-            index: local.index.as_ref(),
-            comments: local.comments.as_ref(),
-            secret: &local.secret,
-        };
-        let options = Options {
-            media: lambdapress_infra::import::MediaSource::Dir(fixtures::path("wp-uploads")),
-            ..Options::default()
-        };
-        let summary = import_wordpress(&export, &stores, options, &Silent)
-            .await
-            .unwrap();
-        assert_eq!(summary.media.copied, 2, "{summary}");
-    }
+    let summary = import_locally(&dir.0, &export).await;
+    assert_eq!(summary.media.copied, 2, "{summary}");
     let site = local_site(&dir.0).await;
     let report = switch_check(&export, &site).await.unwrap();
     passed_with(
@@ -954,6 +934,105 @@ async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_
     let site = local_site(&dir.0).await;
     let report = switch_check(&export, &site).await.unwrap();
     only_image_missing(&report, "/media/uploads/2023/03/bed.jpg");
+}
+
+/// Imports `export` into the local stores under `dir` (uploads from the fixtures' copy).
+async fn import_locally(dir: &std::path::Path, export: &std::path::Path) -> Summary {
+    let config = lambdapress_infra::local::LocalConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        content_dir: dir.join("content"),
+        data_dir: dir.join("data"),
+    };
+    let local = lambdapress_infra::local::LocalStores::open(&config).unwrap();
+    let stores = Stores {
+        content: local.content.as_ref(),
+        index: local.index.as_ref(),
+        comments: local.comments.as_ref(),
+        secret: &local.secret,
+    };
+    let options = Options {
+        media: lambdapress_infra::import::MediaSource::Dir(fixtures::path("wp-uploads")),
+        ..Options::default()
+    };
+    import_wordpress(export, &stores, options, &Silent)
+        .await
+        .unwrap()
+}
+
+/// The switch fixture's site with `posts` generated posts: each shows a shared image and
+/// one of its own that was never uploaded, and links to the one before at its old address.
+fn many_posts_export(posts: usize) -> String {
+    let fixture = std::fs::read_to_string(fixtures::path("wordpress-export-switch.xml")).unwrap();
+    let mut xml = fixture[..fixture.find("\t<item>").unwrap()].to_owned();
+    for i in 1..=posts {
+        let day = 1 + i % 28;
+        write!(
+            xml,
+            r#"	<item>
+		<title><![CDATA[Generated Post {i}]]></title>
+		<link>https://old-clinic.example/2023/05/generated-{i}/</link>
+		<dc:creator><![CDATA[mia]]></dc:creator>
+		<content:encoded><![CDATA[<p>Post {i}. <img src="https://old-clinic.example/wp-content/uploads/2023/02/knot.jpg" alt="" /> <img src="/wp-content/uploads/2023/05/gone-{i}.jpg" alt="" /></p>
+<p>Before it: <a href="https://old-clinic.example/2023/05/generated-{before}/">post {before}</a>.</p>]]></content:encoded>
+		<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+		<wp:post_id>{id}</wp:post_id>
+		<wp:post_date><![CDATA[2023-05-{day:02} 09:00:00]]></wp:post_date>
+		<wp:post_date_gmt><![CDATA[2023-05-{day:02} 09:00:00]]></wp:post_date_gmt>
+		<wp:comment_status><![CDATA[open]]></wp:comment_status>
+		<wp:post_name><![CDATA[generated-{i}]]></wp:post_name>
+		<wp:status><![CDATA[publish]]></wp:status>
+		<wp:post_parent>0</wp:post_parent>
+		<wp:menu_order>0</wp:menu_order>
+		<wp:post_type><![CDATA[post]]></wp:post_type>
+	</item>
+"#,
+            before = if i == 1 { posts } else { i - 1 },
+            id = 5000 + i,
+        )
+        .unwrap();
+    }
+    xml + "</channel>\n</rss>\n"
+}
+
+#[tokio::test]
+async fn switch_check_gives_the_same_report_one_or_eight_requests_at_a_time() {
+    use lambdapress_infra::import::switch_check::switch_check_with;
+    let dir = ScratchDir::new();
+    std::fs::create_dir_all(dir.0.join("content")).unwrap();
+    let export = dir.0.join("many.xml");
+    std::fs::write(&export, many_posts_export(60)).unwrap();
+    import_locally(&dir.0, &export).await;
+    let site = local_site(&dir.0).await;
+    let one = switch_check_with(&export, &site, 1).await.unwrap();
+    let eight = switch_check_with(&export, &site, 8).await.unwrap();
+    assert_eq!(one.to_string(), eight.to_string());
+    assert_eq!(one, eight);
+    let text = one.to_string();
+    // Every generated post's old address and `?p=` id were asked for and resolve.
+    for i in [1, 30, 60] {
+        let id = 5000 + i;
+        for line in [
+            format!("ok   url    /2023/05/generated-{i} → /posts/generated-{i}: 200"),
+            format!("ok   url    /?p={id} → /posts/generated-{i}: 200"),
+            format!("ok   links  /posts/generated-{i} no link to the old site"),
+        ] {
+            assert!(text.contains(&line), "{line}:\n{text}");
+        }
+    }
+    // The shared image is checked once; each post's missing one fails, said once, on it.
+    assert_eq!(
+        text.matches("ok   image  /media/uploads/2023/02/knot.jpg")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(one.failures(), 60, "{text}");
+    for i in [1, 30, 60] {
+        let line = format!(
+            "FAIL image  /media/uploads/2023/05/gone-{i}.jpg 404 Not Found (on /posts/generated-{i})"
+        );
+        assert!(text.contains(&line), "{line}:\n{text}");
+    }
 }
 
 /// A switch-check report with every check passed, these lines among them.

@@ -5,7 +5,7 @@
 //!   lambdapress reindex    rebuild the local post index from the content folder
 //!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
 //!                          posts, pages, menu, media, tags and comments from a WordPress export
-//!   lambdapress switch-check <export.xml> [--site URL]
+//!   lambdapress switch-check <export.xml> [--site URL] [--concurrency N]
 //!                          every old address of the export against the new site
 //!   lambdapress rename <old-slug> <new-slug>
 //!                          move a post, keeping its old address as a redirect
@@ -17,7 +17,7 @@
 //!                          a Jetpack, MailPoet or Mailchimp export
 //!   lambdapress newsletter preview <slug> | test <slug> <email> | status [<slug>]
 
-use anyhow::bail;
+use anyhow::{bail, Context};
 use lambdapress::domain::{Page, Post, SiteSettings, Slug, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
@@ -40,7 +40,7 @@ const USAGE: &str =
   import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
             posts, pages, menu, media and comments; uploads are downloaded unless
             --uploads names a copy of wp-content/uploads
-  switch-check <export.xml> [--site URL]
+  switch-check <export.xml> [--site URL] [--concurrency N]
             request every old address against the new site (default the local one)
   rename <old-slug> <new-slug>
             move posts/<old>.md to posts/<new>.md; /posts/<old> redirects to /posts/<new>
@@ -399,12 +399,30 @@ async fn import_command(config: &LocalConfig, args: Vec<String>) -> anyhow::Resu
 
 /// Every old address of the export against the new site; exit status 1 on any failure.
 async fn switch_check(config: &LocalConfig, args: Vec<String>) -> anyhow::Result<()> {
-    let (export, site) = match args.as_slice() {
-        [export] => (export, format!("http://{}", config.addr)),
-        [export, flag, site] if flag == "--site" => (export, site.clone()),
-        _ => bail!("usage: lambdapress switch-check <export.xml> [--site URL]"),
-    };
-    let report = import::switch_check::switch_check(std::path::Path::new(export), &site).await?;
+    const SWITCH_USAGE: &str =
+        "usage: lambdapress switch-check <export.xml> [--site URL] [--concurrency N]";
+    let mut export = None;
+    let mut site = format!("http://{}", config.addr);
+    let mut concurrency = import::switch_check::DEFAULT_CONCURRENCY;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--site" => site = args.next().context(SWITCH_USAGE)?,
+            "--concurrency" => {
+                concurrency = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| (1..=64).contains(n))
+                    .context("--concurrency takes a number from 1 to 64")?
+            }
+            _ if export.is_none() && !arg.starts_with("--") => export = Some(arg),
+            _ => bail!(SWITCH_USAGE),
+        }
+    }
+    let export = export.context(SWITCH_USAGE)?;
+    let report =
+        import::switch_check::switch_check_with(std::path::Path::new(&export), &site, concurrency)
+            .await?;
     print!("{report}");
     if report.failures() > 0 {
         std::process::exit(1);

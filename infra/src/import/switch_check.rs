@@ -1,16 +1,19 @@
-//! `lambdapress switch-check <export.xml> [--site URL]`: asks the new site for every
-//! old address of the export, follows its redirects, and checks each ends in 200 on the
-//! right content; then that every image of every post and page is served, and that no
+//! `lambdapress switch-check <export.xml> [--site URL] [--concurrency N]`: asks the new
+//! site for every old address of the export, follows its redirects, and checks each ends
+//! in 200 on the right content; then that every image of every post and page is served, and that no
 //! page still links to the old site's own files or addresses.
 
 use super::markdown::Converter;
 use super::media::{get_once, http_client, HttpClient};
 use super::post::decode_entities;
 use super::run::plan;
-use std::collections::{BTreeMap, BTreeSet};
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 const MAX_PAGE: usize = 8 * 1024 * 1024;
@@ -69,12 +72,27 @@ impl fmt::Display for Report {
     }
 }
 
+/// How many requests `switch-check` keeps in flight unless told otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
 /// Runs every check of the export at `export` against the site at `site`
-/// (`http://127.0.0.1:3000`, or the deployed one).
+/// (`http://127.0.0.1:3000`, or the deployed one), [`DEFAULT_CONCURRENCY`] requests at a time.
 pub async fn switch_check(export: &Path, site: &str) -> anyhow::Result<Report> {
+    switch_check_with(export, site, DEFAULT_CONCURRENCY).await
+}
+
+/// [`switch_check`] with at most `concurrency` requests in flight (1 to 64). The report is
+/// the same whatever the number: checks keep the export's order, and each address is
+/// fetched once (a page many old addresses lead to is asked for and read once).
+pub async fn switch_check_with(
+    export: &Path,
+    site: &str,
+    concurrency: usize,
+) -> anyhow::Result<Report> {
+    let concurrency = concurrency.clamp(1, 64);
     let site = site.trim_end_matches('/').to_owned();
     let plan = plan(export, &Converter::new())?;
-    let client = http_client()?;
+    let fetcher = Fetcher::new(http_client()?);
     let mut report = Report::default();
     // New path → title, for the content check.
     let titles: BTreeMap<String, String> = plan
@@ -83,10 +101,17 @@ pub async fn switch_check(export: &Path, site: &str) -> anyhow::Result<Report> {
         .filter_map(|(id, title)| Some((plan.old_urls.path_of(id)?.to_owned(), title.clone())))
         .collect();
     let redirects = plan.redirects.entries();
+    let followed: Vec<_> = stream::iter(
+        redirects
+            .iter()
+            .map(|(old, target)| follow(&fetcher, &site, old, target, &titles)),
+    )
+    .buffered(concurrency)
+    .collect()
+    .await;
     // Pages reached, by final path: their HTML (checked once each below).
-    let mut pages: BTreeMap<String, String> = BTreeMap::new();
-    for (old, target) in &redirects {
-        let (ok, detail, landed) = follow(&client, &site, old, target, &titles).await;
+    let mut pages: BTreeMap<String, Arc<str>> = BTreeMap::new();
+    for ((old, _), (ok, detail, landed)) in redirects.iter().zip(followed) {
         if let Some((path, html)) = landed {
             if titles.contains_key(&path) {
                 pages.entry(path).or_insert(html);
@@ -100,20 +125,27 @@ pub async fn switch_check(export: &Path, site: &str) -> anyhow::Result<Report> {
         });
     }
     // Posts and pages no old address led to (e.g. a page at its own old address).
-    for path in titles.keys() {
-        if pages.contains_key(path) {
-            continue;
-        }
-        if let Ok((status, _, body)) =
-            get_once(&client, &format!("{site}{path}"), TIMEOUT, MAX_PAGE).await
-        {
-            if status.is_success() {
-                pages.insert(path.clone(), String::from_utf8_lossy(&body).into_owned());
+    let unreached: Vec<&String> = titles.keys().filter(|p| !pages.contains_key(*p)).collect();
+    let fetched: Vec<_> = stream::iter(
+        unreached
+            .iter()
+            .map(|path| fetcher.get(format!("{site}{path}"))),
+    )
+    .buffered(concurrency)
+    .collect()
+    .await;
+    for (path, answer) in unreached.into_iter().zip(fetched) {
+        if let Ok(answer) = answer.as_ref() {
+            if answer.status.is_success() {
+                pages.insert(path.clone(), answer.body.clone());
             }
         }
     }
+    // Each page's old-site links and its images not seen on an earlier page, in page order.
     let old_hosts = plan.links.hosts().to_vec();
     let mut images_seen = BTreeSet::new();
+    let mut images = Vec::new();
+    let mut links = Vec::new();
     for (path, html) in &pages {
         let mut old_links = Vec::new();
         for (attr, value) in attributes(html) {
@@ -122,22 +154,12 @@ pub async fn switch_check(export: &Path, site: &str) -> anyhow::Result<Report> {
                 old_links.push(value.clone());
             }
             if attr == "src" && images_seen.insert(value.clone()) {
-                let url = on_site(&value, &site, &old_hosts);
-                let Some(url) = url else { continue };
-                let (ok, detail) = match get_once(&client, &url, TIMEOUT, 64 * 1024 * 1024).await {
-                    Ok((status, _, _)) if status.is_success() => (true, format!("{status}")),
-                    Ok((status, _, _)) => (false, format!("{status} (on {path})")),
-                    Err(e) => (false, format!("{e} (on {path})")),
-                };
-                report.checks.push(Check {
-                    ok,
-                    kind: "image",
-                    what: value.clone(),
-                    detail,
-                });
+                if let Some(url) = on_site(&value, &site, &old_hosts) {
+                    images.push((links.len(), path.as_str(), value, url));
+                }
             }
         }
-        report.checks.push(Check {
+        links.push(Check {
             ok: old_links.is_empty(),
             kind: "links",
             what: path.clone(),
@@ -148,27 +170,101 @@ pub async fn switch_check(export: &Path, site: &str) -> anyhow::Result<Report> {
             },
         });
     }
+    let served: Vec<_> = stream::iter(images.iter().map(|(_, _, _, url)| {
+        let fetcher = &fetcher;
+        async move { get_once(&fetcher.client, url, TIMEOUT, 64 * 1024 * 1024).await }
+    }))
+    .buffered(concurrency)
+    .collect()
+    .await;
+    let mut images = images.into_iter().zip(served).peekable();
+    for (page, check) in links.into_iter().enumerate() {
+        while let Some(((_, path, value, _), answer)) = images.next_if(|((at, ..), _)| *at == page)
+        {
+            let (ok, detail) = match answer {
+                Ok((status, _, _)) if status.is_success() => (true, format!("{status}")),
+                Ok((status, _, _)) => (false, format!("{status} (on {path})")),
+                Err(e) => (false, format!("{e} (on {path})")),
+            };
+            report.checks.push(Check {
+                ok,
+                kind: "image",
+                what: value,
+                detail,
+            });
+        }
+        report.checks.push(check);
+    }
     Ok(report)
+}
+
+/// One answer of the site: its status, where it redirects, and its body (kept for 200s).
+struct Answer {
+    status: http::StatusCode,
+    location: Option<String>,
+    body: Arc<str>,
+}
+
+type Fetched = Arc<Result<Answer, String>>;
+
+/// Fetches site addresses through one keep-alive client, each URL once: a second ask (or
+/// one while the first is in flight) gets the first answer.
+struct Fetcher {
+    client: HttpClient,
+    answers: Mutex<HashMap<String, Arc<OnceCell<Fetched>>>>,
+}
+
+impl Fetcher {
+    fn new(client: HttpClient) -> Self {
+        Fetcher {
+            client,
+            answers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn get(&self, url: String) -> Fetched {
+        let cell = {
+            let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+            answers.entry(url.clone()).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            Arc::new(get_once(&self.client, &url, TIMEOUT, MAX_PAGE).await.map(
+                |(status, location, body)| Answer {
+                    status,
+                    location,
+                    body: if status.is_success() {
+                        String::from_utf8_lossy(&body).into()
+                    } else {
+                        Arc::from("")
+                    },
+                },
+            ))
+        })
+        .await
+        .clone()
+    }
 }
 
 /// Requests `old` on `site`, following redirects on the site; whether it ends in 200
 /// where it should (with the right title for a post or page), why, and the page.
 async fn follow(
-    client: &HttpClient,
+    fetcher: &Fetcher,
     site: &str,
     old: &str,
     target: &str,
     titles: &BTreeMap<String, String>,
-) -> (bool, String, Option<(String, String)>) {
+) -> (bool, String, Option<(String, Arc<str>)>) {
     let mut url = format!("{site}{old}");
     let mut hops = Vec::new();
     for _ in 0..=MAX_HOPS {
-        let (status, location, body) = match get_once(client, &url, TIMEOUT, MAX_PAGE).await {
+        let fetched = fetcher.get(url.clone()).await;
+        let answer = match fetched.as_ref() {
             Ok(answer) => answer,
-            Err(e) => return (false, e, None),
+            Err(e) => return (false, e.clone(), None),
         };
+        let status = answer.status;
         if status.is_redirection() {
-            let Some(next) = location else {
+            let Some(next) = answer.location.clone() else {
                 return (false, format!("{status} without Location"), None);
             };
             if !next.starts_with(site) {
@@ -193,7 +289,7 @@ async fn follow(
                 None,
             );
         }
-        let html = String::from_utf8_lossy(&body).into_owned();
+        let html = answer.body.clone();
         if let Some(title) = titles.get(target) {
             if !decode_entities(&html).contains(title.as_str()) {
                 return (
