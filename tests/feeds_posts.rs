@@ -276,8 +276,16 @@ async fn the_sitemap_lists_home_every_published_post_and_tag_page_with_lastmod()
     assert!(xml.contains(&entry("/tags/first-visit", "2024-01-23T09:00:00Z")));
     assert!(xml.contains(&entry("/tags/sleep", "2024-05-07T09:00:00Z")));
     assert!(!xml.contains("winter"), "drafts and their tags stay out");
-    // Home, four posts, five tags (Acupuncture, First Visit, Muscle Pain, Sleep, Wellness).
-    assert_eq!(xml.matches("<url>").count(), 1 + 4 + 5, "{xml}");
+    // The served pages are listed too (About, Contact, Privacy, Services).
+    for page in ["/about", "/contact", "/privacy", "/services"] {
+        assert!(
+            xml.contains(&format!("<loc>{BASE_URL}{page}</loc>")),
+            "{page}"
+        );
+    }
+    // Home, four pages, four posts, five tags (Acupuncture, First Visit, Muscle Pain,
+    // Sleep, Wellness).
+    assert_eq!(xml.matches("<url>").count(), 1 + 4 + 4 + 5, "{xml}");
 
     let robots = String::from_utf8(stored(&site, "robots.txt").await).unwrap();
     assert_eq!(

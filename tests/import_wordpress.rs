@@ -921,7 +921,9 @@ async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_
             "ok   url    /2023/02/muscle-knots → /posts/muscle-knots: 200",
             "ok   url    /?page_id=30 → /about: 200",
             "ok   url    /services/massage → /massage: 200",
-            "ok   url    /archive → /archive-page: 200",
+            // `/archive` is the site's monthly archive now (a redirect never shadows a
+            // live route): the old page is reached by its id and at its new slug.
+            "ok   url    /?page_id=33 → /archive-page: 200 (301)",
             "ok   url    /category/massage → /tags/massage: 200",
             "ok   url    /feed → /feed.xml: 200",
             "ok   image  /media/uploads/2023/03/bed.jpg",
