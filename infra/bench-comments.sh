@@ -27,7 +27,7 @@ log() { printf 'bench-comments: %s\n' "$*" >&2; }
 
 if ! command -v wrk >/dev/null; then
     log "installing wrk"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends wrk
 fi
 ISSO_VENV="${LAMBDAPRESS_ISSO_VENV:-$HOME/.cache/lambdapress/isso-venv}"
 if ! "$ISSO_VENV/bin/python" -c "import isso, gunicorn" 2>/dev/null; then

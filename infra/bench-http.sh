@@ -12,7 +12,7 @@ log() { printf 'bench-http: %s\n' "$*" >&2; }
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
     log "installing nginx and wrk"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx wrk
+    apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends nginx wrk
 fi
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"

@@ -51,7 +51,7 @@ if ((${#need_apt[@]})); then
     [[ $(id -u) -eq 0 ]] || { log "missing: ${need_apt[*]} (apt-get install them as root)"; exit 1; }
     log "installing ${need_apt[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    { apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"; } >/dev/null
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need_apt[@]}"; } >/dev/null
 fi
 
 # The functions as the template declares them: logical id, binary, CodeUri, BuildMethod.

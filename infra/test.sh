@@ -24,7 +24,9 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         log "installing chromium and chromium-driver for the browser tests"
         export DEBIAN_FRONTEND=noninteractive
-        { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } >/dev/null \
+        # Waits for a dpkg lock another apt (a first boot's upgrades, a build) holds.
+        { apt-get -o DPkg::Lock::Timeout=600 update -qq \
+            && apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium chromium-driver; } >/dev/null \
             || log "could not install chromium; the browser tests will say why"
     else
         log "chromium/chromedriver missing: browser tests will be skipped (apt-get install chromium chromium-driver)"
@@ -49,7 +51,7 @@ export AWS_DEFAULT_REGION=us-east-1
 status=0
 CARGO_LOG="$(mktemp "${TMPDIR:-/tmp}/lambdapress-cargo-test.XXXXXX")"
 set +e
-cargo test --workspace --all-targets "$@" 2>&1 | tee "$CARGO_LOG"
+cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$CARGO_LOG"
 status=${PIPESTATUS[0]}
 set -e
 if ((status != 0)); then
