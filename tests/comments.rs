@@ -4,6 +4,7 @@
 use lambdapress::comments::moderate::Action;
 use lambdapress::domain::{CommentId, CommentStatus};
 use lambdapress::ports::CommentStore;
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::comments::{location, CommentSite, ARTICLE, OWNER, VISITOR_IP};
 use lambdapress_tests::fixtures::{body_text, header, http_api};
 use serde_json::json;
@@ -882,26 +883,14 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
         .split('&')
         .next()
         .unwrap();
-    let done = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", token), ("action", "approve")],
-            "192.0.2.1",
-        )
-        .await;
+    let done = site.moderate(token, "approve").await;
     assert_eq!(done.status(), 200);
     assert!(body_text(&done).contains("Comment approved"));
     assert_eq!(status_of(&site, &id).await, CommentStatus::Approved);
     assert!(site.page(ARTICLE).await.contains("Please approve me"));
 
     // Each link works once, for its own action only.
-    let again = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", token), ("action", "approve")],
-            "192.0.2.1",
-        )
-        .await;
+    let again = site.moderate(token, "approve").await;
     assert_eq!(again.status(), 410, "a used link is dead");
     let mailed_spam = link_from(&mail, "spam");
     let spam_token = mailed_spam
@@ -911,34 +900,16 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
         .split('&')
         .next()
         .unwrap();
-    let used = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", spam_token), ("action", "spam")],
-            "192.0.2.1",
-        )
-        .await;
+    let used = site.moderate(spam_token, "spam").await;
     assert_eq!(
         used.status(),
         410,
         "one action kills the mail's other links"
     );
     let token = &moderation_token(&site, &id, Action::Spam, CommentStatus::Approved);
-    let other_action = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", token), ("action", "delete")],
-            "192.0.2.1",
-        )
-        .await;
+    let other_action = site.moderate(token, "delete").await;
     assert_eq!(other_action.status(), 400, "a spam link cannot delete");
-    let spam = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", token), ("action", "spam")],
-            "192.0.2.1",
-        )
-        .await;
+    let spam = site.moderate(token, "spam").await;
     assert_eq!(spam.status(), 200);
     assert_eq!(status_of(&site, &id).await, CommentStatus::Spam);
     assert!(!site.page(ARTICLE).await.contains("Please approve me"));
@@ -953,13 +924,7 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
         .await;
     assert_eq!(deleted.status(), 200);
     assert!(site.embedded.comments.get(&id).await.unwrap().is_none());
-    let gone = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", token), ("action", "delete")],
-            "192.0.2.1",
-        )
-        .await;
+    let gone = site.moderate(token, "delete").await;
     assert_eq!(gone.status(), 404);
 
     let forged = site
@@ -988,13 +953,7 @@ async fn the_owner_moderates_from_the_mailed_links_and_a_get_changes_nothing() {
         .unwrap()
         .to_owned();
     site.advance(time::Duration::days(31));
-    let expired = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", &token), ("action", "approve")],
-            "192.0.2.1",
-        )
-        .await;
+    let expired = site.moderate(&token, "approve").await;
     assert_eq!(expired.status(), 403, "links expire");
     assert_eq!(status_of(&site, &fresh).await, CommentStatus::Pending);
 }
@@ -1015,13 +974,7 @@ async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
         "a held comment changes no visible thread"
     );
     let token = moderation_token(&site, &held, Action::Approve, CommentStatus::Pending);
-    let approve = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", &token), ("action", "approve")],
-            "192.0.2.1",
-        )
-        .await;
+    let approve = site.moderate(&token, "approve").await;
     assert_eq!(approve.status(), 200);
     assert_eq!(
         changed(),
@@ -1040,13 +993,7 @@ async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
         "a comment approved on arrival is announced"
     );
     let token = moderation_token(&site, &held, Action::Spam, CommentStatus::Approved);
-    let spam = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", &token), ("action", "spam")],
-            "192.0.2.1",
-        )
-        .await;
+    let spam = site.moderate(&token, "spam").await;
     assert_eq!(spam.status(), 200);
     let token = moderation_token(&site, &held, Action::Delete, CommentStatus::Spam);
     assert_eq!(
@@ -1054,13 +1001,7 @@ async fn visible_thread_changes_are_announced_and_held_comments_are_not() {
         3,
         "hiding an approved comment is announced"
     );
-    let delete = site
-        .post_form(
-            "/comments/moderate",
-            &[("token", &token), ("action", "delete")],
-            "192.0.2.1",
-        )
-        .await;
+    let delete = site.moderate(&token, "delete").await;
     assert_eq!(delete.status(), 200);
     assert_eq!(changed().len(), 3, "deleting spam changes nothing visible");
 }
@@ -1096,14 +1037,9 @@ async fn comments_work_end_to_end_on_s3_and_dynamodb() {
             std::fs::read(dir.join("posts/what-are-muscle-knots.md")).unwrap(),
         ),
     ] {
-        client
-            .put_object()
-            .bucket(&bucket)
-            .key(key)
-            .body(bytes.into())
-            .send()
-            .await
-            .unwrap();
+        Bucket::new(client.clone(), bucket.clone())
+            .put(key, bytes)
+            .await;
     }
     let (index, comments) = moto::dynamo_stores(&endpoint).await;
     lambdapress::indexer::reindex_all(&content, &index)

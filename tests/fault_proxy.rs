@@ -4,6 +4,7 @@
 //! `Retry-After`, writes nothing partial, and the same request sent again after
 //! recovery succeeds, once.
 
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fault_proxy::{Fault, FaultProxy, Match};
 use lambdapress_tests::moto;
 
@@ -117,13 +118,9 @@ async fn aws_site_timed(
             std::fs::read(dir.join("posts/what-are-muscle-knots.md")).unwrap(),
         ),
     ] {
-        s3.put_object()
-            .bucket(&bucket)
-            .key(key)
-            .body(bytes.into())
-            .send()
-            .await
-            .unwrap();
+        Bucket::new(s3.clone(), bucket.clone())
+            .put(key, bytes)
+            .await;
     }
     let content = lambdapress::adapters::S3Content::new(s3, bucket);
     let index = lambdapress::adapters::DynamoPostIndex::new(dynamodb.clone(), table.clone());

@@ -7,6 +7,7 @@ use lambdapress::domain::{
 };
 use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::ports::CommentStore;
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures::{dynamodb_stream, s3_event};
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::{sample_content_dir, BASE_URL};
@@ -14,31 +15,21 @@ use std::sync::Arc;
 
 /// A bucket holding the sample site's settings and posts, and a table for the index.
 pub struct AwsSite {
-    pub client: aws_sdk_s3::Client,
-    pub bucket: String,
+    pub bucket: Bucket,
     pub feeds: Feeds,
     pub comments: Arc<DynamoCommentStore>,
 }
 
 impl AwsSite {
     async fn start(endpoint: &str) -> AwsSite {
-        let (content, client, bucket) = moto::s3_content(endpoint).await;
-        client
-            .put_bucket_versioning()
-            .bucket(&bucket)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let (content, client, name) = moto::s3_content(endpoint).await;
+        let bucket = Bucket::new(client, name);
+        bucket.enable_versioning().await;
         // One table for the post index and the comments, as deployed.
         let (index, comments) = moto::dynamo_stores(endpoint).await;
         let comments = Arc::new(comments);
-        let site = AwsSite {
-            client,
+        bucket.put_sample_settings().await;
+        AwsSite {
             bucket,
             feeds: Feeds::new(Arc::new(content), Arc::new(index))
                 .with_comments(comments.clone())
@@ -47,59 +38,14 @@ impl AwsSite {
                     ..FeedsOptions::default()
                 }),
             comments,
-        };
-        site.upload(
-            "site.toml",
-            &std::fs::read(sample_content_dir().join("site.toml")).unwrap(),
-        )
-        .await;
-        site
-    }
-
-    async fn upload(&self, key: &str, bytes: &[u8]) {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(bytes.to_vec().into())
-            .send()
-            .await
-            .unwrap();
-    }
-
-    /// How many versions of `key` the bucket holds: one per write.
-    async fn versions(&self, key: &str) -> usize {
-        let out = self
-            .client
-            .list_object_versions()
-            .bucket(&self.bucket)
-            .prefix(key)
-            .send()
-            .await
-            .unwrap();
-        out.versions()
-            .iter()
-            .filter(|v| v.key() == Some(key))
-            .count()
+        }
     }
 
     async fn text(&self, key: &str) -> (String, Option<String>, Option<String>) {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
+        self.bucket
+            .object(key)
             .await
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
-        let content_type = out.content_type().map(str::to_owned);
-        let cache_control = out.cache_control().map(str::to_owned);
-        let bytes = out.body.collect().await.unwrap().into_bytes();
-        (
-            String::from_utf8(bytes.to_vec()).unwrap(),
-            content_type,
-            cache_control,
-        )
+            .unwrap_or_else(|| panic!("{key} is in the bucket"))
     }
 }
 
@@ -114,8 +60,10 @@ async fn publishing_a_post_to_s3_writes_every_feed_and_the_sitemap_once() {
     };
     let site = AwsSite::start(&endpoint).await;
     let knots = std::fs::read(sample_content_dir().join("posts/what-are-muscle-knots.md")).unwrap();
-    site.upload("posts/what-are-muscle-knots.md", &knots).await;
-    site.upload(
+    site.bucket
+        .put("posts/what-are-muscle-knots.md", &knots)
+        .await;
+    site.bucket.put(
         "posts/caf-hours.md",
         "+++\ntitle = \"Café hours & “holidays” <2025>\"\ndate = 2024-12-01\ntags = [\"Clinic News\"]\n+++\nOpen.\n".as_bytes(),
     )
@@ -196,7 +144,7 @@ async fn publishing_a_post_to_s3_writes_every_feed_and_the_sitemap_once() {
         "sitemap.xml",
         "robots.txt",
     ] {
-        assert_eq!(site.versions(key).await, 1, "{key} was written once");
+        assert_eq!(site.bucket.versions(key).await, 1, "{key} was written once");
     }
 }
 
@@ -207,7 +155,9 @@ async fn publishing_a_post_then_approving_a_comment_ends_with_every_feed_in_the_
     };
     let site = AwsSite::start(&endpoint).await;
     let knots = std::fs::read(sample_content_dir().join("posts/what-are-muscle-knots.md")).unwrap();
-    site.upload("posts/what-are-muscle-knots.md", &knots).await;
+    site.bucket
+        .put("posts/what-are-muscle-knots.md", &knots)
+        .await;
     site.feeds
         .handle(s3_event(
             "s3-object-created.json",
@@ -281,7 +231,7 @@ async fn publishing_a_post_then_approving_a_comment_ends_with_every_feed_in_the_
     ];
     let mut before = Vec::new();
     for key in keys {
-        before.push(site.versions(key).await);
+        before.push(site.bucket.versions(key).await);
     }
     assert_eq!(
         before,
@@ -292,7 +242,7 @@ async fn publishing_a_post_then_approving_a_comment_ends_with_every_feed_in_the_
     assert_eq!(second.written, Vec::<String>::new());
     let mut after = Vec::new();
     for key in keys {
-        after.push(site.versions(key).await);
+        after.push(site.bucket.versions(key).await);
     }
     assert_eq!(before, after);
 }

@@ -9,10 +9,12 @@ use lambdapress::domain::{Post, Slug};
 use lambdapress::feeds::generate::{posts_feeds, sitemap_and_robots, FeedPost, FeedSite};
 use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::indexer::{sync_post, IndexOutcome};
-use lambdapress::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError, StoredObject};
+use lambdapress::ports::{ContentKey, PostIndex, StoreError};
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures::{dynamodb_stream, load, s3_event};
 use lambdapress_tests::moto;
-use lambdapress_tests::sample::{sample_content_dir, BASE_URL};
+use lambdapress_tests::sample::BASE_URL;
+use lambdapress_tests::store_hooks::{Hooked, Write, WriteHook};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use time::macros::datetime;
@@ -25,67 +27,24 @@ fn post(title: &str, date: &str, extra: &str, body: &str) -> Vec<u8> {
     format!("+++\ntitle = \"{title}\"\ndate = {date}\n{extra}+++\n{body}\n").into_bytes()
 }
 
-/// A content store that refuses writes while `broken` is set (a PutObject fault).
-struct Flaky {
-    inner: S3Content,
-    broken: AtomicBool,
-}
+/// Refuses every write while `broken` is set (a PutObject fault).
+#[derive(Default)]
+struct Broken(AtomicBool);
 
 #[async_trait]
-impl ContentStore for Flaky {
-    async fn get(
-        &self,
-        key: &ContentKey,
-        if_none_match: Option<&str>,
-    ) -> Result<Fetched<StoredObject>, StoreError> {
-        self.inner.get(key, if_none_match).await
-    }
-    async fn put(
-        &self,
-        key: &ContentKey,
-        bytes: Vec<u8>,
-        content_type: &str,
-        cache_control: &str,
-    ) -> Result<(), StoreError> {
-        if self.broken.load(Ordering::SeqCst) {
+impl WriteHook for Broken {
+    async fn before(&self, _key: &ContentKey, _write: Write) -> Result<(), StoreError> {
+        if self.0.load(Ordering::SeqCst) {
             return Err(StoreError::new("S3 PutObject: injected 503 SlowDown"));
         }
-        self.inner
-            .put(key, bytes, content_type, cache_control)
-            .await
-    }
-    async fn put_if(
-        &self,
-        key: &ContentKey,
-        bytes: Vec<u8>,
-        content_type: &str,
-        cache_control: &str,
-        expected: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        if self.broken.load(Ordering::SeqCst) {
-            return Err(StoreError::new("S3 PutObject: injected 503 SlowDown"));
-        }
-        self.inner
-            .put_if(key, bytes, content_type, cache_control, expected)
-            .await
-    }
-    async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
-        self.inner.delete(key).await
-    }
-    async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.inner.list_post_slugs().await
-    }
-    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.inner.list_page_slugs().await
-    }
-    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
-        self.inner.list_post_versions().await
+        Ok(())
     }
 }
 
+type Flaky = Hooked<S3Content, Broken>;
+
 struct Site {
-    s3: aws_sdk_s3::Client,
-    bucket: String,
+    bucket: Bucket,
     dynamodb: aws_sdk_dynamodb::Client,
     table: String,
     content: Arc<Flaky>,
@@ -96,72 +55,29 @@ struct Site {
 impl Site {
     async fn start(endpoint: &str) -> Site {
         let (content, s3, bucket) = moto::s3_content(endpoint).await;
+        let bucket = Bucket::new(s3, bucket);
         let (dynamodb, table) = moto::fresh_table(endpoint).await;
         let index = Arc::new(DynamoPostIndex::new(dynamodb.clone(), table.clone()));
         let comments = Arc::new(lambdapress::adapters::DynamoCommentStore::new(
             dynamodb.clone(),
             table.clone(),
         ));
-        let content = Arc::new(Flaky {
-            inner: content,
-            broken: AtomicBool::new(false),
-        });
+        let content = Arc::new(Hooked::new(content, Broken::default()));
         let feeds = Feeds::new(content.clone(), index.clone())
             .with_comments(comments)
             .with_options(FeedsOptions {
                 base_url: Some(BASE_URL.into()),
                 ..FeedsOptions::default()
             });
-        let site = Site {
-            s3,
+        bucket.put_sample_settings().await;
+        Site {
             bucket,
             dynamodb,
             table,
             content,
             index,
             feeds,
-        };
-        site.upload(
-            "site.toml",
-            &std::fs::read(sample_content_dir().join("site.toml")).unwrap(),
-        )
-        .await;
-        site
-    }
-
-    /// Writes an object without any S3 event reaching the function.
-    async fn upload(&self, key: &str, bytes: &[u8]) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(bytes.to_vec().into())
-            .send()
-            .await
-            .unwrap();
-    }
-
-    async fn remove(&self, key: &str) {
-        self.s3
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
-    }
-
-    async fn text(&self, key: &str) -> Option<String> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
-        let bytes = out.body.collect().await.unwrap().into_bytes();
-        Some(String::from_utf8(bytes.to_vec()).unwrap())
+        }
     }
 
     async fn posted(&self, key: &str) -> Report {
@@ -220,22 +136,24 @@ async fn a_post_whose_partition_holds_over_a_megabyte_still_leaves_the_index() {
     let site = Site::start(&endpoint).await;
     let tags = "tags = [\"Back Pain\", \"Sleep\"]\n";
     for name in ["drafted", "deleted"] {
-        site.upload(
-            &format!("posts/{name}.md"),
-            &post("Busy", "2024-03-01", tags, "Text."),
-        )
-        .await;
+        site.bucket
+            .put(
+                &format!("posts/{name}.md"),
+                &post("Busy", "2024-03-01", tags, "Text."),
+            )
+            .await;
         site.posted(&format!("posts/{name}.md")).await;
         site.fill_partition(name).await;
     }
     assert_eq!(site.listed().await, ["drafted", "deleted"]);
 
-    site.upload(
-        "posts/drafted.md",
-        &post("Busy", "2024-03-01", "draft = true\n", "Text."),
-    )
-    .await;
-    site.remove("posts/deleted.md").await;
+    site.bucket
+        .put(
+            "posts/drafted.md",
+            &post("Busy", "2024-03-01", "draft = true\n", "Text."),
+        )
+        .await;
+    site.bucket.remove("posts/deleted.md").await;
     let content = site.content.as_ref();
     let index = site.index.as_ref();
     assert_eq!(
@@ -263,34 +181,38 @@ async fn feeds_never_publish_a_draft_the_index_still_lists() {
         return;
     };
     let site = Site::start(&endpoint).await;
-    site.upload(
-        "posts/plan.md",
-        &post("Plan", "2024-03-01", "", "Public text."),
-    )
-    .await;
-    site.upload(
-        "posts/kept.md",
-        &post("Kept", "2024-02-01", "", "Kept text."),
-    )
-    .await;
+    site.bucket
+        .put(
+            "posts/plan.md",
+            &post("Plan", "2024-03-01", "", "Public text."),
+        )
+        .await;
+    site.bucket
+        .put(
+            "posts/kept.md",
+            &post("Kept", "2024-02-01", "", "Kept text."),
+        )
+        .await;
     site.posted("posts/plan.md").await;
     site.posted("posts/kept.md").await;
     assert!(site
+        .bucket
         .text("feed.xml")
         .await
         .unwrap()
         .contains("Public text."));
 
     // The owner turns it into a draft with new text; the S3 event is lost.
-    site.upload(
-        "posts/plan.md",
-        &post("Plan", "2024-03-01", "draft = true\n", "SECRET draft text."),
-    )
-    .await;
+    site.bucket
+        .put(
+            "posts/plan.md",
+            &post("Plan", "2024-03-01", "draft = true\n", "SECRET draft text."),
+        )
+        .await;
     let report = site.hourly().await;
     assert_eq!(report.posts.get("plan").map(String::as_str), Some("draft"));
     for key in ["feed.xml", "atom.xml", "feed.json", "sitemap.xml"] {
-        let text = site.text(key).await.unwrap();
+        let text = site.bucket.text(key).await.unwrap();
         assert!(!text.contains("SECRET"), "{key} publishes the draft");
         assert!(!text.contains("/posts/plan"), "{key} still lists the draft");
         assert!(
@@ -307,21 +229,23 @@ async fn s3_events_that_never_arrived_are_repaired_by_the_hourly_run() {
         return;
     };
     let site = Site::start(&endpoint).await;
-    site.upload("posts/old.md", &post("Old", "2024-01-01", "", "Old."))
+    site.bucket
+        .put("posts/old.md", &post("Old", "2024-01-01", "", "Old."))
         .await;
     site.posted("posts/old.md").await;
 
     // Created and deleted with no event reaching the function.
-    site.upload("posts/new.md", &post("New", "2024-05-01", "", "New."))
+    site.bucket
+        .put("posts/new.md", &post("New", "2024-05-01", "", "New."))
         .await;
-    site.remove("posts/old.md").await;
+    site.bucket.remove("posts/old.md").await;
     let report = site.hourly().await;
     assert_eq!(report.posts.get("new").map(String::as_str), Some("indexed"));
     assert_eq!(report.posts.get("old").map(String::as_str), Some("removed"));
     assert_eq!(site.listed().await, ["new"]);
-    let feed = site.text("feed.xml").await.unwrap();
+    let feed = site.bucket.text("feed.xml").await.unwrap();
     assert!(feed.contains("/posts/new") && !feed.contains("/posts/old"));
-    let sitemap = site.text("sitemap.xml").await.unwrap();
+    let sitemap = site.bucket.text("sitemap.xml").await.unwrap();
     assert!(sitemap.contains("/posts/new") && !sitemap.contains("/posts/old"));
 
     // Nothing drifted: the next tick repairs nothing and writes nothing.
@@ -336,21 +260,23 @@ async fn an_edit_whose_s3_event_never_arrived_is_repaired_by_the_hourly_run() {
         return;
     };
     let site = Site::start(&endpoint).await;
-    site.upload(
-        "posts/kept.md",
-        &post("First title", "2024-01-01", "", "One."),
-    )
-    .await;
+    site.bucket
+        .put(
+            "posts/kept.md",
+            &post("First title", "2024-01-01", "", "One."),
+        )
+        .await;
     site.posted("posts/kept.md").await;
     let untouched = site.hourly().await;
     assert!(untouched.posts.is_empty(), "{untouched:?}");
 
     // Edited in place with no event: the listing's ETag no longer matches the index's.
-    site.upload(
-        "posts/kept.md",
-        &post("Second title", "2024-01-01", "", "Two."),
-    )
-    .await;
+    site.bucket
+        .put(
+            "posts/kept.md",
+            &post("Second title", "2024-01-01", "", "Two."),
+        )
+        .await;
     let report = site.hourly().await;
     assert_eq!(
         report.posts.get("kept").map(String::as_str),
@@ -358,17 +284,18 @@ async fn an_edit_whose_s3_event_never_arrived_is_repaired_by_the_hourly_run() {
     );
     let meta = site.index.get(&slug("kept")).await.unwrap().unwrap();
     assert_eq!(meta.title, "Second title");
-    let feed = site.text("feed.xml").await.unwrap();
+    let feed = site.bucket.text("feed.xml").await.unwrap();
     assert!(feed.contains("Second title") && !feed.contains("First title"));
-    let sitemap = site.text("sitemap.xml").await.unwrap();
+    let sitemap = site.bucket.text("sitemap.xml").await.unwrap();
     assert!(sitemap.contains("/posts/kept"));
 
     // An edit that makes it a draft: the pass takes it out.
-    site.upload(
-        "posts/kept.md",
-        &post("Second title", "2024-01-01", "draft = true\n", "Two."),
-    )
-    .await;
+    site.bucket
+        .put(
+            "posts/kept.md",
+            &post("Second title", "2024-01-01", "draft = true\n", "Two."),
+        )
+        .await;
     let report = site.hourly().await;
     assert_eq!(report.posts.get("kept").map(String::as_str), Some("draft"));
     assert!(site.listed().await.is_empty());
@@ -389,11 +316,12 @@ async fn comment_changes_whose_stream_records_never_arrived_are_repaired_by_the_
     let store =
         lambdapress::adapters::DynamoCommentStore::new(site.dynamodb.clone(), site.table.clone());
     for name in ["kept", "other"] {
-        site.upload(
-            &format!("posts/{name}.md"),
-            &post(name, "2024-01-01", "", "Text."),
-        )
-        .await;
+        site.bucket
+            .put(
+                &format!("posts/{name}.md"),
+                &post(name, "2024-01-01", "", "Text."),
+            )
+            .await;
         site.posted(&format!("posts/{name}.md")).await;
     }
     let at = time::OffsetDateTime::now_utc() - time::Duration::days(400);
@@ -415,9 +343,10 @@ async fn comment_changes_whose_stream_records_never_arrived_are_repaired_by_the_
     // Approved with no stream record reaching the function.
     store.insert(&old).await.unwrap();
     site.hourly().await;
-    let feed = site.text("posts/kept/comments.xml").await.unwrap();
+    let feed = site.bucket.text("posts/kept/comments.xml").await.unwrap();
     assert!(feed.contains("LOST-APPROVAL"), "{feed}");
     assert!(site
+        .bucket
         .text("comments/feed.xml")
         .await
         .unwrap()
@@ -430,7 +359,7 @@ async fn comment_changes_whose_stream_records_never_arrived_are_repaired_by_the_
     assert!(report
         .written
         .contains(&"posts/kept/comments.xml".to_owned()));
-    let feed = site.text("posts/kept/comments.xml").await.unwrap();
+    let feed = site.bucket.text("posts/kept/comments.xml").await.unwrap();
     assert!(!feed.contains("LOST-APPROVAL"), "{feed}");
     // Nothing else changed: the next tick writes nothing.
     assert!(site.hourly().await.written.is_empty());
@@ -445,14 +374,16 @@ async fn a_rebuild_out_of_time_continues_in_follow_up_invocations_until_all_are_
     site.feeds.options.rebuild_chunk = 8;
     for n in 0..30 {
         let key = format!("posts/p{n:02}.md");
-        site.upload(&key, &post(&format!("Post {n}"), "2024-01-01", "", "Body."))
+        site.bucket
+            .put(&key, &post(&format!("Post {n}"), "2024-01-01", "", "Body."))
             .await;
     }
     // An entry whose object is gone: the last invocation drops it.
-    site.upload("posts/gone.md", &post("Gone", "2024-01-01", "", "x"))
+    site.bucket
+        .put("posts/gone.md", &post("Gone", "2024-01-01", "", "x"))
         .await;
     site.posted("posts/gone.md").await;
-    site.remove("posts/gone.md").await;
+    site.bucket.remove("posts/gone.md").await;
 
     // A deadline already inside the margin: one chunk per invocation.
     let mut event = serde_json::json!({"rebuild": "all"});
@@ -507,7 +438,7 @@ async fn a_rebuild_out_of_time_continues_in_follow_up_invocations_until_all_are_
     let listed = site.listed().await;
     assert_eq!(listed.len(), 30);
     assert!(!listed.contains(&"gone".to_owned()));
-    let sitemap = site.text("sitemap.xml").await.unwrap();
+    let sitemap = site.bucket.text("sitemap.xml").await.unwrap();
     assert!(sitemap.contains("/posts/p00") && sitemap.contains("/posts/p29"));
     assert!(last.written.iter().any(|w| w == "sitemap.xml"));
 }
@@ -518,9 +449,11 @@ async fn a_post_dated_before_1900_is_rejected_and_the_feeds_keep_updating() {
         return;
     };
     let site = Site::start(&endpoint).await;
-    site.upload("posts/typo.md", &post("Typo", "0224-03-12", "", "Typo."))
+    site.bucket
+        .put("posts/typo.md", &post("Typo", "0224-03-12", "", "Typo."))
         .await;
-    site.upload("posts/fine.md", &post("Fine", "2024-03-12", "", "Fine."))
+    site.bucket
+        .put("posts/fine.md", &post("Fine", "2024-03-12", "", "Fine."))
         .await;
     let value = site
         .feeds
@@ -539,7 +472,7 @@ async fn a_post_dated_before_1900_is_rejected_and_the_feeds_keep_updating() {
     assert_eq!(site.listed().await, ["fine"]);
     for key in ["feed.xml", "atom.xml", "feed.json", "sitemap.xml"] {
         assert!(
-            site.text(key).await.unwrap().contains("/posts/fine"),
+            site.bucket.text(key).await.unwrap().contains("/posts/fine"),
             "{key}"
         );
     }
@@ -560,7 +493,7 @@ async fn a_stream_batch_whose_feeds_cannot_be_written_is_reported_and_succeeds_o
         .collect();
     assert!(!numbers.is_empty());
 
-    site.content.broken.store(true, Ordering::SeqCst);
+    site.content.hook.0.store(true, Ordering::SeqCst);
     let failed = site.feeds.handle(batch.clone()).await.unwrap();
     let reported: Vec<&str> = failed["batchItemFailures"]
         .as_array()
@@ -569,12 +502,12 @@ async fn a_stream_batch_whose_feeds_cannot_be_written_is_reported_and_succeeds_o
         .map(|f| f["itemIdentifier"].as_str().unwrap())
         .collect();
     assert_eq!(reported, numbers);
-    assert!(site.text("comments/feed.xml").await.is_none());
+    assert!(site.bucket.text("comments/feed.xml").await.is_none());
 
-    site.content.broken.store(false, Ordering::SeqCst);
+    site.content.hook.0.store(false, Ordering::SeqCst);
     let retried = site.feeds.handle(batch).await.unwrap();
     assert_eq!(retried["batchItemFailures"], serde_json::json!([]));
-    assert!(site.text("comments/feed.xml").await.is_some());
+    assert!(site.bucket.text("comments/feed.xml").await.is_some());
 }
 
 #[tokio::test]
@@ -583,16 +516,22 @@ async fn an_s3_event_that_cannot_be_processed_is_a_reported_failure_with_no_part
         return;
     };
     let site = Site::start(&endpoint).await;
-    site.upload("posts/a.md", &post("A", "2024-03-12", "", "A."))
+    site.bucket
+        .put("posts/a.md", &post("A", "2024-03-12", "", "A."))
         .await;
-    site.content.broken.store(true, Ordering::SeqCst);
+    site.content.hook.0.store(true, Ordering::SeqCst);
     let event = s3_event("s3-object-created.json", &["posts/a.md"]);
     // An error goes back to Lambda: retried, then the on-failure queue.
     assert!(site.feeds.handle(event.clone()).await.is_err());
-    assert!(site.text("feed.xml").await.is_none());
-    site.content.broken.store(false, Ordering::SeqCst);
+    assert!(site.bucket.text("feed.xml").await.is_none());
+    site.content.hook.0.store(false, Ordering::SeqCst);
     site.feeds.handle(event).await.unwrap();
-    assert!(site.text("feed.xml").await.unwrap().contains("/posts/a"));
+    assert!(site
+        .bucket
+        .text("feed.xml")
+        .await
+        .unwrap()
+        .contains("/posts/a"));
 }
 
 /// A small deterministic generator (no proptest on this machine's package lists).

@@ -3,6 +3,7 @@
 
 use lambdapress::feeds::Feeds;
 use lambdapress::ports::PostIndex;
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures::s3_event;
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::EmbeddedSite;
@@ -142,23 +143,13 @@ async fn the_s3_event_updates_the_dynamodb_index_from_the_bucket() {
     let feeds = Feeds::new(Arc::new(content), index.clone());
     let settings =
         std::fs::read(lambdapress_tests::sample::sample_content_dir().join("site.toml")).unwrap();
-    client
-        .put_object()
-        .bucket(&bucket)
-        .key("site.toml")
-        .body(settings.into())
-        .send()
-        .await
-        .unwrap();
+    Bucket::new(client.clone(), bucket.clone())
+        .put("site.toml", settings)
+        .await;
     let source = "+++\ntitle = \"Déjà vu & “quotes”\"\ndate = 2024-09-01\ntags = [\"Sleep Well\"]\n+++\nHi\n";
-    client
-        .put_object()
-        .bucket(&bucket)
-        .key("posts/deja-vu.md")
-        .body(source.as_bytes().to_vec().into())
-        .send()
-        .await
-        .unwrap();
+    Bucket::new(client.clone(), bucket.clone())
+        .put("posts/deja-vu.md", source)
+        .await;
     feeds
         .handle(s3_event("s3-object-created.json", &["posts%2Fdeja-vu.md"]))
         .await
@@ -278,14 +269,9 @@ async fn a_page_put_in_the_bucket_reaches_the_sitemap_in_the_bucket() {
             b"+++\ntitle = \"About\"\n+++\nHi\n".to_vec(),
         ),
     ] {
-        client
-            .put_object()
-            .bucket(&bucket)
-            .key(key)
-            .body(body.into())
-            .send()
-            .await
-            .unwrap();
+        Bucket::new(client.clone(), bucket.clone())
+            .put(key, body)
+            .await;
     }
     let report = feeds
         .handle(s3_event("s3-object-created.json", &["pages%2Fabout.md"]))

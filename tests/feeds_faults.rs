@@ -6,11 +6,13 @@ use async_trait::async_trait;
 use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
 use lambdapress::domain::Slug;
 use lambdapress::feeds::{Feeds, FeedsError, FeedsOptions};
-use lambdapress::ports::{ContentKey, ContentStore, Fetched, PostIndex, StoreError, StoredObject};
+use lambdapress::ports::{ContentKey, PostIndex, StoreError};
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fault_proxy::{Fault, FaultProxy, Match};
 use lambdapress_tests::fixtures::{dynamodb_stream, s3_event};
 use lambdapress_tests::moto;
-use lambdapress_tests::sample::{sample_content_dir, BASE_URL};
+use lambdapress_tests::sample::BASE_URL;
+use lambdapress_tests::store_hooks::{Hooked, Write, WriteHook};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -24,68 +26,33 @@ fn post(title: &str, body: &str) -> Vec<u8> {
     format!("+++\ntitle = \"{title}\"\ndate = 2024-03-01\n+++\n{body}\n").into_bytes()
 }
 
-/// The S3 adapter, whose next write can be held until the test lets it go.
-struct Gated {
-    inner: S3Content,
+/// Holds the next plain write until the test lets it go.
+#[derive(Default)]
+struct Gate {
     /// (told when a write is held, released by)
-    gate: Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
+    next: Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
 }
 
 #[async_trait]
-impl ContentStore for Gated {
-    async fn get(
-        &self,
-        key: &ContentKey,
-        if_none_match: Option<&str>,
-    ) -> Result<Fetched<StoredObject>, StoreError> {
-        self.inner.get(key, if_none_match).await
-    }
-    async fn put(
-        &self,
-        key: &ContentKey,
-        bytes: Vec<u8>,
-        content_type: &str,
-        cache_control: &str,
-    ) -> Result<(), StoreError> {
-        let gate = self.gate.lock().unwrap().take();
+impl WriteHook for Gate {
+    async fn before(&self, _key: &ContentKey, write: Write) -> Result<(), StoreError> {
+        if write != Write::Put {
+            return Ok(());
+        }
+        let gate = self.next.lock().unwrap().take();
         if let Some((held, release)) = gate {
             let _ = held.send(());
             let _ = release.await;
         }
-        self.inner
-            .put(key, bytes, content_type, cache_control)
-            .await
-    }
-    async fn put_if(
-        &self,
-        key: &ContentKey,
-        bytes: Vec<u8>,
-        content_type: &str,
-        cache_control: &str,
-        expected: Option<&str>,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .put_if(key, bytes, content_type, cache_control, expected)
-            .await
-    }
-    async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
-        self.inner.delete(key).await
-    }
-    async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.inner.list_post_slugs().await
-    }
-    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.inner.list_page_slugs().await
-    }
-    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
-        self.inner.list_post_versions().await
+        Ok(())
     }
 }
 
+type Gated = Hooked<S3Content, Gate>;
+
 struct Site {
     proxy: FaultProxy,
-    s3: aws_sdk_s3::Client,
-    bucket: String,
+    bucket: Bucket,
     dynamodb: aws_sdk_dynamodb::Client,
     table: String,
     content: Arc<Gated>,
@@ -97,14 +64,15 @@ impl Site {
     /// The feeds' clients go through the proxy; the test's own (`s3`, `dynamodb`) do not.
     async fn start(endpoint: &str, options: FeedsOptions) -> Site {
         let proxy = FaultProxy::start(endpoint).await;
-        let (_, s3, bucket) = moto::s3_content(endpoint).await;
+        let (_, s3, name) = moto::s3_content(endpoint).await;
+        let bucket = Bucket::new(s3, name);
         let (dynamodb, table) = moto::fresh_table(endpoint).await;
         let config = moto::sdk_config(&proxy.endpoint).await;
         let proxied_dynamodb = lambdapress::aws::dynamodb_client(&config);
-        let content = Arc::new(Gated {
-            inner: S3Content::new(lambdapress::aws::s3_client(&config), bucket.clone()),
-            gate: Mutex::new(None),
-        });
+        let content = Arc::new(Hooked::new(
+            S3Content::new(lambdapress::aws::s3_client(&config), bucket.name.clone()),
+            Gate::default(),
+        ));
         let index = Arc::new(DynamoPostIndex::new(
             proxied_dynamodb.clone(),
             table.clone(),
@@ -116,52 +84,22 @@ impl Site {
                 base_url: Some(BASE_URL.into()),
                 ..options
             });
-        let site = Site {
+        bucket.put_sample_settings().await;
+        Site {
             proxy,
-            s3,
             bucket,
             dynamodb,
             table,
             content,
             index,
             feeds,
-        };
-        site.upload(
-            "site.toml",
-            &std::fs::read(sample_content_dir().join("site.toml")).unwrap(),
-        )
-        .await;
-        site
-    }
-
-    async fn upload(&self, key: &str, bytes: &[u8]) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(bytes.to_vec().into())
-            .send()
-            .await
-            .unwrap();
-    }
-
-    async fn text(&self, key: &str) -> Option<String> {
-        let out = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .ok()?;
-        let bytes = out.body.collect().await.unwrap().into_bytes();
-        Some(String::from_utf8(bytes.to_vec()).unwrap())
+        }
     }
 
     async fn feeds_text(&self) -> Vec<(String, Option<String>)> {
         let mut out = Vec::new();
         for key in ["feed.xml", "atom.xml", "feed.json", "sitemap.xml"] {
-            out.push((key.to_owned(), self.text(key).await));
+            out.push((key.to_owned(), self.bucket.text(key).await));
         }
         out
     }
@@ -169,7 +107,7 @@ impl Site {
     fn hold_next_write(&self) -> (oneshot::Receiver<()>, oneshot::Sender<()>) {
         let (held_tx, held_rx) = oneshot::channel();
         let (release_tx, release_rx) = oneshot::channel();
-        *self.content.gate.lock().unwrap() = Some((held_tx, release_rx));
+        *self.content.hook.next.lock().unwrap() = Some((held_tx, release_rx));
         (held_rx, release_tx)
     }
 }
@@ -181,7 +119,8 @@ async fn of_two_interleaved_runs_the_older_snapshot_never_stays_published() {
     };
     let site = Site::start(&endpoint, FeedsOptions::default()).await;
     let slugs = BTreeSet::from([slug("plan")]);
-    site.upload("posts/plan.md", &post("Old plan", "Old text."))
+    site.bucket
+        .put("posts/plan.md", &post("Old plan", "Old text."))
         .await;
 
     // Run 1 reads "Old plan" and is held at its first write.
@@ -191,7 +130,8 @@ async fn of_two_interleaved_runs_the_older_snapshot_never_stays_published() {
         held.await.unwrap();
         // The owner edits the post; its event starts run 2, which indexes the edit
         // while run 1 is still publishing.
-        site.upload("posts/plan.md", &post("New plan", "New text."))
+        site.bucket
+            .put("posts/plan.md", &post("New plan", "New text."))
             .await;
         // Run 1 is let go once run 2 has published (nothing keeps it out) or is waiting
         // for the publishing lease (its first `UpdateItem` on the lease was refused).
@@ -240,7 +180,7 @@ async fn a_lease_left_by_a_run_that_died_lapses_and_a_live_one_is_waited_for() {
         },
     )
     .await;
-    site.upload("posts/a.md", &post("A", "A.")).await;
+    site.bucket.put("posts/a.md", &post("A", "A.")).await;
     let event = s3_event("s3-object-created.json", &["posts/a.md"]);
     let now = time::OffsetDateTime::now_utc();
     let direct = DynamoPostIndex::new(site.dynamodb.clone(), site.table.clone());
@@ -252,7 +192,7 @@ async fn a_lease_left_by_a_run_that_died_lapses_and_a_live_one_is_waited_for() {
         .unwrap());
     let busy = site.feeds.handle(event.clone()).await;
     assert!(matches!(busy, Err(FeedsError::Busy)), "{busy:?}");
-    assert!(site.text("feed.xml").await.is_none());
+    assert!(site.bucket.text("feed.xml").await.is_none());
 
     // A lease whose holder died (its time is past) does not block.
     assert!(direct
@@ -260,7 +200,12 @@ async fn a_lease_left_by_a_run_that_died_lapses_and_a_live_one_is_waited_for() {
         .await
         .unwrap());
     site.feeds.handle(event).await.unwrap();
-    assert!(site.text("feed.xml").await.unwrap().contains("/posts/a"));
+    assert!(site
+        .bucket
+        .text("feed.xml")
+        .await
+        .unwrap()
+        .contains("/posts/a"));
 }
 
 #[tokio::test]
@@ -269,14 +214,14 @@ async fn a_dynamodb_fault_fails_the_s3_event_and_the_retry_after_recovery_publis
         return;
     };
     let site = Site::start(&endpoint, FeedsOptions::default()).await;
-    site.upload("posts/a.md", &post("A", "A.")).await;
+    site.bucket.put("posts/a.md", &post("A", "A.")).await;
     site.feeds
         .handle(s3_event("s3-object-created.json", &["posts/a.md"]))
         .await
         .unwrap();
     let before = site.feeds_text().await;
 
-    site.upload("posts/b.md", &post("B", "B.")).await;
+    site.bucket.put("posts/b.md", &post("B", "B.")).await;
     let event = s3_event("s3-object-created.json", &["posts/b.md"]);
     for (op, fault) in [
         ("TransactWriteItems", Fault::ServerError),
@@ -301,12 +246,12 @@ async fn an_s3_fault_fails_the_run_and_leaves_every_object_a_whole_snapshot() {
         return;
     };
     let site = Site::start(&endpoint, FeedsOptions::default()).await;
-    site.upload("posts/a.md", &post("A", "A.")).await;
+    site.bucket.put("posts/a.md", &post("A", "A.")).await;
     site.feeds
         .handle(s3_event("s3-object-created.json", &["posts/a.md"]))
         .await
         .unwrap();
-    site.upload("posts/b.md", &post("B", "B.")).await;
+    site.bucket.put("posts/b.md", &post("B", "B.")).await;
     let event = s3_event("s3-object-created.json", &["posts/b.md"]);
 
     // GetObject of the post fails: nothing is indexed or written.
@@ -317,7 +262,12 @@ async fn an_s3_fault_fails_the_run_and_leaves_every_object_a_whole_snapshot() {
     assert!(site.feeds.handle(event.clone()).await.is_err());
     site.proxy.clear();
     assert!(site.index.get(&slug("b")).await.unwrap().is_none());
-    assert!(!site.text("feed.xml").await.unwrap().contains("/posts/b"));
+    assert!(!site
+        .bucket
+        .text("feed.xml")
+        .await
+        .unwrap()
+        .contains("/posts/b"));
 
     // One feed's PutObject is throttled: the run fails; each object is either the old
     // snapshot or the new one, whole (S3 writes are atomic per object).
@@ -327,9 +277,9 @@ async fn an_s3_fault_fails_the_run_and_leaves_every_object_a_whole_snapshot() {
     );
     assert!(site.feeds.handle(event.clone()).await.is_err());
     site.proxy.clear();
-    let atom = site.text("atom.xml").await.unwrap();
+    let atom = site.bucket.text("atom.xml").await.unwrap();
     assert!(atom.contains("/posts/a") && !atom.contains("/posts/b"));
-    let rss = site.text("feed.xml").await.unwrap();
+    let rss = site.bucket.text("feed.xml").await.unwrap();
     assert!(rss.ends_with("</rss>") || rss.trim_end().ends_with("</rss>"));
 
     // The lease was given back despite the failure: the retry runs at once and repairs.
@@ -350,9 +300,9 @@ async fn a_stream_batch_under_a_dynamodb_fault_is_reported_failed_then_succeeds(
     let failed = site.feeds.handle(batch.clone()).await.unwrap();
     let reported = failed["batchItemFailures"].as_array().unwrap();
     assert_eq!(reported.len(), batch["Records"].as_array().unwrap().len());
-    assert!(site.text("comments/feed.xml").await.is_none());
+    assert!(site.bucket.text("comments/feed.xml").await.is_none());
     site.proxy.clear();
     let retried = site.feeds.handle(batch).await.unwrap();
     assert_eq!(retried["batchItemFailures"], serde_json::json!([]));
-    assert!(site.text("comments/feed.xml").await.is_some());
+    assert!(site.bucket.text("comments/feed.xml").await.is_some());
 }

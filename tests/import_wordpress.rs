@@ -6,9 +6,11 @@ use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
 use lambdapress::domain::{Comment, CommentId, Post, Secret, Slug};
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex};
 use lambdapress_infra::import::{import_wordpress, Options, Silent, Stores, Summary};
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures;
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::ScratchDir;
+use lambdapress_tests::store_hooks::{Hooked, Write, WriteHook};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -1114,8 +1116,7 @@ impl lambdapress_infra::local::Router for OneFunction {
 /// The stores of a deployed stack, on moto: a bucket, and one table for the index and
 /// the comments.
 struct Aws {
-    s3: aws_sdk_s3::Client,
-    bucket: String,
+    bucket: Bucket,
     content: std::sync::Arc<lambdapress::adapters::S3Content>,
     index: std::sync::Arc<lambdapress::adapters::DynamoPostIndex>,
     comments: std::sync::Arc<lambdapress::adapters::DynamoCommentStore>,
@@ -1127,8 +1128,7 @@ impl Aws {
         let (content, s3, bucket) = moto::s3_content(endpoint).await;
         let (client, table) = moto::fresh_table(endpoint).await;
         Aws {
-            s3,
-            bucket,
+            bucket: Bucket::new(s3, bucket),
             content: Arc::new(content),
             index: Arc::new(lambdapress::adapters::DynamoPostIndex::new(
                 client.clone(),
@@ -1172,46 +1172,6 @@ impl Aws {
             false,
         ));
         base
-    }
-
-    /// Every key under `prefix` in the bucket.
-    async fn keys(&self, prefix: &str) -> Vec<String> {
-        let listed = self
-            .s3
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(prefix)
-            .send()
-            .await
-            .unwrap();
-        listed
-            .contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_owned))
-            .collect()
-    }
-
-    async fn text(&self, key: &str) -> String {
-        let object = self
-            .s3
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{key}: {e}"));
-        String::from_utf8(object.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
-    }
-
-    async fn put(&self, key: &str, text: &str) {
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .body(text.as_bytes().to_vec().into())
-            .send()
-            .await
-            .unwrap();
     }
 }
 
@@ -1259,14 +1219,15 @@ async fn switch_check_passes_on_the_aws_adapters_and_fails_when_an_image_leaves_
         }
     }
     assert!(aws
+        .bucket
         .keys("media/uploads/2023/03/")
         .await
         .contains(&"media/uploads/2023/03/bed.jpg".to_owned()));
 
     // What the bucket's S3 events for the written posts and pages make the feeds
     // function do (index, feeds, sitemap, aliases); then the site function, over HTTP.
-    let mut written = aws.keys("posts/").await;
-    written.extend(aws.keys("pages/").await);
+    let mut written = aws.bucket.keys("posts/").await;
+    written.extend(aws.bucket.keys("pages/").await);
     written.retain(|k| k.ends_with(".md"));
     let keys: Vec<&str> = written.iter().map(String::as_str).collect();
     let site = aws.serve_site().await;
@@ -1307,13 +1268,7 @@ async fn switch_check_passes_on_the_aws_adapters_and_fails_when_an_image_leaves_
     assert!(resolved, "{text}");
 
     // One image gone from the bucket: the check fails (the CLI exits 1) and names it.
-    aws.s3
-        .delete_object()
-        .bucket(&aws.bucket)
-        .key("media/uploads/2023/03/bed.jpg")
-        .send()
-        .await
-        .unwrap();
+    aws.bucket.remove("media/uploads/2023/03/bed.jpg").await;
     let report = switch_check(&switch, &site).await.unwrap();
     only_image_missing(&report, "/media/uploads/2023/03/bed.jpg");
 }
@@ -1345,37 +1300,43 @@ async fn page_and_post_aliases_follow_s3_events_without_a_reindex_even_when_even
         return;
     };
     let aws = Aws::open(&endpoint).await;
-    aws.put("site.toml", &site_toml()).await;
+    aws.bucket.put("site.toml", &site_toml()).await;
     // The owner's own redirect, hand-edited: no alias sync may lose it.
-    aws.put(
-        "redirects.toml",
-        "[redirects]\n\"/old-shop/\" = \"https://shop.example/\"\n",
-    )
-    .await;
+    aws.bucket
+        .put(
+            "redirects.toml",
+            "[redirects]\n\"/old-shop/\" = \"https://shop.example/\"\n",
+        )
+        .await;
     let feeds = aws.feeds(None);
 
     let mut keys = Vec::new();
     for n in 0..6 {
         let key = format!("pages/page-{n}.md");
-        aws.put(
-            &key,
-            &page_source(&format!("Page {n}"), &[&format!("/old-page-{n}/")]),
-        )
-        .await;
+        aws.bucket
+            .put(
+                &key,
+                &page_source(&format!("Page {n}"), &[&format!("/old-page-{n}/")]),
+            )
+            .await;
         keys.push(key);
         let key = format!("posts/post-{n}.md");
-        aws.put(
-            &key,
-            &post_source(&format!("Post {n}"), &[&format!("/?p={n}")], false),
-        )
-        .await;
+        aws.bucket
+            .put(
+                &key,
+                &post_source(&format!("Post {n}"), &[&format!("/?p={n}")], false),
+            )
+            .await;
         keys.push(key);
     }
     // Two events at once: A (a page) has read redirects.toml and is held just before
     // its write while B (a post) runs whole. A's conditional write is then refused (the
     // file changed under it), so A reads again and writes both. (Held on purpose: moto's
     // threaded server does not make its own If-Match check atomic with the write.)
-    let held = std::sync::Arc::new(HeldWrite::new(aws.content.clone()));
+    let held = std::sync::Arc::new(Hooked::new(
+        lambdapress::adapters::S3Content::new(aws.bucket.client.clone(), aws.bucket.name.clone()),
+        HoldFirst::default(),
+    ));
     let feeds_a = lambdapress::feeds::Feeds::new(held.clone(), aws.index.clone());
     let a = tokio::spawn(async move {
         feeds_a
@@ -1385,7 +1346,7 @@ async fn page_and_post_aliases_follow_s3_events_without_a_reindex_even_when_even
             ))
             .await
     });
-    held.wait_until_held().await;
+    held.hook.held.notified().await;
     feeds
         .handle(fixtures::s3_event(
             "s3-object-created.json",
@@ -1393,16 +1354,20 @@ async fn page_and_post_aliases_follow_s3_events_without_a_reindex_even_when_even
         ))
         .await
         .unwrap();
-    held.release();
+    held.hook.release.notify_one();
     a.await.unwrap().unwrap();
-    assert_eq!(held.refused(), 1, "A's first write was on a stale version");
+    assert_eq!(
+        held.hook.refused.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "A's first write was on a stale version"
+    );
     // The others in one batch of records.
     let rest: Vec<&str> = keys[2..].iter().map(String::as_str).collect();
     feeds
         .handle(fixtures::s3_event("s3-object-created.json", &rest))
         .await
         .unwrap();
-    let text = aws.text("redirects.toml").await;
+    let text = aws.bucket.text("redirects.toml").await.unwrap();
     let parsed = lambdapress::redirects::Redirects::parse(&text).unwrap();
     for n in 0..6 {
         assert_eq!(
@@ -1441,17 +1406,13 @@ async fn page_and_post_aliases_follow_s3_events_without_a_reindex_even_when_even
 
     // A page's aliases changed, a post made a draft, a page deleted: each event takes
     // its old aliases out.
-    aws.put("pages/page-0.md", &page_source("Page 0", &["/about-us/"]))
+    aws.bucket
+        .put("pages/page-0.md", &page_source("Page 0", &["/about-us/"]))
         .await;
-    aws.put("posts/post-1.md", &post_source("Post 1", &["/?p=1"], true))
+    aws.bucket
+        .put("posts/post-1.md", &post_source("Post 1", &["/?p=1"], true))
         .await;
-    aws.s3
-        .delete_object()
-        .bucket(&aws.bucket)
-        .key("pages/page-3.md")
-        .send()
-        .await
-        .unwrap();
+    aws.bucket.remove("pages/page-3.md").await;
     feeds
         .handle(fixtures::s3_event(
             "s3-object-created.json",
@@ -1466,7 +1427,7 @@ async fn page_and_post_aliases_follow_s3_events_without_a_reindex_even_when_even
         ))
         .await
         .unwrap();
-    let text = aws.text("redirects.toml").await;
+    let text = aws.bucket.text("redirects.toml").await.unwrap();
     let parsed = lambdapress::redirects::Redirects::parse(&text).unwrap();
     assert_eq!(parsed.target("/about-us", None), Some("/page-0"), "{text}");
     for gone in ["/old-page-0", "/old-page-3"] {
@@ -1531,89 +1492,34 @@ async fn get(base: &str, path: &str) -> (u16, Option<String>) {
     (response.status().as_u16(), location)
 }
 
-/// The content bucket, whose first conditional write waits until the test releases it
-/// (an event caught between its read and its write), counting refused writes.
-struct HeldWrite {
-    inner: std::sync::Arc<lambdapress::adapters::S3Content>,
+/// Holds the content bucket's first conditional write until the test releases it (an
+/// event caught between its read and its write), and counts refused writes.
+#[derive(Default)]
+struct HoldFirst {
     held: tokio::sync::Notify,
     release: tokio::sync::Notify,
-    first: std::sync::atomic::AtomicBool,
+    passed: std::sync::atomic::AtomicBool,
     refused: std::sync::atomic::AtomicUsize,
 }
 
-impl HeldWrite {
-    fn new(inner: std::sync::Arc<lambdapress::adapters::S3Content>) -> HeldWrite {
-        HeldWrite {
-            inner,
-            held: tokio::sync::Notify::new(),
-            release: tokio::sync::Notify::new(),
-            first: std::sync::atomic::AtomicBool::new(true),
-            refused: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    async fn wait_until_held(&self) {
-        self.held.notified().await;
-    }
-
-    fn release(&self) {
-        self.release.notify_one();
-    }
-
-    fn refused(&self) -> usize {
-        self.refused.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
 #[async_trait::async_trait]
-impl ContentStore for HeldWrite {
-    async fn get(
+impl WriteHook for HoldFirst {
+    async fn before(
         &self,
-        key: &ContentKey,
-        if_none_match: Option<&str>,
-    ) -> Result<Fetched<lambdapress::ports::StoredObject>, lambdapress::ports::StoreError> {
-        self.inner.get(key, if_none_match).await
-    }
-    async fn put(
-        &self,
-        key: &ContentKey,
-        bytes: Vec<u8>,
-        content_type: &str,
-        cache_control: &str,
+        _key: &ContentKey,
+        write: Write,
     ) -> Result<(), lambdapress::ports::StoreError> {
-        self.inner
-            .put(key, bytes, content_type, cache_control)
-            .await
-    }
-    async fn put_if(
-        &self,
-        key: &ContentKey,
-        bytes: Vec<u8>,
-        content_type: &str,
-        cache_control: &str,
-        expected: Option<&str>,
-    ) -> Result<bool, lambdapress::ports::StoreError> {
-        if self.first.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        if write == Write::PutIf && !self.passed.swap(true, std::sync::atomic::Ordering::SeqCst) {
             self.held.notify_one();
             self.release.notified().await;
         }
-        let wrote = self
-            .inner
-            .put_if(key, bytes, content_type, cache_control, expected)
-            .await?;
+        Ok(())
+    }
+
+    fn after_put_if(&self, wrote: bool) {
         if !wrote {
             self.refused
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        Ok(wrote)
-    }
-    async fn delete(&self, key: &ContentKey) -> Result<(), lambdapress::ports::StoreError> {
-        self.inner.delete(key).await
-    }
-    async fn list_post_slugs(&self) -> Result<Vec<Slug>, lambdapress::ports::StoreError> {
-        self.inner.list_post_slugs().await
-    }
-    async fn list_page_slugs(&self) -> Result<Vec<Slug>, lambdapress::ports::StoreError> {
-        self.inner.list_page_slugs().await
     }
 }

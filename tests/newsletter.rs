@@ -13,6 +13,7 @@ use lambdapress::ports::{
     ContentStore, Mail, MailError, Mailer, PostIndex, Signup, SubscriberStore, SubscriptionStatus,
 };
 use lambdapress::subscribe::UNSUBSCRIBE_PURPOSE;
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::{copy_dir, sample_content_dir, ScratchDir, BASE_URL};
 use std::collections::BTreeSet;
@@ -153,6 +154,24 @@ fn world(
     (feeds, sender, mail)
 }
 
+/// `$case` as two tests, one on the embedded adapters and one on moto.
+macro_rules! on_both_worlds {
+    ($case:ident: $embedded:ident, $on_moto:ident) => {
+        #[tokio::test]
+        async fn $embedded() {
+            $case(embedded()).await;
+        }
+
+        #[tokio::test]
+        async fn $on_moto() {
+            let Some(endpoint) = moto::endpoint() else {
+                return;
+            };
+            $case(on_moto(&endpoint).await).await;
+        }
+    };
+}
+
 fn embedded() -> World {
     let dir = ScratchDir::new();
     copy_dir(&sample_content_dir(), &dir.0.join("content"));
@@ -185,15 +204,9 @@ fn embedded() -> World {
 }
 
 async fn on_moto(endpoint: &str) -> World {
-    let (content, s3, bucket) = moto::s3_content(endpoint).await;
-    let settings = std::fs::read(sample_content_dir().join("site.toml")).unwrap();
-    s3.put_object()
-        .bucket(&bucket)
-        .key("site.toml")
-        .body(settings.into())
-        .send()
-        .await
-        .unwrap();
+    let (content, s3, name) = moto::s3_content(endpoint).await;
+    let bucket = Bucket::new(s3, name);
+    bucket.put_sample_settings().await;
     let (client, table) = moto::fresh_table(endpoint).await;
     let config = moto::sdk_config(endpoint).await;
     let ses = lambdapress::aws::sesv2_client(&config);
@@ -223,16 +236,8 @@ async fn on_moto(endpoint: &str) -> World {
         ledger,
         mail,
         write: Box::new(move |key, source| {
-            let (s3, bucket) = (s3.clone(), bucket.clone());
-            Box::pin(async move {
-                s3.put_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .body(source.into_bytes().into())
-                    .send()
-                    .await
-                    .unwrap();
-            })
+            let bucket = bucket.clone();
+            Box::pin(async move { bucket.put(&key, source).await })
         }),
         _dir: None,
     }
@@ -442,18 +447,7 @@ async fn throttled_sends_are_retried(w: World) {
     );
 }
 
-#[tokio::test]
-async fn a_throttled_send_is_retried_embedded() {
-    throttled_sends_are_retried(embedded()).await;
-}
-
-#[tokio::test]
-async fn a_throttled_send_is_retried_on_moto() {
-    let Some(endpoint) = moto::endpoint() else {
-        return;
-    };
-    throttled_sends_are_retried(on_moto(&endpoint).await).await;
-}
+on_both_worlds!(throttled_sends_are_retried: a_throttled_send_is_retried_embedded, a_throttled_send_is_retried_on_moto);
 
 #[tokio::test]
 async fn the_mail_has_both_parts_one_click_headers_and_absolute_signed_links() {
@@ -875,18 +869,7 @@ async fn bounces_and_complaints_are_never_mailed_again(w: World) {
     }
 }
 
-#[tokio::test]
-async fn bounces_and_complaints_are_never_mailed_again_embedded() {
-    bounces_and_complaints_are_never_mailed_again(embedded()).await;
-}
-
-#[tokio::test]
-async fn bounces_and_complaints_are_never_mailed_again_on_moto() {
-    let Some(endpoint) = moto::endpoint() else {
-        return;
-    };
-    bounces_and_complaints_are_never_mailed_again(on_moto(&endpoint).await).await;
-}
+on_both_worlds!(bounces_and_complaints_are_never_mailed_again: bounces_and_complaints_are_never_mailed_again_embedded, bounces_and_complaints_are_never_mailed_again_on_moto);
 
 #[test]
 fn only_hard_bounces_and_complaints_suppress() {
@@ -1037,18 +1020,7 @@ async fn weekly_digest_once_per_period(w: World) {
     assert_eq!(&fields[2..], ["2", "2", "0", "0", "0"], "{all}");
 }
 
-#[tokio::test]
-async fn weekly_digest_once_per_period_embedded() {
-    weekly_digest_once_per_period(embedded()).await;
-}
-
-#[tokio::test]
-async fn weekly_digest_once_per_period_on_moto() {
-    let Some(endpoint) = moto::endpoint() else {
-        return;
-    };
-    weekly_digest_once_per_period(on_moto(&endpoint).await).await;
-}
+on_both_worlds!(weekly_digest_once_per_period: weekly_digest_once_per_period_embedded, weekly_digest_once_per_period_on_moto);
 
 #[test]
 fn digest_settings_are_validated() {

@@ -15,6 +15,7 @@ use lambdapress::ports::{
     ConfirmOutcome, Signup, SignupOutcome, StoreError, Subscriber, SubscriberStore,
     SubscriptionStatus,
 };
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::sample_content_dir;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -193,13 +194,9 @@ async fn plan_and_send_to_n_subscribers_on_moto() {
         .unwrap_or(1000);
     let (content, s3, bucket) = moto::s3_content(&endpoint).await;
     let settings = std::fs::read(sample_content_dir().join("site.toml")).unwrap();
-    s3.put_object()
-        .bucket(&bucket)
-        .key("site.toml")
-        .body(settings.into())
-        .send()
-        .await
-        .unwrap();
+    Bucket::new(s3.clone(), bucket.clone())
+        .put("site.toml", settings)
+        .await;
     let now = OffsetDateTime::now_utc();
     let date = (now - Duration::hours(1))
         .format(&time::format_description::well_known::Rfc3339)
@@ -208,13 +205,9 @@ async fn plan_and_send_to_n_subscribers_on_moto() {
         std::fs::read_to_string(sample_content_dir().join("posts/what-are-muscle-knots.md"))
             .unwrap()
             .replace("date = 2024-03-12T09:00:00Z", &format!("date = {date}"));
-    s3.put_object()
-        .bucket(&bucket)
-        .key("posts/bench.md")
-        .body(source.clone().into_bytes().into())
-        .send()
-        .await
-        .unwrap();
+    Bucket::new(s3.clone(), bucket.clone())
+        .put("posts/bench.md", source.clone().into_bytes())
+        .await;
     let (client, table) = moto::fresh_table(&endpoint).await;
     let config = moto::sdk_config(&endpoint).await;
     let ses = lambdapress::aws::sesv2_client(&config);

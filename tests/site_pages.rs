@@ -5,6 +5,7 @@ use lambdapress::http::Body;
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{ContentKey, ContentStore};
 use lambdapress::site::{Site, SiteOptions};
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures::{body_text, header, http_api, rest_api};
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::{sample_content_dir, EmbeddedSite, BASE_URL};
@@ -419,14 +420,9 @@ async fn the_site_serves_the_article_from_s3_and_dynamodb() {
         "posts/acupuncture-for-better-sleep.md",
     ] {
         let bytes = std::fs::read(dir.join(key)).unwrap();
-        client
-            .put_object()
-            .bucket(&bucket)
-            .key(key)
-            .body(bytes.into())
-            .send()
-            .await
-            .unwrap();
+        Bucket::new(client.clone(), bucket.clone())
+            .put(key, bytes)
+            .await;
     }
     let (index, comments) = moto::dynamo_stores(&endpoint).await;
     reindex_all(&content, &index).await.unwrap();

@@ -15,6 +15,8 @@ use time::OffsetDateTime;
 pub const ARTICLE: &str = "/posts/what-are-muscle-knots";
 pub const OWNER: &str = "owner@clinic.example";
 pub const VISITOR_IP: &str = "198.51.100.23";
+/// Where the owner presses moderation buttons from.
+pub const OWNER_IP: &str = "192.0.2.1";
 
 /// Keeps every message instead of sending it (and fails on demand).
 pub use crate::mail::RecordingMailer;
@@ -105,6 +107,17 @@ impl CommentSite {
             &body,
         );
         self.function.serve(&req).await
+    }
+
+    /// The owner pressing a moderation link's button: `action` with `token`, as the
+    /// moderation page's form posts it.
+    pub async fn moderate(&self, token: &str, action: &str) -> Response<Body> {
+        self.post_form(
+            "/comments/moderate",
+            &[("token", token), ("action", action)],
+            OWNER_IP,
+        )
+        .await
     }
 
     pub async fn post_json(

@@ -2,6 +2,7 @@
 //! embedded, and the contract suites every adapter of a port must pass.
 
 pub mod browser;
+pub mod bucket;
 pub mod comments;
 pub mod comments_contract;
 pub mod contract;
@@ -11,4 +12,5 @@ pub mod fixtures;
 pub mod mail;
 pub mod moto;
 pub mod sample;
+pub mod store_hooks;
 pub mod subscribers_contract;
