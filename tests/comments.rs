@@ -487,6 +487,52 @@ async fn moderation_modes_all_first_time_and_none() {
 }
 
 #[tokio::test]
+async fn expired_spam_is_swept_by_a_later_comment_at_most_once_a_minute() {
+    let site = CommentSite::start(
+        "[comments]\nmoderation = \"none\"\nflood_seconds = 0\nblock_words = [\"casino\"]\n",
+    )
+    .await;
+    let spam = site
+        .post_json(
+            POST_COMMENTS,
+            &json!({"name": "Bob", "email": "bob@example.com", "body": "best casino online"}),
+            VISITOR_IP,
+        )
+        .await;
+    let spam: serde_json::Value = serde_json::from_str(&body_text(&spam)).unwrap();
+    let spam = CommentId::parse(spam["id"].as_str().unwrap()).unwrap();
+    async fn kept(site: &CommentSite, id: &CommentId) -> bool {
+        site.embedded.comments.get(id).await.unwrap().is_some()
+    }
+    async fn comment(site: &CommentSite, n: u32) {
+        let email = format!("ann{n}@example.com");
+        let response = site
+            .post_form(
+                POST_COMMENTS,
+                &fields("Ann", &email, "Thank you."),
+                VISITOR_IP,
+            )
+            .await;
+        assert_eq!(response.status(), 303);
+    }
+    // Half a minute before it expires: a comment sweeps, and finds nothing due.
+    site.advance(lambdapress::ports::comments::SPAM_KEPT - time::Duration::seconds(30));
+    comment(&site, 1).await;
+    assert!(kept(&site, &spam).await);
+    // Expired now, but this instance swept 40 s ago: no store call for it.
+    site.advance(time::Duration::seconds(40));
+    comment(&site, 2).await;
+    assert!(
+        kept(&site, &spam).await,
+        "one sweep a minute, not one per comment"
+    );
+    // A minute after the last sweep, the next comment sweeps it away.
+    site.advance(time::Duration::seconds(30));
+    comment(&site, 3).await;
+    assert!(!kept(&site, &spam).await, "expired spam goes");
+}
+
+#[tokio::test]
 async fn two_links_or_a_hold_word_hold_and_a_block_word_is_spam() {
     let site = CommentSite::start(
         "[comments]\nmoderation = \"none\"\nflood_seconds = 0\nhold_words = [\"Viagra\"]\nblock_words = [\"casino\"]\n",

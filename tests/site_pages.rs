@@ -528,6 +528,46 @@ async fn a_warm_view_is_served_from_memory_within_its_window_then_revalidated() 
 }
 
 #[tokio::test]
+async fn redirects_are_read_once_per_view_window_even_with_settings_revalidated_each_time() {
+    // The local site's options: `settings_ttl` zero, a short view window. Every request
+    // consults the redirects first, so they must not be re-read (a megabyte on an
+    // imported site) per request: once per window, like the views.
+    let sample = EmbeddedSite::start().await;
+    let site = windowed(&sample, std::time::Duration::from_millis(400));
+    let write = |to: &str| {
+        let text = format!("[redirects]\n\"/2019/05/old-knots/\" = \"{to}\"\n");
+        let content = sample.content.clone();
+        async move {
+            content
+                .put(
+                    &lambdapress::redirects::redirects_key(),
+                    text.into_bytes(),
+                    "application/toml",
+                    "no-cache",
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let location = |response: &lambdapress::http::Response<Body>| {
+        assert_eq!(response.status(), 301);
+        header(response, "location").unwrap().to_owned()
+    };
+    write(ARTICLE).await;
+    let old = http_api("GET", "/2019/05/old-knots/", &[]);
+    assert_eq!(location(&site.handle(&old).await), ARTICLE);
+    write("/posts/acupuncture-for-better-sleep").await;
+    // Within the window: the copy in memory, the file not read again.
+    assert_eq!(location(&site.handle(&old).await), ARTICLE);
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    // After it: revalidated once, the edit shows.
+    assert_eq!(
+        location(&site.handle(&old).await),
+        "/posts/acupuncture-for-better-sleep"
+    );
+}
+
+#[tokio::test]
 async fn unchanged_versions_keep_the_etag_and_personal_pages_bypass_the_cache() {
     let sample = EmbeddedSite::start().await;
     // A zero window revalidates every request.

@@ -475,12 +475,25 @@ fn toml_quote(s: &str) -> String {
 }
 
 /// The redirects a warm instance holds, with the store's ETag and when it was checked.
+///
+/// Every request asks it first (an old address is answered before any other read), so
+/// within the TTL an answer is one lock and one `Arc` clone, and the lookup one hash
+/// probe. After the TTL one request revalidates (a conditional read; the file is parsed
+/// only when its ETag changed) while the others go on with the copy they have: a
+/// redirects file of a megabyte is read at most once per window, not once per request.
 pub struct RedirectsCache {
     ttl: Duration,
-    entry: Mutex<Option<(String, Arc<Redirects>, Instant)>>,
+    entry: Mutex<Option<Checked>>,
+}
+
+struct Checked {
+    etag: String,
+    redirects: Arc<Redirects>,
+    at: Instant,
 }
 
 impl RedirectsCache {
+    /// `ttl` zero revalidates on every request (tests that edit the file between them).
     pub fn new(ttl: Duration) -> RedirectsCache {
         RedirectsCache {
             ttl,
@@ -493,13 +506,21 @@ impl RedirectsCache {
     /// good copy (or none) is kept, so a bad edit never takes the site down.
     pub async fn get(&self, content: &dyn ContentStore) -> Result<Arc<Redirects>, StoreError> {
         let stale = {
-            let entry = self.lock();
-            if let Some((_, r, at)) = entry.as_ref() {
-                if !self.ttl.is_zero() && at.elapsed() < self.ttl {
-                    return Ok(r.clone());
+            let mut entry = self.lock();
+            match entry.as_mut() {
+                Some(checked) if !self.ttl.is_zero() => {
+                    if checked.at.elapsed() < self.ttl {
+                        return Ok(checked.redirects.clone());
+                    }
+                    // This request revalidates; the others keep this copy meanwhile
+                    // (and after a failed read, until the next window).
+                    checked.at = Instant::now();
                 }
+                _ => {}
             }
-            entry.as_ref().map(|(e, r, _)| (e.clone(), r.clone()))
+            entry
+                .as_ref()
+                .map(|c| (c.etag.clone(), c.redirects.clone()))
         };
         let etag = stale
             .as_ref()
@@ -519,11 +540,15 @@ impl RedirectsCache {
                 }
             }
         };
-        *self.lock() = Some((etag, redirects.clone(), Instant::now()));
+        *self.lock() = Some(Checked {
+            etag,
+            redirects: redirects.clone(),
+            at: Instant::now(),
+        });
         Ok(redirects)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(String, Arc<Redirects>, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Checked>> {
         self.entry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -125,8 +125,12 @@ impl Site {
         options: SiteOptions,
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
-        let views = ViewCache::new(options.view_budget, options.view_ttl.min(PAGE_MAX_AGE));
-        let redirects = crate::redirects::RedirectsCache::new(options.settings_ttl);
+        let window = options.view_ttl.min(PAGE_MAX_AGE);
+        let views = ViewCache::new(options.view_budget, window);
+        // Asked on every request, before the view cache: trusted for the settings' TTL,
+        // and never less than the view window (the local site revalidates its settings
+        // on every revalidation, but must not re-read a megabyte of redirects per view).
+        let redirects = crate::redirects::RedirectsCache::new(options.settings_ttl.max(window));
         Site {
             content,
             index,
