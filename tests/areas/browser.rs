@@ -1,10 +1,12 @@
-//! Everything in headless Chromium: pages, comments, the menu, the CSP.
+//! Everything in headless Chromium: pages, comments, the contact form, the menu, the CSP.
 //! One binary for the area; each module is one file of `tests/`.
 
 #[path = "../browser.rs"]
 mod browser;
 #[path = "../comments_browser.rs"]
 mod comments_browser;
+#[path = "../contact_browser.rs"]
+mod contact_browser;
 #[path = "../security_browser.rs"]
 mod security_browser;
 #[path = "../website_browser.rs"]

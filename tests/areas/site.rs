@@ -3,5 +3,7 @@
 
 #[path = "../site_pages.rs"]
 mod site_pages;
+#[path = "../toc.rs"]
+mod toc;
 #[path = "../website.rs"]
 mod website;

@@ -39,6 +39,12 @@ fn utf8(data: &str) -> Result<Content, MailError> {
         .map_err(MailError::new)
 }
 
+/// Whether a header travels as SES's own field rather than in the message: `Reply-To`
+/// is `ReplyToAddresses` (SES sets the header from it).
+fn is_reply_to(name: &str) -> bool {
+    name.eq_ignore_ascii_case("reply-to")
+}
+
 /// The `Simple` content SES sends: subject, text (and HTML) body, and the extra headers
 /// such as `List-Unsubscribe` and `List-Unsubscribe-Post`.
 pub fn email_content(mail: &Mail) -> Result<EmailContent, MailError> {
@@ -49,7 +55,7 @@ pub fn email_content(mail: &Mail) -> Result<EmailContent, MailError> {
     let mut message = Message::builder()
         .subject(utf8(&mail.subject)?)
         .body(body.build());
-    for (name, value) in &mail.headers {
+    for (name, value) in mail.headers.iter().filter(|(n, _)| !is_reply_to(n)) {
         message = message.headers(
             MessageHeader::builder()
                 .name(name)
@@ -61,6 +67,17 @@ pub fn email_content(mail: &Mail) -> Result<EmailContent, MailError> {
     Ok(EmailContent::builder().simple(message.build()).build())
 }
 
+/// The `Reply-To` addresses of a mail (a contact message's visitor), if any.
+fn reply_to(mail: &Mail) -> Option<Vec<String>> {
+    let addresses: Vec<String> = mail
+        .headers
+        .iter()
+        .filter(|(n, _)| is_reply_to(n))
+        .map(|(_, v)| v.clone())
+        .collect();
+    (!addresses.is_empty()).then_some(addresses)
+}
+
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, mail: &Mail) -> Result<String, MailError> {
@@ -70,6 +87,7 @@ impl Mailer for SesMailer {
             .from_email_address(&self.from)
             .set_configuration_set_name(self.configuration_set.clone())
             .destination(Destination::builder().to_addresses(&mail.to).build())
+            .set_reply_to_addresses(reply_to(mail))
             .content(email_content(mail)?)
             .send()
             .await
@@ -81,6 +99,25 @@ impl Mailer for SesMailer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reply_to_travels_as_ses_reply_to_addresses_not_a_message_header() {
+        let mail = Mail {
+            to: "owner@clinic.example".into(),
+            subject: "Message".into(),
+            text: "Hello".into(),
+            html: None,
+            headers: vec![("Reply-To".into(), "ann@example.com".into())],
+        };
+        assert_eq!(reply_to(&mail), Some(vec!["ann@example.com".to_owned()]));
+        let content = email_content(&mail).unwrap();
+        assert!(content.simple().unwrap().headers().is_empty());
+        let plain = Mail {
+            headers: Vec::new(),
+            ..mail
+        };
+        assert_eq!(reply_to(&plain), None);
+    }
 
     #[test]
     fn list_unsubscribe_headers_travel_in_the_simple_message() {

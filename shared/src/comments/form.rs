@@ -1,5 +1,6 @@
 //! Reading a comment from a request: the form (urlencoded) or JSON, into raw input, then
-//! into validated fields with one message per bad field.
+//! into validated fields with one message per bad field. The contact form is read by
+//! the same functions.
 
 use super::error::CommentError;
 use crate::domain::{AuthorName, CommentBody, CommentEmail, CommentId, Website};
@@ -23,6 +24,27 @@ pub struct CommentInput {
     pub contact_me_by_fax: Option<String>,
 }
 
+/// Why a body could not be read at all (before any field is looked at).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    #[error("the body could not be read")]
+    Malformed,
+    #[error("the body is too large")]
+    TooLarge,
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+}
+
+impl From<FormError> for CommentError {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::Malformed => CommentError::Malformed,
+            FormError::TooLarge => CommentError::TooLarge,
+            FormError::UnsupportedMediaType => CommentError::UnsupportedMediaType,
+        }
+    }
+}
+
 /// A request's body in the shape it was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -30,7 +52,7 @@ pub enum Format {
     Json,
 }
 
-pub fn format_of(req: &Request) -> Result<Format, CommentError> {
+pub fn format_of(req: &Request) -> Result<Format, FormError> {
     let content_type = req
         .headers()
         .get(http::header::CONTENT_TYPE)
@@ -45,30 +67,47 @@ pub fn format_of(req: &Request) -> Result<Format, CommentError> {
     match essence.as_str() {
         "application/json" => Ok(Format::Json),
         "application/x-www-form-urlencoded" | "" => Ok(Format::Form),
-        _ => Err(CommentError::UnsupportedMediaType),
+        _ => Err(FormError::UnsupportedMediaType),
     }
 }
 
-pub fn body_bytes(req: &Request) -> Result<&[u8], CommentError> {
+/// Whether the caller wants a JSON answer: it sent JSON, or it asks for JSON in
+/// `Accept` (a script posting a urlencoded form).
+pub fn wants_json(req: &Request, format: Format) -> bool {
+    format == Format::Json
+        || req
+            .headers()
+            .get_all(http::header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|range| {
+                range
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            })
+}
+
+pub fn body_bytes(req: &Request) -> Result<&[u8], FormError> {
     let bytes: &[u8] = match req.body() {
         lambda_http::Body::Text(t) => t.as_bytes(),
         lambda_http::Body::Binary(b) => b,
         _ => &[],
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(CommentError::TooLarge);
+        return Err(FormError::TooLarge);
     }
     Ok(bytes)
 }
 
 /// Parses a body of the given format into `T`.
-pub fn parse<T: for<'de> Deserialize<'de>>(
-    format: Format,
-    bytes: &[u8],
-) -> Result<T, CommentError> {
+pub fn parse<T: for<'de> Deserialize<'de>>(format: Format, bytes: &[u8]) -> Result<T, FormError> {
     match format {
-        Format::Json => serde_json::from_slice(bytes).map_err(|_| CommentError::Malformed),
-        Format::Form => serde_urlencoded::from_bytes(bytes).map_err(|_| CommentError::Malformed),
+        Format::Json => serde_json::from_slice(bytes).map_err(|_| FormError::Malformed),
+        Format::Form => serde_urlencoded::from_bytes(bytes).map_err(|_| FormError::Malformed),
     }
 }
 

@@ -2,6 +2,7 @@
 //! moderation pages at `/comments/moderate`.
 
 pub mod body;
+pub mod contact;
 pub mod error;
 pub mod form;
 pub mod moderate;
@@ -82,9 +83,27 @@ enum OwnerNotice {
     Failed,
 }
 
+/// Why flood control refused an attempt: too soon after the last, or the store failed.
+#[derive(Debug)]
+enum FloodRefusal {
+    TooSoon { retry_after: u64 },
+    Unavailable(crate::ports::StoreError),
+}
+
+impl From<FloodRefusal> for CommentError {
+    fn from(refusal: FloodRefusal) -> Self {
+        match refusal {
+            FloodRefusal::TooSoon { retry_after } => CommentError::TooSoon { retry_after },
+            FloodRefusal::Unavailable(e) => CommentError::Unavailable(e),
+        }
+    }
+}
+
 enum Route {
     Submit(Slug),
     Moderate,
+    /// `POST /<page>/message`: a page's contact form.
+    Contact(Slug),
     NotFound,
 }
 
@@ -93,6 +112,7 @@ fn route(path: &str) -> Route {
     match segments.as_slice() {
         ["posts", slug, "comments"] => Slug::parse(slug).map_or(Route::NotFound, Route::Submit),
         ["comments", "moderate"] => Route::Moderate,
+        [page, "message"] => Slug::parse(page).map_or(Route::NotFound, Route::Contact),
         _ => Route::NotFound,
     }
 }
@@ -146,7 +166,8 @@ impl CommentFunction {
             (Route::Submit(slug), http::Method::POST) => self.submit(req, &slug).await,
             (Route::Moderate, http::Method::GET) => self.moderation_page(req).await,
             (Route::Moderate, http::Method::POST) => self.moderate(req).await,
-            (Route::Submit(_) | Route::Moderate, _) => {
+            (Route::Contact(page), http::Method::POST) => self.contact(req, &page).await,
+            (Route::Submit(_) | Route::Moderate | Route::Contact(_), _) => {
                 self.error_page(&CommentError::MethodNotAllowed).await
             }
             (Route::NotFound, _) => self.error_page(&CommentError::NotFound).await,
@@ -156,10 +177,11 @@ impl CommentFunction {
     async fn submit(&self, req: &Request, slug: &Slug) -> Response<Body> {
         let format = match form::format_of(req) {
             Ok(format) => format,
-            Err(e) => return self.error_page(&e).await,
+            Err(e) => return self.error_page(&e.into()).await,
         };
-        let input: Result<CommentInput, CommentError> =
-            form::body_bytes(req).and_then(|bytes| form::parse(format, bytes));
+        let input: Result<CommentInput, CommentError> = form::body_bytes(req)
+            .and_then(|bytes| form::parse(format, bytes))
+            .map_err(CommentError::from);
         let input = match input {
             Ok(input) => input,
             Err(e) => return self.answer_error(format, slug, None, e).await,
@@ -254,7 +276,8 @@ impl CommentFunction {
         // Then flood control: nothing a client sends faster than the window is looked
         // at further, and nothing but the window's marker is written.
         let comment_keys = self.flood_keys(&comment);
-        self.flood_check(&settings, &comment_keys, now).await?;
+        let flood_seconds = settings.comments.flood_seconds;
+        self.flood_check(flood_seconds, &comment_keys, now).await?;
         if input.honeypot_filled() {
             // A robot: store nothing, and answer as if it were held.
             tracing::info!(post = %slug, "honeypot comment dropped");
@@ -272,7 +295,7 @@ impl CommentFunction {
             Err(e) => {
                 // Nothing was stored: the windows this attempt took are given back, so
                 // the visitor's retry is not told to wait for a comment that never was.
-                self.release_flood(&settings, &comment_keys, now).await;
+                self.release_flood(flood_seconds, &comment_keys, now).await;
                 return Err(e);
             }
         };
@@ -378,14 +401,14 @@ impl CommentFunction {
         ]
     }
 
-    /// One comment per `flood_seconds` from a client address, and from an email.
+    /// One attempt per `seconds` under each key (a comment's client address and email;
+    /// a contact message's client address): the first key still in its window refuses.
     async fn flood_check(
         &self,
-        settings: &SiteSettings,
-        keys: &[String; 2],
+        seconds: u32,
+        keys: &[String],
         now: OffsetDateTime,
-    ) -> Result<(), CommentError> {
-        let seconds = settings.comments.flood_seconds;
+    ) -> Result<(), FloodRefusal> {
         if seconds == 0 {
             return Ok(());
         }
@@ -395,11 +418,11 @@ impl CommentFunction {
                 Ok(Throttle::Allowed) => continue,
                 Ok(Throttle::Wait(until)) => {
                     let wait = (until - now).whole_milliseconds().max(0) as u64;
-                    CommentError::TooSoon {
+                    FloodRefusal::TooSoon {
                         retry_after: wait.div_ceil(1000).max(1),
                     }
                 }
-                Err(e) => e.into(),
+                Err(e) => FloodRefusal::Unavailable(e),
             };
             // The windows taken before this one are given back: nothing was stored.
             for taken in &keys[..i] {
@@ -413,14 +436,8 @@ impl CommentFunction {
     }
 
     /// Gives back the windows `flood_check` took at `now` (best effort: a failure
-    /// leaves them to run out after `flood_seconds`).
-    async fn release_flood(
-        &self,
-        settings: &SiteSettings,
-        keys: &[String; 2],
-        now: OffsetDateTime,
-    ) {
-        let seconds = settings.comments.flood_seconds;
+    /// leaves them to run out after `seconds`).
+    async fn release_flood(&self, seconds: u32, keys: &[String], now: OffsetDateTime) {
         if seconds == 0 {
             return;
         }
@@ -430,6 +447,15 @@ impl CommentFunction {
                 tracing::warn!(error = %e, "flood window not released");
             }
         }
+    }
+
+    /// Where mail for the owner goes: the stack's `OwnerEmail`, else `owner.email`.
+    fn owner_address(&self, settings: &SiteSettings) -> Option<String> {
+        self.options
+            .owner_email
+            .clone()
+            .or_else(|| settings.owner.email.clone())
+            .filter(|e| !e.trim().is_empty())
     }
 
     /// Mails the owner about a held comment. A failure is logged and reported (the
@@ -442,13 +468,7 @@ impl CommentFunction {
         comment: &Comment,
         now: OffsetDateTime,
     ) -> OwnerNotice {
-        let Some(to) = self
-            .options
-            .owner_email
-            .clone()
-            .or_else(|| settings.owner.email.clone())
-            .filter(|e| !e.trim().is_empty())
-        else {
+        let Some(to) = self.owner_address(settings) else {
             tracing::info!(id = %comment.id, "no owner email set: the comment waits without a mail");
             return OwnerNotice::NoOwner;
         };
@@ -557,8 +577,24 @@ impl CommentFunction {
         error: &CommentError,
         headers: &[(&str, &str)],
     ) -> Response<Body> {
-        let settings = self.site.settings().await.ok();
         let (heading, message) = error.public_text();
+        let mut all = headers.to_vec();
+        if let CommentError::MethodNotAllowed = error {
+            all.push(("allow", "POST"));
+        }
+        self.plain_page(error.status(), heading, message, &all)
+            .await
+    }
+
+    /// A page with a heading and a sentence (this function's error pages).
+    async fn plain_page(
+        &self,
+        status: u16,
+        heading: &str,
+        message: &str,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
+        let settings = self.site.settings().await.ok();
         let page = ErrorPage {
             heading,
             message,
@@ -571,10 +607,7 @@ impl CommentFunction {
         });
         let mut all = headers.to_vec();
         all.push(("content-type", HTML));
-        if let CommentError::MethodNotAllowed = error {
-            all.push(("allow", "POST"));
-        }
-        response::build(error.status(), &all, Body::Text(html))
+        response::build(status, &all, Body::Text(html))
     }
 
     /// `GET /comments/moderate?token=…&action=…`: the comment and a button. Nothing changes.
@@ -608,7 +641,7 @@ impl CommentFunction {
     async fn moderate(&self, req: &Request) -> Response<Body> {
         let format = match form::format_of(req) {
             Ok(f) => f,
-            Err(e) => return self.error_page(&e).await,
+            Err(e) => return self.error_page(&e.into()).await,
         };
         let result = async {
             let input: ModerationInput = form::parse(format, form::body_bytes(req)?)?;

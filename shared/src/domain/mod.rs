@@ -3,6 +3,7 @@
 pub mod archive;
 pub mod business;
 pub mod comment;
+pub mod contact;
 pub mod page;
 pub mod post;
 pub mod secret;
@@ -15,9 +16,12 @@ pub mod time_fmt;
 pub use comment::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, FieldError, Website,
 };
+pub use contact::ContactMessage;
 pub use page::{Page, RESERVED_SLUGS};
 pub use post::{FrontMatter, Image, Post, PostError, PostMeta};
 pub use secret::{Secret, SecretError, TokenError};
-pub use settings::{CommentSettings, MenuEntry, Moderation, SettingsError, SiteSettings};
+pub use settings::{
+    CommentSettings, ContactSettings, MenuEntry, Moderation, SettingsError, SiteSettings,
+};
 pub use slug::{Slug, SlugError, Tag};
 pub use subscriber_email::{SubscriberEmail, SubscriberEmailError};

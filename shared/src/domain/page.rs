@@ -38,6 +38,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "draft",
     "aliases",
     "business_details",
+    "contact_form",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,8 @@ pub struct Page {
     pub subscribe: bool,
     /// Show the business card (address, phone, `[business]` hours, map, booking).
     pub business_details: bool,
+    /// Show the contact form (name, email, message), mailed to the owner.
+    pub contact_form: bool,
     pub draft: bool,
     /// `aliases = ["/old/path/"]`: hand-made old addresses that redirect here.
     pub aliases: Vec<String>,
@@ -118,6 +121,9 @@ impl Page {
         let business_details = optional_bool(&t, "business_details")
             .map_err(named)?
             .unwrap_or(false);
+        let contact_form = optional_bool(&t, "contact_form")
+            .map_err(named)?
+            .unwrap_or(false);
         let aliases = aliases_field(&t).map_err(named)?;
         let menu = match t.get("menu") {
             None => None,
@@ -163,6 +169,7 @@ impl Page {
             menu,
             subscribe,
             business_details,
+            contact_form,
             draft,
             aliases,
             body_markdown: body.to_owned(),
@@ -188,7 +195,20 @@ mod tests {
         assert_eq!(p.title, "About");
         assert_eq!(p.menu, Some(1));
         assert!(!p.subscribe);
+        assert!(!p.contact_form);
         assert_eq!(p.body_markdown, "Hello\n");
+        let contact = Page::parse(
+            slug("contact"),
+            "+++\ntitle = \"Contact\"\ncontact_form = true\n+++\n",
+        )
+        .unwrap();
+        assert!(contact.contact_form);
+        let e = Page::parse(
+            slug("contact"),
+            "+++\ntitle = \"Contact\"\ncontact_form = \"yes\"\n+++\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("contact_form"));
     }
 
     #[test]

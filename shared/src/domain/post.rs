@@ -23,6 +23,9 @@ pub struct FrontMatter {
     pub draft: bool,
     pub image: Option<Image>,
     pub comments_open: bool,
+    /// `toc = true` / `false`: show the table of contents or not, whatever the heading
+    /// count (`None`: the site's `toc_headings` decides).
+    pub toc: Option<bool>,
     /// `newsletter = false` keeps this post out of the subscribers' mail.
     pub newsletter: bool,
     /// `aliases = ["/old/path/"]`: hand-made old addresses that redirect here.
@@ -72,6 +75,7 @@ const KNOWN_FIELDS: &[&str] = &[
     "comments",
     "newsletter",
     "aliases",
+    "toc",
 ];
 
 impl Post {
@@ -183,6 +187,7 @@ impl FrontMatter {
         let draft = optional_bool(t, "draft")?.unwrap_or(false);
         let comments_open = optional_bool(t, "comments")?.unwrap_or(true);
         let newsletter = optional_bool(t, "newsletter")?.unwrap_or(true);
+        let toc = optional_bool(t, "toc")?;
         let aliases = aliases_field(t)?;
         let image = match t.get("image") {
             None => None,
@@ -207,6 +212,7 @@ impl FrontMatter {
             draft,
             image,
             comments_open,
+            toc,
             newsletter,
             aliases,
         })

@@ -31,6 +31,13 @@ pub struct SiteSettings {
     /// `[business]`: schema.org type, opening hours, notice, map and booking links.
     #[serde(default)]
     pub business: super::business::BusinessSettings,
+    /// `[contact]`: the contact form's flood limit.
+    #[serde(default)]
+    pub contact: ContactSettings,
+    /// A post with at least this many `##` headings gets a table of contents (front
+    /// matter `toc` decides either way; 0: only when the front matter asks).
+    #[serde(default = "default_toc_headings")]
+    pub toc_headings: u16,
 }
 
 /// One `[[menu]]` entry: a label and exactly one of a page, a tag or a URL.
@@ -263,6 +270,24 @@ fn default_posts_per_page() -> u16 {
 
 fn default_feed_items() -> u16 {
     20
+}
+
+fn default_toc_headings() -> u16 {
+    4
+}
+
+/// `[contact]` in site.toml: how often one client address may send the contact form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContactSettings {
+    /// Seconds between two messages from one client address (0: no limit).
+    pub flood_seconds: u32,
+}
+
+impl Default for ContactSettings {
+    fn default() -> Self {
+        ContactSettings { flood_seconds: 60 }
+    }
 }
 
 impl SiteSettings {

@@ -1,5 +1,7 @@
-//! Markdown to HTML with pulldown-cmark: headings get ids, tables, footnotes, and a
-//! paragraph holding only an image becomes a `<figure>` whose caption is the image title.
+//! Markdown to HTML with pulldown-cmark: headings get ids (stable, unique on the page,
+//! `[a-z0-9-]` or an author's `{#id}` of `[A-Za-z0-9_-]`: nothing to percent-encode),
+//! tables, footnotes, and a paragraph holding only an image becomes a `<figure>` whose
+//! caption is the image title. The table of contents is built with them.
 //! Every link and image URL goes through `safe_url`: an unsafe one becomes plain text.
 
 use super::escape;
@@ -19,6 +21,59 @@ pub struct RenderedMarkdown {
     pub html: String,
     pub headings: Vec<Heading>,
     pub word_count: usize,
+    /// The `##`/`###` contents list, built once with the body.
+    pub toc: super::toc::Toc,
+}
+
+/// Ids the page templates give their own elements: a heading never takes one.
+const TEMPLATE_IDS: &[&str] = &[
+    "main",
+    "comments",
+    "comments-heading",
+    "comment-form",
+    "comment-notice",
+    "reply-title",
+    "subscribe-heading",
+    "business-heading",
+    "contact",
+    "contact-heading",
+    "contact-form",
+    "contact-notice",
+];
+
+/// A heading's own id: an author's `{#id}` when it is plain (`[A-Za-z0-9_-]`, at most
+/// 100 bytes), else a slug of it or of the text, Latin accents folded (`Qué` → `que`);
+/// "section" when nothing is left.
+fn heading_id(custom: Option<&str>, text: &str) -> String {
+    if let Some(id) = custom {
+        let plain = !id.is_empty()
+            && id.len() <= Slug::MAX_LEN
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if plain {
+            return id.to_owned();
+        }
+    }
+    let folded: String = custom.unwrap_or(text).chars().map(fold_accent).collect();
+    Slug::from_text(&folded)
+        .map(String::from)
+        .unwrap_or_else(|_| "section".into())
+}
+
+/// The unaccented letter of a common Latin one (`é` → `e`, `ñ` → `n`, `ß` → `s`).
+fn fold_accent(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' | 'Å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' | 'Ø' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'u',
+        'ñ' | 'Ñ' => 'n',
+        'ç' | 'Ç' => 'c',
+        'ß' => 's',
+        c => c,
+    }
 }
 
 fn options() -> Options {
@@ -51,7 +106,7 @@ pub fn render_markdown(source: &str) -> RenderedMarkdown {
         super::safe_url::inert_unsafe_urls(Parser::new_ext(source, options())).collect();
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
     let mut headings = Vec::new();
-    let mut used_ids = HashSet::new();
+    let mut used_ids: HashSet<String> = TEMPLATE_IDS.iter().map(|id| (*id).to_owned()).collect();
     let mut word_count = 0;
     let mut i = 0;
     while i < events.len() {
@@ -65,12 +120,7 @@ pub fn render_markdown(source: &str) -> RenderedMarkdown {
                 let end =
                     index_of_end(&events, i, &TagEnd::Heading(*level)).unwrap_or(events.len());
                 let text = plain_text(&events[i + 1..end]);
-                let base = match id {
-                    Some(id) => id.to_string(),
-                    None => Slug::from_text(&text)
-                        .map(String::from)
-                        .unwrap_or_else(|_| "section".into()),
-                };
+                let base = heading_id(id.as_deref(), &text);
                 let mut unique = base.clone();
                 let mut n = 2;
                 while !used_ids.insert(unique.clone()) {
@@ -110,10 +160,12 @@ pub fn render_markdown(source: &str) -> RenderedMarkdown {
     }
     let mut html_out = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut html_out, out.into_iter());
+    let toc = super::toc::Toc::of(&headings);
     RenderedMarkdown {
         html: html_out,
         headings,
         word_count,
+        toc,
     }
 }
 
@@ -200,6 +252,37 @@ mod tests {
         assert!(r.html.contains(r#"<h2 id="weight-training-2">"#));
         assert!(r.html.contains(r#"<h2 id="mine">"#));
         assert_eq!(r.headings.len(), 3);
+    }
+
+    #[test]
+    fn heading_ids_are_percent_safe_and_never_the_templates_own() {
+        let r = render_markdown(
+            "## Comments\n\n## ¿Qué es la acupuntura?\n\n## 日本語\n\n## 中文\n\n## X {#über}\n\n## Y {#Mine_2}\n",
+        );
+        let ids: Vec<&str> = r.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "comments-2",
+                "que-es-la-acupuntura",
+                "section",
+                "section-2",
+                "uber",
+                "Mine_2"
+            ]
+        );
+        for id in ids {
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{id}"
+            );
+        }
+        // The same source gives the same ids: links to them keep working.
+        assert_eq!(
+            render_markdown("## Comments\n").headings,
+            render_markdown("## Comments\n").headings
+        );
     }
 
     #[test]

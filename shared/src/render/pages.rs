@@ -202,6 +202,8 @@ pub struct PostView<'a> {
     pub tags: &'a [Tag],
     pub image: Option<&'a Image>,
     pub body_html: &'a str,
+    /// The table of contents, when the post has one to show.
+    pub toc: Option<&'a str>,
     pub comments_open: bool,
     pub comment_count: usize,
 }
@@ -261,6 +263,10 @@ impl<'a> PostPage<'a> {
                 tags: &f.tags,
                 image: f.image.as_ref(),
                 body_html: &body.html,
+                toc: body
+                    .toc
+                    .shown(f.toc, site.toc_headings)
+                    .then_some(body.toc.html.as_str()),
                 comments_open,
                 comment_count: 0,
             },
@@ -316,6 +322,8 @@ pub struct SitePageView<'a> {
     pub body_html: &'a str,
     /// Front matter `business_details = true`: address, phone, hours, map, booking.
     pub business_details: bool,
+    /// Front matter `contact_form = true`: the form, as the visitor left it.
+    pub contact: Option<super::contact::ContactForm>,
 }
 
 impl<'a> SitePageView<'a> {
@@ -347,7 +355,19 @@ impl<'a> SitePageView<'a> {
             image: page.image.as_ref(),
             body_html: &body.html,
             business_details: page.business_details,
+            contact: page
+                .contact_form
+                .then(|| super::contact::ContactForm::for_page(page.slug.as_str())),
         }
+    }
+
+    /// The contact form with a visitor's values, errors or sent notice (a page without
+    /// `contact_form` shows none).
+    pub fn with_contact(mut self, form: super::contact::ContactForm) -> Self {
+        if self.contact.is_some() {
+            self.contact = Some(form);
+        }
+        self
     }
 }
 

@@ -442,7 +442,13 @@ impl Site {
                 let (settings, object) =
                     tokio::join!(self.settings(), self.content.get(&key, None));
                 match object? {
-                    Fetched::Found(object) => render_site_page(&*settings?, &slug, &object),
+                    Fetched::Found(object) => {
+                        let mut page =
+                            render_site_page(&*settings?, &slug, &object, query.message_sent)?;
+                        // The sent notice is for one visitor: not for shared caches.
+                        page.cache_control = CACHE_NONE;
+                        Ok(page)
+                    }
                     Fetched::Missing | Fetched::NotModified => Err(SiteError::NotFound),
                 }
             }
@@ -677,8 +683,34 @@ impl Site {
             .value();
         let notice = NoticeWindow::of(&settings, (self.clock)());
         self.keep_or(path, stale, version, notice, || {
-            render_site_page(&settings, slug, &object)
+            render_site_page(&settings, slug, &object, false)
         })
+    }
+
+    /// The page at `/<slug>` as a visitor may see it (not a draft), or `None`.
+    pub async fn published_page(
+        &self,
+        slug: &Slug,
+    ) -> Result<Option<crate::domain::Page>, SiteError> {
+        match self.content.get(&ContentKey::page(slug), None).await? {
+            Fetched::Found(object) => Ok(parse_site_page(slug, &object)),
+            Fetched::Missing | Fetched::NotModified => Ok(None),
+        }
+    }
+
+    /// A page with its contact form as a visitor left it (the comment function's answer
+    /// to a refused message: the errors beside the fields, on the page itself).
+    pub async fn contact_page(
+        &self,
+        page: &crate::domain::Page,
+        form: crate::render::contact::ContactForm,
+    ) -> Result<String, SiteError> {
+        let settings = self.settings().await?;
+        let body = render_markdown(&page.body_markdown);
+        pages::SitePageView::new(&settings, page, &body)
+            .with_contact(form)
+            .render()
+            .map_err(render_failed)
     }
 
     /// A post a visitor can read now, or `None`.
@@ -863,6 +895,8 @@ pub struct ArticleQuery {
     pub posted: Option<CommentId>,
     /// `?cpage=N`: which page of a long thread.
     pub cpage: CommentPage,
+    /// `?message=sent`: a page's contact form sent the visitor's message.
+    pub message_sent: bool,
 }
 
 /// The thread page an article address asks for.
@@ -899,6 +933,7 @@ impl ArticleQuery {
                     query.owner_not_told = value == "held-unsent";
                 }
                 "cpage" => query.cpage = CommentPage::parse(&value),
+                "message" => query.message_sent = value == "sent",
                 _ => {}
             }
         }
@@ -906,7 +941,7 @@ impl ArticleQuery {
     }
 
     pub fn is_personal(&self) -> bool {
-        self.reply.is_some() || self.held || self.posted.is_some()
+        self.reply.is_some() || self.held || self.posted.is_some() || self.message_sent
     }
 }
 
@@ -950,26 +985,40 @@ fn stored_page(key: &ContentKey, object: crate::ports::StoredObject) -> Page {
     }
 }
 
-/// A page's HTML from `pages/<slug>.md`; a draft or a file that does not parse is 404
-/// (logged: the owner's `check` names the field).
+/// `pages/<slug>.md` parsed; `None` for a draft or a file that does not parse (logged:
+/// the owner's `check` names the field).
+fn parse_site_page(
+    slug: &Slug,
+    object: &crate::ports::StoredObject,
+) -> Option<crate::domain::Page> {
+    match crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+        Ok(page) if !page.draft => Some(page),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "page cannot be served");
+            None
+        }
+    }
+}
+
+/// A page's HTML from `pages/<slug>.md` (404 for a draft or a broken file); `sent`: the
+/// contact form's notice that a message went out.
 fn render_site_page(
     settings: &SiteSettings,
     slug: &Slug,
     object: &crate::ports::StoredObject,
+    sent: bool,
 ) -> Result<Page, SiteError> {
-    let page =
-        match crate::domain::Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
-            Ok(page) if !page.draft => page,
-            Ok(_) => return Err(SiteError::NotFound),
-            Err(e) => {
-                tracing::error!(error = %e, "page cannot be served");
-                return Err(SiteError::NotFound);
-            }
-        };
+    let page = parse_site_page(slug, object).ok_or(SiteError::NotFound)?;
     let body = render_markdown(&page.body_markdown);
-    let html = pages::SitePageView::new(settings, &page, &body)
-        .render()
-        .map_err(render_failed)?;
+    let mut view = pages::SitePageView::new(settings, &page, &body);
+    if sent {
+        view = view.with_contact(crate::render::contact::ContactForm {
+            sent: true,
+            ..crate::render::contact::ContactForm::for_page(slug.as_str())
+        });
+    }
+    let html = view.render().map_err(render_failed)?;
     Ok(Page::html(html, object.last_modified))
 }
 

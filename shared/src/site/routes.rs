@@ -193,6 +193,9 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("POST", "/posts/{slug}/comments", Function::Comment),
     route("GET", "/comments/moderate", Function::Comment),
     route("POST", "/comments/moderate", Function::Comment),
+    // A page's contact form: in the comment function, which has the mailer (the site
+    // function links no mail).
+    route("POST", "/{page}/message", Function::Comment),
 ];
 
 impl ApiRoute {
@@ -290,6 +293,9 @@ mod tests {
         assert_eq!(function_for("DELETE", "/subscribe"), Function::Subscribe);
         assert_eq!(function_for("GET", "/subscribe/x"), Function::Site);
         assert_eq!(function_for("GET", "/anything/else"), Function::Site);
+        assert_eq!(function_for("POST", "/contact/message"), Function::Comment);
+        assert_eq!(function_for("GET", "/contact/message"), Function::Site);
+        assert_eq!(function_for("POST", "/subscribe"), Function::Subscribe);
     }
 
     fn slug(s: &str) -> Slug {
