@@ -290,7 +290,7 @@ async fn the_sitemap_lists_home_every_published_post_and_tag_page_with_lastmod()
     let robots = String::from_utf8(stored(&site, "robots.txt").await).unwrap();
     assert_eq!(
         robots,
-        format!("User-agent: *\nAllow: /\n\nSitemap: {BASE_URL}/sitemap.xml\n")
+        format!("User-agent: *\nAllow: /\nDisallow: /search\n\nSitemap: {BASE_URL}/sitemap.xml\n")
     );
 }
 

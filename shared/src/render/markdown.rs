@@ -21,7 +21,7 @@ pub struct RenderedMarkdown {
     pub word_count: usize,
 }
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
