@@ -24,6 +24,7 @@ pub mod error;
 pub mod media;
 pub mod notice;
 pub mod routes;
+pub mod search;
 
 use crate::comments::rules;
 use crate::domain::{CommentId, Post, SiteSettings, Slug};
@@ -86,6 +87,7 @@ pub struct Site {
     settings: SettingsCache,
     views: ViewCache,
     redirects: crate::redirects::RedirectsCache,
+    search: search::SearchCache,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -126,6 +128,8 @@ impl Site {
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
         let views = ViewCache::new(options.view_budget, options.view_ttl.min(PAGE_MAX_AGE));
+        // The index is revalidated like a stored object's view.
+        let search = search::SearchCache::new(options.view_ttl.min(PAGE_MAX_AGE));
         let redirects = crate::redirects::RedirectsCache::new(options.settings_ttl);
         Site {
             content,
@@ -136,6 +140,7 @@ impl Site {
             settings,
             views,
             redirects,
+            search,
             clock: OffsetDateTime::now_utc,
         }
     }
@@ -167,6 +172,8 @@ impl Site {
             match Route::parse(path) {
                 // Answered before any storage read.
                 Route::Redirect(to) => response::redirect(301, &to),
+                // Per query, from the index in memory: not a cached view.
+                Route::Search => self.search(req).await,
                 // `/media/*`: only the allow-list's types, typed by extension.
                 Route::Stored(key) if key.as_str().starts_with("media/") => {
                     match media::MediaType::of(key.as_str()) {
@@ -328,7 +335,7 @@ impl Site {
                     }
                 }
             }
-            Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
+            Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         };
         if made.is_err() {
             self.views.remove(path);
@@ -445,7 +452,7 @@ impl Site {
             Route::Stylesheet => Ok(stylesheet()),
             Route::ThemeStylesheet => theme_stylesheet(&*self.settings().await?),
             Route::Stored(key) => self.stored(&key).await,
-            Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
+            Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         }
     }
 
