@@ -91,6 +91,7 @@ async fn publishing_a_post_to_s3_writes_every_feed_and_the_sitemap_once() {
             "posts/caf-hours/comments.xml",
             "posts/what-are-muscle-knots/comments.xml",
             "robots.txt",
+            "search/index.bin",
             "sitemap.xml"
         ],
         "each new post gets its (empty) comment feed at once"

@@ -290,7 +290,7 @@ async fn the_sitemap_lists_home_every_published_post_and_tag_page_with_lastmod()
     let robots = String::from_utf8(stored(&site, "robots.txt").await).unwrap();
     assert_eq!(
         robots,
-        format!("User-agent: *\nAllow: /\n\nSitemap: {BASE_URL}/sitemap.xml\n")
+        format!("User-agent: *\nAllow: /\nDisallow: /search\n\nSitemap: {BASE_URL}/sitemap.xml\n")
     );
 }
 
@@ -304,6 +304,7 @@ async fn a_second_identical_regeneration_writes_nothing_and_readers_get_304() {
         "feed.json",
         "feed.xml",
         "robots.txt",
+        "search/index.bin",
         "sitemap.xml",
     ];
     let mut written = first.written.clone();
@@ -367,7 +368,13 @@ async fn the_s3_event_for_a_new_post_regenerates_the_feeds_and_the_sitemap_once(
     written.sort();
     assert_eq!(
         written,
-        ["atom.xml", "feed.json", "feed.xml", "sitemap.xml"],
+        [
+            "atom.xml",
+            "feed.json",
+            "feed.xml",
+            "search/index.bin",
+            "sitemap.xml"
+        ],
         "robots.txt did not change, so it was not rewritten"
     );
     let rss = String::from_utf8(stored(&site, "feed.xml").await).unwrap();
@@ -422,7 +429,14 @@ async fn the_schedule_publishes_posts_whose_date_has_arrived() {
     written.sort();
     assert_eq!(
         written,
-        ["atom.xml", "feed.json", "feed.xml", "sitemap.xml"]
+        [
+            "atom.xml",
+            "feed.json",
+            "feed.xml",
+            "search/index.bin",
+            "sitemap.xml"
+        ],
+        "the post that came due is searchable too"
     );
     let rss = String::from_utf8(stored(&site, "feed.xml").await).unwrap();
     assert!(rss.contains("<title>Summer Hours</title>"));

@@ -26,5 +26,6 @@ pub mod newsletter;
 pub mod ports;
 pub mod redirects;
 pub mod render;
+pub mod search;
 pub mod site;
 pub mod subscribe;

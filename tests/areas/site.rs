@@ -1,6 +1,8 @@
 //! The site function: article and listing pages, pages and the menu, through API Gateway events.
 //! One binary for the area; each module is one file of `tests/`.
 
+#[path = "../search.rs"]
+mod search;
 #[path = "../site_pages.rs"]
 mod site_pages;
 #[path = "../toc.rs"]

@@ -215,13 +215,30 @@ pub async fn all_published(
     Ok(index.newest(now, 0, SITEMAP_MAX_URLS).await?.posts)
 }
 
-/// Every page the site serves (parses, no draft), by slug, for the sitemap. Pages are few
-/// (About, Services, Contact…): one listing of `pages/` and one read per page, run when
-/// the sitemap is rebuilt, never on a page view. A page that does not parse is left out
-/// and logged with its file and field (`check` names it too).
-pub async fn published_pages(
-    content: &dyn ContentStore,
-) -> Result<Vec<sitemap::SitemapPage>, StoreError> {
+/// A page the site serves, as read for the sitemap and the search index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedPage {
+    pub page: Page,
+    /// The store's ETag of `pages/<slug>.md`.
+    pub etag: String,
+    /// When its object last changed, as the store reports it.
+    pub lastmod: Option<OffsetDateTime>,
+}
+
+impl PublishedPage {
+    pub fn sitemap(&self) -> sitemap::SitemapPage {
+        sitemap::SitemapPage {
+            slug: self.page.slug.clone(),
+            lastmod: self.lastmod,
+        }
+    }
+}
+
+/// Every page the site serves (parses, no draft), by slug, for the sitemap and the
+/// search index. Pages are few (About, Services, Contact…): one listing of `pages/` and
+/// one read per page, run when the sitemap is rebuilt, never on a page view. A page that
+/// does not parse is left out and logged with its file and field (`check` names it too).
+pub async fn published_pages(content: &dyn ContentStore) -> Result<Vec<PublishedPage>, StoreError> {
     let slugs = content.list_page_slugs().await?;
     let reads = slugs.into_iter().map(|slug| async move {
         let fetched = content.get(&ContentKey::page(&slug), None).await?;
@@ -232,16 +249,17 @@ pub async fn published_pages(
         let Fetched::Found(object) = fetched else {
             continue;
         };
-        match Page::parse(slug.clone(), &String::from_utf8_lossy(&object.bytes)) {
+        match Page::parse(slug, &String::from_utf8_lossy(&object.bytes)) {
             Ok(page) if page.draft => {}
-            Ok(_) => pages.push(sitemap::SitemapPage {
-                slug,
+            Ok(page) => pages.push(PublishedPage {
+                page,
+                etag: object.etag,
                 lastmod: object.last_modified,
             }),
             Err(e) => tracing::error!(error = %e, "page left out of the sitemap"),
         }
     }
-    pages.sort_by(|a, b| a.slug.cmp(&b.slug));
+    pages.sort_by(|a, b| a.page.slug.cmp(&b.page.slug));
     Ok(pages)
 }
 

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod json_feed;
 pub mod publish;
 pub mod rss;
+pub mod search;
 pub mod sitemap;
 
 use crate::domain::{SettingsError, SiteSettings, Slug};
@@ -104,6 +105,9 @@ pub struct Report {
     /// "after": "<last slug done>"}`), which the function queues for itself.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub continue_with: Option<Value>,
+    /// The search index's build, when this run made one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub search: Option<search::SearchBuild>,
 }
 
 impl Report {
@@ -346,6 +350,18 @@ impl Feeds {
             self.regenerate_posts(&site, &mut report).await?;
             if !drifted.is_empty() || report.wrote_any(POSTS_FEEDS) {
                 self.regenerate_sitemap(&site, &mut report).await?;
+            } else {
+                // The search index is checked each hour all the same, so one lost (or
+                // made by an older version) is rebuilt within the hour; unchanged posts
+                // are not read again, and an unchanged index is not rewritten.
+                let now = (self.options.clock)();
+                let (posts, pages) = futures::future::try_join(
+                    generate::all_published(self.index.as_ref(), now),
+                    generate::published_pages(self.content.as_ref()),
+                )
+                .await?;
+                self.regenerate_search(&site, &posts, &pages, &mut report)
+                    .await?;
             }
             // Comment feeds whose thread may have changed with no stream record reaching
             // us: the drifted posts, those with the newest approved comments, and this
@@ -573,8 +589,10 @@ impl Feeds {
             generate::published_pages(self.content.as_ref()),
         )
         .await?;
-        self.publish(generate::sitemap_and_robots(site, &posts, &pages), report)
+        let listed: Vec<sitemap::SitemapPage> = pages.iter().map(|p| p.sitemap()).collect();
+        self.publish(generate::sitemap_and_robots(site, &posts, &listed), report)
             .await?;
+        self.regenerate_search(site, &posts, &pages, report).await?;
         // `/tags` and `/archive` read this summary of the same list (a write only when
         // it changed).
         let summary = crate::domain::archive::ArchiveSummary::of(&posts);
@@ -582,6 +600,46 @@ impl Feeds {
             self.index.put_archive_summary(&summary).await?;
         }
         Ok(posts)
+    }
+
+    /// `search/index.bin` for these published posts and pages, from the stored index's
+    /// unchanged posts and a read of each other; written only when its bytes change.
+    async fn regenerate_search(
+        &self,
+        site: &FeedSite,
+        posts: &[crate::domain::PostMeta],
+        pages: &[generate::PublishedPage],
+        report: &mut Report,
+    ) -> Result<(), FeedsError> {
+        let key = crate::search::index_key();
+        let previous = match self.content.get(&key, None).await? {
+            Fetched::Found(object) => crate::search::SearchIndex::parse(object.bytes)
+                .inspect_err(|e| tracing::warn!(error = %e, "search index rebuilt whole"))
+                .ok(),
+            Fetched::Missing | Fetched::NotModified => None,
+        };
+        let stemming = crate::search::Stemming::for_language(&site.language);
+        let now = (self.options.clock)();
+        let (bytes, build) = search::build(
+            self.content.as_ref(),
+            posts,
+            pages,
+            stemming,
+            now,
+            previous.as_ref(),
+        )
+        .await?;
+        tracing::info!(?build, "search index built");
+        report.search = Some(build);
+        if previous.is_some_and(|p| p.as_bytes() == bytes.as_slice()) {
+            report.unchanged.push(key.to_string());
+            return Ok(());
+        }
+        self.content
+            .put(&key, bytes, search::CONTENT_TYPE, search::CACHE_CONTROL)
+            .await?;
+        report.written.push(key.to_string());
+        Ok(())
     }
 
     async fn publish(&self, outputs: Vec<Output>, report: &mut Report) -> Result<(), FeedsError> {

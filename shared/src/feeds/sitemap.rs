@@ -65,10 +65,11 @@ pub fn sitemap(site: &FeedSite, posts: &[PostMeta], pages: &[SitemapPage]) -> Ve
     out.into_bytes()
 }
 
-/// Lets every crawler in and names the sitemap.
+/// Lets every crawler in, except to search results (endless and thin), and names the
+/// sitemap.
 pub fn robots(site: &FeedSite) -> Vec<u8> {
     format!(
-        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        "User-agent: *\nAllow: /\nDisallow: /search\n\nSitemap: {}\n",
         site.url("/sitemap.xml")
     )
     .into_bytes()

@@ -540,3 +540,78 @@ pub struct ErrorPage<'a> {
     pub site_title: Option<&'a str>,
     pub stylesheet: &'static str,
 }
+
+/// One search result as `/search` lists it.
+pub struct SearchResultView {
+    pub href: String,
+    pub title: String,
+    pub summary: String,
+    /// (ISO, "March 12, 2024") for posts; pages have no date.
+    pub date: Option<(String, String)>,
+}
+
+/// `/search?q=`: the form, its error, and one page of results. Never indexed by crawlers.
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage<'a> {
+    pub head: Head,
+    pub chrome: Chrome<'a>,
+    /// The query as typed, shown back in the form (escaped like all text).
+    pub query: &'a str,
+    pub error: Option<String>,
+    /// Whether a query was run (else the page is the form alone).
+    pub searched: bool,
+    /// No index is stored yet (a new site): said plainly rather than "no results".
+    pub not_ready: bool,
+    pub total: usize,
+    pub page: u32,
+    pub results: Vec<SearchResultView>,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+impl<'a> SearchPage<'a> {
+    pub fn new(site: &'a SiteSettings, query: &'a str) -> Self {
+        let title = match query.is_empty() {
+            true => format!("Search – {}", site.title),
+            false => format!("Search: {query} – {}", site.title),
+        };
+        let mut head = website_head(
+            site,
+            "/search",
+            title,
+            format!("Search the posts and pages of {}", site.title),
+        );
+        head.noindex = true;
+        head.subscribe_box = false;
+        SearchPage {
+            head,
+            chrome: Chrome::new(site),
+            query,
+            error: None,
+            searched: false,
+            not_ready: false,
+            total: 0,
+            page: 1,
+            results: Vec::new(),
+            newer: None,
+            older: None,
+        }
+    }
+
+    /// The address of results page `page` for this query.
+    pub fn page_href(query: &str, page: u32) -> String {
+        let q: String = percent_encoding::utf8_percent_encode(query, QUERY_VALUE).collect();
+        match page {
+            1 => format!("/search?q={q}"),
+            n => format!("/search?q={q}&page={n}"),
+        }
+    }
+}
+
+/// What a query value keeps as is: the unreserved characters.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');

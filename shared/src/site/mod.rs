@@ -24,6 +24,7 @@ pub mod error;
 pub mod media;
 pub mod notice;
 pub mod routes;
+pub mod search;
 
 use crate::comments::rules;
 use crate::domain::{CommentId, Post, SiteSettings, Slug};
@@ -86,6 +87,7 @@ pub struct Site {
     settings: SettingsCache,
     views: ViewCache,
     redirects: crate::redirects::RedirectsCache,
+    search: search::SearchCache,
     clock: fn() -> OffsetDateTime,
 }
 
@@ -127,6 +129,8 @@ impl Site {
         let settings = SettingsCache::new(options.settings_ttl);
         let window = options.view_ttl.min(PAGE_MAX_AGE);
         let views = ViewCache::new(options.view_budget, window);
+        // The index is revalidated like a stored object's view.
+        let search = search::SearchCache::new(window);
         // Asked on every request, before the view cache: trusted for the settings' TTL,
         // and never less than the view window (the local site revalidates its settings
         // on every revalidation, but must not re-read a megabyte of redirects per view).
@@ -140,6 +144,7 @@ impl Site {
             settings,
             views,
             redirects,
+            search,
             clock: OffsetDateTime::now_utc,
         }
     }
@@ -171,6 +176,8 @@ impl Site {
             match Route::parse(path) {
                 // Answered before any storage read.
                 Route::Redirect(to) => response::redirect(301, &to),
+                // Per query, from the index in memory: not a cached view.
+                Route::Search => self.search(req).await,
                 // `/media/*`: only the allow-list's types, typed by extension.
                 Route::Stored(key) if key.as_str().starts_with("media/") => {
                     match media::MediaType::of(key.as_str()) {
@@ -332,7 +339,7 @@ impl Site {
                     }
                 }
             }
-            Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
+            Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         };
         if made.is_err() {
             self.views.remove(path);
@@ -455,7 +462,7 @@ impl Site {
             Route::Stylesheet => Ok(stylesheet()),
             Route::ThemeStylesheet => theme_stylesheet(&*self.settings().await?),
             Route::Stored(key) => self.stored(&key).await,
-            Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
+            Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         }
     }
 

@@ -28,6 +28,8 @@ pub enum Route {
     },
     /// `/<slug>`: a page from `pages/<slug>.md` (About, Services…).
     Page(Slug),
+    /// `/search` (`?q=` and `&page=` are read by the handler).
+    Search,
     /// `/static/style.css`.
     Stylesheet,
     /// `/theme/site.css`: the stylesheet `[theme]` in site.toml makes.
@@ -98,6 +100,7 @@ impl Route {
             },
             ["tags"] => Route::TagIndex,
             ["archive"] => Route::Archive,
+            ["search"] => Route::Search,
             ["archive", y, m] => YearMonth::parse(y, m)
                 .map_or(Route::NotFound, |month| Route::Month { month, page: 1 }),
             ["archive", y, m, "page", "1"] if YearMonth::parse(y, m).is_some() => {
@@ -177,6 +180,7 @@ pub const API_ROUTES: &[ApiRoute] = &[
     route("GET", "/tags", Function::Site),
     route("GET", "/archive", Function::Site),
     route("GET", "/archive/{year}/{month}", Function::Site),
+    route("GET", "/search", Function::Site),
     route("GET", "/static/{file}", Function::Site),
     route("GET", "/theme/{file}", Function::Site),
     route("GET", "/feed.xml", Function::Site),
@@ -321,6 +325,9 @@ mod tests {
         assert_eq!(Route::parse("/theme/site.css"), Route::ThemeStylesheet);
         assert_eq!(Route::parse("/tags"), Route::TagIndex);
         assert_eq!(Route::parse("/archive"), Route::Archive);
+        assert_eq!(Route::parse("/search"), Route::Search);
+        assert_eq!(Route::parse("/search/"), Route::Redirect("/search".into()));
+        assert_eq!(Route::parse("/search/x"), Route::NotFound);
         let march = YearMonth::parse("2024", "03").unwrap();
         assert_eq!(
             Route::parse("/archive/2024/03"),
