@@ -226,7 +226,7 @@ mod tests {
             SearchQuery::parse(&words, &analyzer),
             Err(QueryError::TooManyWords)
         );
-        let ok = SearchQuery::parse(&vec!["knot"; MAX_QUERY_WORDS].join(" "), &analyzer).unwrap();
+        let ok = SearchQuery::parse(&["knot"; MAX_QUERY_WORDS].join(" "), &analyzer).unwrap();
         assert_eq!(ok.terms, ["knot"], "repeats count once");
         assert_eq!(
             SearchQuery::parse("  <b>knots</b>  ", &analyzer)
