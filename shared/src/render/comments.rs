@@ -40,16 +40,13 @@ impl FieldErrors {
 
     /// (field, message) pairs, for JSON answers.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
-        [
+        super::field_pairs([
             ("name", &self.name),
             ("email", &self.email),
             ("website", &self.website),
             ("body", &self.body),
             ("parent", &self.parent),
-        ]
-        .into_iter()
-        .filter_map(|(f, m)| m.as_deref().map(|m| (f, m)))
-        .collect()
+        ])
     }
 }
 

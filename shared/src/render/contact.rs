@@ -18,14 +18,11 @@ impl ContactErrors {
 
     /// (field, message) pairs of the fields, for JSON answers.
     pub fn pairs(&self) -> Vec<(&'static str, &str)> {
-        [
+        super::field_pairs([
             ("name", &self.name),
             ("email", &self.email),
             ("message", &self.message),
-        ]
-        .into_iter()
-        .filter_map(|(f, m)| m.as_deref().map(|m| (f, m)))
-        .collect()
+        ])
     }
 }
 

@@ -10,3 +10,14 @@ pub mod safe_url;
 pub mod toc;
 
 pub use markdown::{render_markdown, RenderedMarkdown};
+
+/// The (field, message) pairs of a form's refused fields, in form order, for JSON
+/// answers: the one shape the comment and contact forms' errors share.
+pub fn field_pairs<'a, const N: usize>(
+    fields: [(&'static str, &'a Option<String>); N],
+) -> Vec<(&'static str, &'a str)> {
+    fields
+        .into_iter()
+        .filter_map(|(f, m)| m.as_deref().map(|m| (f, m)))
+        .collect()
+}
