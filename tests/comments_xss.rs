@@ -140,9 +140,13 @@ fn problems(html: &str) -> Vec<String> {
         if name == "link"
             && attr("rel") == Some("stylesheet")
             && !attr("href").unwrap_or("").starts_with("/static/style.css")
-            // The `[theme]` stylesheet: `/theme/site.css?v=<hash>`, same origin.
+            // The `[theme]` stylesheet (`/theme/site.css?v=<hash>`) and the owner's
+            // `theme/custom.css` (`/theme/custom.css?v=<hash>`), same origin.
             && !attr("href")
-                .and_then(|href| href.strip_prefix("/theme/site.css?v="))
+                .and_then(|href| {
+                    href.strip_prefix("/theme/site.css?v=")
+                        .or_else(|| href.strip_prefix("/theme/custom.css?v="))
+                })
                 .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             found.push(format!("foreign stylesheet {attrs:?}"));

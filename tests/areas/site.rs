@@ -1,6 +1,8 @@
 //! The site function: article and listing pages, pages and the menu, through API Gateway events.
 //! One binary for the area; each module is one file of `tests/`.
 
+#[path = "../custom_css.rs"]
+mod custom_css;
 #[path = "../search.rs"]
 mod search;
 #[path = "../site_pages.rs"]

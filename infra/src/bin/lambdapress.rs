@@ -1,7 +1,7 @@
 //! `lambdapress`: run the site locally, and operator commands.
 //!
 //!   lambdapress serve      the whole site on http://127.0.0.1:3000 (embedded adapters)
-//!   lambdapress check      parse every post, page and site.toml; report problems by file and field
+//!   lambdapress check      parse every post, page, site.toml and theme/custom.css; report problems by file and field
 //!   lambdapress reindex    rebuild the local post index from the content folder
 //!   lambdapress import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
 //!                          posts, pages, menu, media, tags and comments from a WordPress export
@@ -18,7 +18,7 @@
 //!   lambdapress newsletter preview <slug> | test <slug> <email> | status [<slug>]
 
 use anyhow::{bail, Context};
-use lambdapress::domain::{Page, Post, SiteSettings, Slug, SubscriberEmail};
+use lambdapress::domain::{CustomCss, Page, Post, SiteSettings, Slug, SubscriberEmail};
 use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{CommentStore, ContentKey, ContentStore, Fetched, SubscriberStore};
 use lambdapress::redirects::{redirects_key, Redirects};
@@ -35,7 +35,8 @@ const USAGE: &str =
             CONTENT_BUCKET set): keys, IAM Identity Center (SSO, after `aws sso login`),
             credential_process or a role; default AWS_PROFILE, else `default`
   serve     run the whole site locally (LAMBDAPRESS_ADDR, default 127.0.0.1:3000)
-  check     parse site.toml, every post and page, reporting problems by file and field
+  check     parse site.toml, theme/custom.css, every post and page, reporting problems
+            by file and field
   reindex   rebuild the local post index from the content folder
   import wordpress <export.xml> [--dry-run] [--overwrite] [--uploads DIR | --no-media]
             posts, pages, menu, media and comments; uploads are downloaded unless
@@ -154,6 +155,13 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
         },
         _ => {
             println!("site.toml: missing");
+            problems += 1;
+        }
+    }
+    // The owner's stylesheet, optional; one that would not be linked is a problem.
+    if let Fetched::Found(o) = stores.content.get(&ContentKey::custom_css(), None).await? {
+        if let Err(e) = CustomCss::parse(&o.bytes) {
+            println!("{e}");
             problems += 1;
         }
     }

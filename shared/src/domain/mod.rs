@@ -4,6 +4,7 @@ pub mod archive;
 pub mod business;
 pub mod comment;
 pub mod contact;
+pub mod custom_css;
 pub mod page;
 pub mod post;
 pub mod secret;
@@ -17,6 +18,7 @@ pub use comment::{
     AuthorName, Comment, CommentBody, CommentEmail, CommentId, CommentStatus, FieldError, Website,
 };
 pub use contact::ContactMessage;
+pub use custom_css::{CustomCss, CustomCssError};
 pub use page::{Page, RESERVED_SLUGS};
 pub use post::{FrontMatter, Image, Post, PostError, PostMeta};
 pub use secret::{Secret, SecretError, TokenError};

@@ -40,6 +40,10 @@ pub struct ThemeSettings {
     /// image of their own.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub og_image: Option<String>,
+    /// `theme/custom.css` from the bucket (not a site.toml field): the site function
+    /// reads it with site.toml and sets it here, so pages link it.
+    #[serde(skip)]
+    pub custom_css: Option<super::CustomCss>,
 }
 
 /// A media image with its alternative text.

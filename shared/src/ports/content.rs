@@ -38,6 +38,13 @@ impl ContentKey {
         ContentKey(Self::SITE_SETTINGS.into())
     }
 
+    pub const CUSTOM_CSS: &'static str = "theme/custom.css";
+
+    /// `theme/custom.css`: the owner's own stylesheet (optional), read with site.toml.
+    pub fn custom_css() -> ContentKey {
+        ContentKey(Self::CUSTOM_CSS.into())
+    }
+
     /// A key the site generates or serves as-is (`feed.xml`, `posts/<slug>/comments.xml`).
     /// Segments are plain names: ASCII letters, digits, `-`, `_`, one inner `.`.
     pub fn generated(key: &str) -> Option<ContentKey> {

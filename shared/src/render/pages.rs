@@ -7,7 +7,6 @@ use crate::domain::archive::{ArchiveSummary, TagCount, YearMonth};
 use crate::domain::time_fmt::{human_date, rfc3339};
 use crate::domain::{Image, Page, Post, PostMeta, SiteSettings, Tag};
 use askama::Template;
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// The stylesheet, built into the binary and served at a content-hashed URL.
@@ -21,7 +20,7 @@ pub fn stylesheet_href() -> &'static str {
 
 pub fn stylesheet_version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
-    VERSION.get_or_init(|| hex::encode(&Sha256::digest(STYLESHEET.as_bytes())[..6]))
+    VERSION.get_or_init(|| crate::domain::custom_css::short_hash(STYLESHEET.as_bytes()))
 }
 
 /// `/theme/site.css?v=<hash>` when `[theme]` styles anything: the hash is the
@@ -32,12 +31,15 @@ pub fn theme_stylesheet_href(site: &SiteSettings) -> Option<String> {
 }
 
 pub fn theme_stylesheet_version(css: &str) -> String {
-    hex::encode(&Sha256::digest(css.as_bytes())[..6])
+    crate::domain::custom_css::short_hash(css.as_bytes())
 }
 
 /// `[theme]` as the head, header and footer show it.
 pub struct ThemeView {
     pub stylesheet: Option<String>,
+    /// `/theme/custom.css?v=<hash>` when the bucket holds the owner's stylesheet:
+    /// linked after the others, so its rules win.
+    pub custom_css: Option<String>,
     pub favicon: Option<String>,
     /// (src, alt) of the header's logo.
     pub logo: Option<(String, String)>,
@@ -50,6 +52,7 @@ impl ThemeView {
         let theme = &site.theme;
         ThemeView {
             stylesheet: theme_stylesheet_href(site),
+            custom_css: theme.custom_css.as_ref().map(|c| c.href().to_owned()),
             favicon: theme.favicon.clone(),
             logo: theme.logo.as_ref().map(|l| (l.src.clone(), l.alt.clone())),
             footer_html: if theme.footer.trim().is_empty() {

@@ -1,7 +1,8 @@
 //! In-process caches that let a warm Lambda skip work: finished views (bytes, br and
 //! gzip variants, ETag) served from memory within a freshness window; a post re-parsed
-//! and its Markdown re-rendered only when the store's ETag changes; settings re-read
-//! after a time-to-live, and revalidated by ETag rather than downloaded again.
+//! and its Markdown re-rendered only when the store's ETag changes; settings (site.toml
+//! and `theme/custom.css`) re-read after a time-to-live, and revalidated by ETag rather
+//! than downloaded again.
 
 use crate::domain::{Post, SiteSettings, Slug};
 use crate::http::compress::{self, Coding};
@@ -52,10 +53,32 @@ impl PostCache {
     }
 }
 
-pub struct CachedSettings {
+/// The settings as read: `site.toml` parsed, with `theme/custom.css` set on its theme.
+#[derive(Clone)]
+pub struct SettingsEntry {
+    /// The store's ETag of `site.toml`.
     pub etag: String,
+    /// The store's ETag of `theme/custom.css` as last read (`None`: there was none), so
+    /// it is revalidated rather than downloaded again, even when it is not linked.
+    pub css_etag: Option<String>,
     pub settings: Arc<SiteSettings>,
-    pub checked_at: Instant,
+}
+
+impl SettingsEntry {
+    /// What every page is made from: site.toml's ETag, and the hash of the custom
+    /// stylesheet the pages link (a new `theme/custom.css` re-renders every view).
+    pub fn version(&self) -> String {
+        match &self.settings.theme.custom_css {
+            Some(css) => format!("{} css:{}", self.etag, css.version()),
+            None => self.etag.clone(),
+        }
+    }
+}
+
+struct CachedSettings {
+    entry: SettingsEntry,
+    version: String,
+    checked_at: Instant,
 }
 
 pub struct SettingsCache {
@@ -71,28 +94,29 @@ impl SettingsCache {
         }
     }
 
-    /// The cached settings and their ETag if checked within the TTL.
+    /// The cached settings and their version if checked within the TTL.
     pub fn fresh(&self) -> Option<(String, Arc<SiteSettings>)> {
         let entry = self.lock();
         entry
             .as_ref()
             .filter(|e| !self.ttl.is_zero() && e.checked_at.elapsed() < self.ttl)
-            .map(|e| (e.etag.clone(), e.settings.clone()))
+            .map(|e| (e.version.clone(), e.entry.settings.clone()))
     }
 
-    /// The cached settings and their ETag, however old, for revalidation.
-    pub fn stale(&self) -> Option<(String, Arc<SiteSettings>)> {
-        self.lock()
-            .as_ref()
-            .map(|e| (e.etag.clone(), e.settings.clone()))
+    /// The cached settings with their ETags, however old, for revalidation.
+    pub fn stale(&self) -> Option<SettingsEntry> {
+        self.lock().as_ref().map(|e| e.entry.clone())
     }
 
-    pub fn store(&self, etag: String, settings: Arc<SiteSettings>) {
+    /// Keeps `entry` as checked now; answers its version.
+    pub fn store(&self, entry: SettingsEntry) -> String {
+        let version = entry.version();
         *self.lock() = Some(CachedSettings {
-            etag,
-            settings,
+            entry,
+            version: version.clone(),
             checked_at: Instant::now(),
         });
+        version
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<CachedSettings>> {

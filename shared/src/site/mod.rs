@@ -1,6 +1,7 @@
-//! The site function's handler: article pages, listings, tag pages, the stylesheet and
-//! stored objects (feeds, sitemap, media), with ETag/304, content coding and caching
-//! headers, answered from the view cache while fresh.
+//! The site function's handler: article pages, listings, tag pages, the stylesheets
+//! (built in, `[theme]`'s, the owner's `theme/custom.css`) and stored objects (feeds,
+//! sitemap, media), with ETag/304, content coding and caching headers, answered from the
+//! view cache while fresh.
 //!
 //! The fast path. A warm instance keeps each finished view (bytes, br and gzip
 //! variants, ETag) by path in a `ViewCache`. Within the freshness window
@@ -198,32 +199,33 @@ impl Site {
                 // `?v=` names the bytes: a page rendered by an instance with newer
                 // settings may ask before this one has them, and what it gets then must
                 // not be cached as that version for a year.
-                Route::ThemeStylesheet => match self
-                    .view(path, Route::ThemeStylesheet, CommentPage::Newest)
-                    .await
-                {
-                    Ok(view) => {
-                        let mut response = respond(req, &view);
-                        let current = self
-                            .settings()
-                            .await
-                            .ok()
-                            .and_then(|s| pages::theme_stylesheet_href(&s));
-                        let asked = req.uri().path_and_query().map(|pq| pq.as_str());
-                        let exact = match (current.as_deref(), asked) {
-                            (Some(href), Some(asked)) => asked.ends_with(href),
-                            _ => false,
-                        };
-                        if !exact {
-                            response.headers_mut().insert(
-                                http::header::CACHE_CONTROL,
-                                http::HeaderValue::from_static(CACHE_NONE),
-                            );
+                route @ (Route::ThemeStylesheet | Route::CustomStylesheet) => {
+                    match self.view(path, route.clone(), CommentPage::Newest).await {
+                        Ok(view) => {
+                            let mut response = respond(req, &view);
+                            let current = self.settings().await.ok().and_then(|s| {
+                                if route == Route::CustomStylesheet {
+                                    s.theme.custom_css.as_ref().map(|c| c.href().to_owned())
+                                } else {
+                                    pages::theme_stylesheet_href(&s)
+                                }
+                            });
+                            let asked = req.uri().path_and_query().map(|pq| pq.as_str());
+                            let exact = match (current.as_deref(), asked) {
+                                (Some(href), Some(asked)) => asked.ends_with(href),
+                                _ => false,
+                            };
+                            if !exact {
+                                response.headers_mut().insert(
+                                    http::header::CACHE_CONTROL,
+                                    http::HeaderValue::from_static(CACHE_NONE),
+                                );
+                            }
+                            response
                         }
-                        response
+                        Err(e) => self.error_response(&e).await,
                     }
-                    Err(e) => self.error_response(&e).await,
-                },
+                }
                 route => {
                     let query = ArticleQuery::of(req);
                     let view = if query.is_personal() {
@@ -309,11 +311,18 @@ impl Site {
                     || Ok(stylesheet()),
                 )
             }
-            Route::ThemeStylesheet => {
+            Route::ThemeStylesheet | Route::CustomStylesheet => {
                 let (settings_etag, settings) = self.settings_tagged().await?;
-                let version = Version::of_build().str(&settings_etag).value();
+                let version = Version::of_build()
+                    .str(&settings_etag)
+                    .debug(&route)
+                    .value();
                 self.keep_or(path, stale, version, NoticeWindow::NONE, || {
-                    theme_stylesheet(&settings)
+                    if route == Route::CustomStylesheet {
+                        custom_stylesheet(&settings)
+                    } else {
+                        theme_stylesheet(&settings)
+                    }
                 })
             }
             Route::Stored(key) => {
@@ -461,6 +470,7 @@ impl Site {
             }
             Route::Stylesheet => Ok(stylesheet()),
             Route::ThemeStylesheet => theme_stylesheet(&*self.settings().await?),
+            Route::CustomStylesheet => custom_stylesheet(&*self.settings().await?),
             Route::Stored(key) => self.stored(&key).await,
             Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         }
@@ -493,22 +503,52 @@ impl Site {
         Ok(self.settings_tagged().await?.1)
     }
 
-    /// The settings with the store's ETag of `site.toml` (their version).
+    /// The settings with their version (site.toml's ETag, and the hash of the linked
+    /// `theme/custom.css`). Both objects are revalidated together, by conditional GET.
     async fn settings_tagged(&self) -> Result<(String, Arc<SiteSettings>), SiteError> {
         if let Some(fresh) = self.settings.fresh() {
             return Ok(fresh);
         }
         let stale = self.settings.stale();
-        let key = ContentKey::site_settings();
-        match self
-            .content
-            .get(&key, stale.as_ref().map(|(etag, _)| etag.as_str()))
-            .await?
-        {
+        let (toml_key, css_key) = (ContentKey::site_settings(), ContentKey::custom_css());
+        let (toml, css) = tokio::join!(
+            self.content
+                .get(&toml_key, stale.as_ref().map(|s| s.etag.as_str())),
+            self.content
+                .get(&css_key, stale.as_ref().and_then(|s| s.css_etag.as_deref()))
+        );
+        let kept_css = || {
+            stale.as_ref().map_or((None, None), |s| {
+                (s.css_etag.clone(), s.settings.theme.custom_css.clone())
+            })
+        };
+        let (css_etag, custom_css) = match css {
+            Ok(Fetched::NotModified) => kept_css(),
+            Ok(Fetched::Missing) => (None, None),
+            Ok(Fetched::Found(object)) => (
+                Some(object.etag),
+                crate::domain::CustomCss::parse(&object.bytes)
+                    .inspect_err(|e| tracing::error!(error = %e, "custom stylesheet not linked"))
+                    .ok()
+                    .flatten(),
+            ),
+            // The owner's stylesheet is an extra: the pages go on with the last one known.
+            Err(e) => {
+                tracing::warn!(error = %e, "theme/custom.css not read");
+                kept_css()
+            }
+        };
+        let (etag, settings) = match toml? {
             Fetched::NotModified => {
-                let (etag, settings) = stale.expect("NotModified only answers a conditional read");
-                self.settings.store(etag.clone(), settings.clone());
-                Ok((etag, settings))
+                let stale = stale.expect("NotModified only answers a conditional read");
+                let settings = if stale.settings.theme.custom_css == custom_css {
+                    stale.settings
+                } else {
+                    let mut settings = (*stale.settings).clone();
+                    settings.theme.custom_css = custom_css;
+                    Arc::new(settings)
+                };
+                (stale.etag, settings)
             }
             Fetched::Found(object) => {
                 let text = String::from_utf8_lossy(&object.bytes);
@@ -520,15 +560,20 @@ impl Site {
                     &settings.base_url,
                     crate::http::base_url::in_lambda(),
                 )?;
-                let settings = Arc::new(settings);
-                self.settings.store(object.etag.clone(), settings.clone());
-                Ok((object.etag, settings))
+                settings.theme.custom_css = custom_css;
+                (object.etag, Arc::new(settings))
             }
             Fetched::Missing => {
                 tracing::error!("site.toml is missing from the content store");
-                Err(crate::domain::SettingsError("the file is missing".into()).into())
+                return Err(crate::domain::SettingsError("the file is missing".into()).into());
             }
-        }
+        };
+        let version = self.settings.store(cache::SettingsEntry {
+            etag,
+            css_etag,
+            settings: settings.clone(),
+        });
+        Ok((version, settings))
     }
 
     async fn post(&self, slug: &Slug, query: ArticleQuery) -> Result<Page, SiteError> {
@@ -1065,6 +1110,23 @@ fn theme_stylesheet(settings: &SiteSettings) -> Result<Page, SiteError> {
     }
     Ok(Page {
         body: css.into_bytes(),
+        content_type: "text/css; charset=utf-8".into(),
+        cache_control: CACHE_IMMUTABLE,
+        last_modified: None,
+        etag: None,
+    })
+}
+
+/// `/theme/custom.css`: the owner's `theme/custom.css` as read with the settings (404
+/// when there is none, or it is not linked). Immutable only under its hashed URL.
+fn custom_stylesheet(settings: &SiteSettings) -> Result<Page, SiteError> {
+    let css = settings
+        .theme
+        .custom_css
+        .as_ref()
+        .ok_or(SiteError::NotFound)?;
+    Ok(Page {
+        body: css.css().as_bytes().to_vec(),
         content_type: "text/css; charset=utf-8".into(),
         cache_control: CACHE_IMMUTABLE,
         last_modified: None,

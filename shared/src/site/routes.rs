@@ -34,6 +34,8 @@ pub enum Route {
     Stylesheet,
     /// `/theme/site.css`: the stylesheet `[theme]` in site.toml makes.
     ThemeStylesheet,
+    /// `/theme/custom.css`: the owner's own `theme/custom.css` from the bucket.
+    CustomStylesheet,
     /// Generated or uploaded objects served from the content bucket as they are:
     /// feeds, sitemap, robots.txt, `/media/*`.
     Stored(ContentKey),
@@ -112,6 +114,7 @@ impl Route {
             },
             ["static", "style.css"] => Route::Stylesheet,
             ["theme", "site.css"] => Route::ThemeStylesheet,
+            ["theme", "custom.css"] => Route::CustomStylesheet,
             ["comments", "feed.xml"] => stored("comments/feed.xml"),
             ["media", name] => stored(&format!("media/{name}")),
             // Imported uploads keep WordPress's `media/uploads/YYYY/MM/name`.
@@ -355,7 +358,8 @@ mod tests {
         ] {
             assert_eq!(Route::parse(bad), Route::NotFound, "{bad}");
         }
-        assert_eq!(Route::parse("/theme/custom.css"), Route::NotFound);
+        assert_eq!(Route::parse("/theme/custom.css"), Route::CustomStylesheet);
+        assert_eq!(Route::parse("/theme/other.css"), Route::NotFound);
         assert_eq!(Route::parse("/about"), Route::Page(slug("about")));
         assert_eq!(Route::parse("/posts"), Route::NotFound);
         assert!(matches!(Route::parse("/feed.xml"), Route::Stored(k) if k.as_str() == "feed.xml"));
