@@ -187,6 +187,11 @@ async fn the_owners_theme_colours_apply_and_a_low_contrast_one_is_explained() {
         Some("rgb(46, 107, 94)"),
         "links take the accent"
     );
+    // The sample's `theme/custom.css`, linked last, wins over the built-in radius.
+    let radius = browser
+        .eval(&style(".site-search button", "borderRadius"))
+        .await;
+    assert_eq!(radius.as_str(), Some("999px"), "theme/custom.css applies");
     let logo = browser
         .eval("const i = document.querySelector('.site-logo'); return i.complete && i.naturalWidth > 0 && i.alt")
         .await;
