@@ -1,12 +1,21 @@
 //! Site search on the embedded adapters: the index the feeds function writes after an
 //! event, then `/search` through API Gateway events (ranking, stemming, escaping, 400s,
-//! paging), then an edit and a delete followed through to the results.
+//! paging), then an edit and a delete followed through to the results; and once on S3
+//! and DynamoDB (moto), where an edit re-reads only the edited post.
 
+use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, S3Content};
 use lambdapress::feeds::{Feeds, FeedsOptions, Report};
+use lambdapress::indexer::reindex_all;
 use lambdapress::ports::{ContentStore, Fetched};
 use lambdapress::search::{index_key, SearchIndex};
+use lambdapress::site::{Site, SiteOptions};
+use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures::{body_text, header, http_api, s3_event};
-use lambdapress_tests::sample::{EmbeddedSite, BASE_URL};
+use lambdapress_tests::moto;
+use lambdapress_tests::sample::{sample_content_dir, EmbeddedSite, BASE_URL};
+use lambdapress_tests::store_hooks::CountedReads;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 fn feeds(site: &EmbeddedSite) -> Feeds {
     Feeds::new(site.content.clone(), site.index.clone()).with_options(FeedsOptions {
@@ -265,4 +274,124 @@ async fn before_any_index_is_stored_the_page_says_search_is_not_ready() {
     let (status, html) = search(&site, "?q=knots").await;
     assert_eq!(status, 200);
     assert!(html.contains("Search is not ready yet"), "{html}");
+}
+
+/// The `posts/*.md` entries of a read count.
+fn post_reads(reads: &BTreeMap<String, usize>) -> BTreeMap<String, usize> {
+    reads
+        .iter()
+        .filter(|(key, _)| key.starts_with("posts/") && key.ends_with(".md"))
+        .map(|(key, n)| (key.clone(), *n))
+        .collect()
+}
+
+#[tokio::test]
+async fn on_s3_the_feeds_index_answers_the_site_and_an_edit_re_reads_only_that_post() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    let (content, client, name) = moto::s3_content(&endpoint).await;
+    let bucket = Bucket::new(client.clone(), name.clone());
+    bucket.put_sample_settings().await;
+    let dir = sample_content_dir();
+    for folder in ["posts", "pages"] {
+        for entry in std::fs::read_dir(dir.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let key = format!("{folder}/{}", path.file_name().unwrap().to_str().unwrap());
+            bucket.put(&key, std::fs::read(&path).unwrap()).await;
+        }
+    }
+    let (table_client, table) = moto::fresh_table(&endpoint).await;
+    let index = Arc::new(DynamoPostIndex::new(table_client.clone(), table.clone()));
+    reindex_all(&content, index.as_ref()).await.unwrap();
+    let counted = Arc::new(CountedReads::new(content));
+    let feeds = Feeds::new(counted.clone(), index.clone()).with_options(FeedsOptions {
+        base_url: Some(BASE_URL.into()),
+        ..FeedsOptions::default()
+    });
+    let report = feeds.rebuild().await.unwrap();
+    assert!(
+        report.written.contains(&"search/index.bin".to_owned()),
+        "{report:?}"
+    );
+    let first = report.search.clone().unwrap();
+    assert_eq!(
+        (first.read, first.reused),
+        (4, 0),
+        "a first build reads every post"
+    );
+    assert!(bucket
+        .keys("search/")
+        .await
+        .contains(&"search/index.bin".to_owned()));
+
+    // The site function, another instance on the same bucket and table.
+    let site = Site::new(
+        Arc::new(S3Content::new(client, name)),
+        Arc::new(DynamoPostIndex::new(table_client.clone(), table.clone())),
+        Arc::new(DynamoCommentStore::new(table_client, table)),
+        SiteOptions {
+            base_url: Some(BASE_URL.into()),
+            settings_ttl: std::time::Duration::ZERO,
+            view_ttl: std::time::Duration::ZERO,
+            ..SiteOptions::default()
+        },
+    );
+    let search = |q: &'static str| {
+        let site = &site;
+        async move {
+            let response = site
+                .handle(&http_api("GET", &format!("/search?q={q}"), &[]))
+                .await;
+            assert_eq!(response.status(), 200, "{q}");
+            result_links(&body_text(&response))
+        }
+    };
+    let knots = search("knots").await;
+    assert_eq!(
+        knots.first().map(String::as_str),
+        Some("/posts/what-are-muscle-knots"),
+        "{knots:?}"
+    );
+    assert_eq!(search("nccaom").await, ["/about"]);
+    assert!(search("moxibustion").await.is_empty());
+
+    // The event for an unchanged post: what the feeds function reads besides search.
+    let sleep = "posts/acupuncture-for-better-sleep.md";
+    counted.take();
+    let unchanged = report_of(&feeds, &[sleep]).await;
+    assert!(
+        unchanged.unchanged.contains(&"search/index.bin".to_owned()),
+        "{unchanged:?}"
+    );
+    let baseline = post_reads(&counted.take());
+
+    // The same event after an edit: the index reads the edited post once more, and no
+    // other post at all (the rest keep their terms by ETag from the bucket's listing).
+    let source = std::fs::read_to_string(dir.join(sleep)).unwrap();
+    bucket
+        .put(sleep, format!("{source}\nMoxibustion warms the points.\n"))
+        .await;
+    let edited = report_of(&feeds, &[sleep]).await;
+    assert!(
+        edited.written.contains(&"search/index.bin".to_owned()),
+        "{edited:?}"
+    );
+    let build = edited.search.clone().unwrap();
+    assert_eq!((build.read, build.reused), (1, 3), "{build:?}");
+    let mut expected = baseline.clone();
+    *expected.entry(sleep.to_owned()).or_insert(0) += 1;
+    assert_eq!(
+        post_reads(&counted.take()),
+        expected,
+        "baseline {baseline:?}"
+    );
+    assert_eq!(
+        search("moxibustion").await,
+        ["/posts/acupuncture-for-better-sleep"]
+    );
+}
+
+async fn report_of(feeds: &Feeds, keys: &[&str]) -> Report {
+    event(feeds, "s3-object-created.json", keys).await
 }

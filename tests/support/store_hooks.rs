@@ -1,5 +1,6 @@
 //! A content store wrapped for fault and race tests: every write first passes the
-//! test's hook (which may fail it or hold it), and everything else goes straight through.
+//! test's hook (which may fail it or hold it), and everything else goes straight through;
+//! and one wrapped to count its reads.
 
 use async_trait::async_trait;
 use lambdapress::domain::Slug;
@@ -71,6 +72,77 @@ impl<S: ContentStore, H: WriteHook> ContentStore for Hooked<S, H> {
             .await?;
         self.hook.after_put_if(wrote);
         Ok(wrote)
+    }
+    async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
+        self.inner.delete(key).await
+    }
+    async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.inner.list_post_slugs().await
+    }
+    async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
+        self.inner.list_page_slugs().await
+    }
+    async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
+        self.inner.list_post_versions().await
+    }
+}
+
+/// `inner` with every `get` recorded (the key asked for), for tests that count reads.
+pub struct CountedReads<S> {
+    pub inner: S,
+    gets: std::sync::Mutex<Vec<String>>,
+}
+
+impl<S> CountedReads<S> {
+    pub fn new(inner: S) -> CountedReads<S> {
+        CountedReads {
+            inner,
+            gets: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The keys read since the last call, each with how many times, and forgets them.
+    pub fn take(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for key in std::mem::take(&mut *self.gets.lock().unwrap()) {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+#[async_trait]
+impl<S: ContentStore> ContentStore for CountedReads<S> {
+    async fn get(
+        &self,
+        key: &ContentKey,
+        if_none_match: Option<&str>,
+    ) -> Result<Fetched<StoredObject>, StoreError> {
+        self.gets.lock().unwrap().push(key.to_string());
+        self.inner.get(key, if_none_match).await
+    }
+    async fn put(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .put(key, bytes, content_type, cache_control)
+            .await
+    }
+    async fn put_if(
+        &self,
+        key: &ContentKey,
+        bytes: Vec<u8>,
+        content_type: &str,
+        cache_control: &str,
+        expected: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .put_if(key, bytes, content_type, cache_control, expected)
+            .await
     }
     async fn delete(&self, key: &ContentKey) -> Result<(), StoreError> {
         self.inner.delete(key).await
