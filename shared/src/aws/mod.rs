@@ -27,13 +27,27 @@ pub fn timeouts() -> TimeoutConfig {
         .build()
 }
 
+/// The one HTTPS client every SDK client of every function uses: hyper with rustls on
+/// ring, trusting the system's root certificates (what the SDK's default client does,
+/// on aws-lc-rs, whose C library would otherwise be linked into every function).
+/// Plain `http://` endpoints (moto, a local emulator) work through it too.
+pub fn https_client() -> aws_smithy_http_client::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// `aws_config::defaults` with our HTTPS client: start every `SdkConfig` here (the SDK
+/// crates are built without a default client, so a loader without one cannot call AWS).
+pub fn config_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
+}
+
 /// Loads the SDK configuration once per process (region, credentials, endpoint), with
 /// the timeouts above on every client built from it.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts())
-        .load()
-        .await
+    config_loader().timeout_config(timeouts()).load().await
 }
 
 /// An S3 client. Against an emulator (an endpoint is configured) it uses path-style
