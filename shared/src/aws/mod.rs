@@ -31,7 +31,7 @@ pub fn timeouts() -> TimeoutConfig {
 /// ring, trusting the system's root certificates (what the SDK's default client does,
 /// on aws-lc-rs, whose C library would otherwise be linked into every function).
 /// Plain `http://` endpoints (moto, a local emulator) work through it too.
-pub fn https_client() -> aws_smithy_http_client::SharedHttpClient {
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
