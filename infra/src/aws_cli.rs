@@ -48,7 +48,8 @@ impl AwsProfile {
     /// `AWS_ACCESS_KEY_ID` is set; region and endpoint still follow the environment
     /// first (`AWS_REGION`, `AWS_ENDPOINT_URL`), then the profile.
     pub async fn sdk_config(&self) -> SdkConfig {
-        let mut loader = lambdapress::aws::config_loader().timeout_config(lambdapress::aws::timeouts());
+        let mut loader =
+            lambdapress::aws::config_loader().timeout_config(lambdapress::aws::timeouts());
         if let Some(files) = &self.files {
             loader = loader.profile_files(files.clone());
         }
