@@ -1,6 +1,7 @@
 //! The site function's handler: article pages, listings, tag pages, the stylesheet and
 //! stored objects (feeds, sitemap, media), with ETag/304, content coding and caching
-//! headers, answered from the view cache while fresh.
+//! headers, answered from the view cache while fresh. Media from a store with links
+//! (S3) is a redirect to one instead (see `media`).
 //!
 //! The fast path. A warm instance keeps each finished view (bytes, br and gzip
 //! variants, ETag) by path in a `ViewCache`. Within the freshness window
