@@ -53,8 +53,12 @@ impl ThemeView {
         ThemeView {
             stylesheet: theme_stylesheet_href(site),
             custom_css: theme.custom_css.as_ref().map(|c| c.href().to_owned()),
-            favicon: theme.favicon.clone(),
-            logo: theme.logo.as_ref().map(|l| (l.src.clone(), l.alt.clone())),
+            favicon: theme
+                .favicon
+                .as_deref()
+                .map(|f| crate::site::media::href(f).into_owned()),
+            logo: (theme.logo.as_ref())
+                .map(|l| (crate::site::media::href(&l.src).into_owned(), l.alt.clone())),
             footer_html: if theme.footer.trim().is_empty() {
                 String::new()
             } else {
@@ -309,7 +313,7 @@ impl<'a> PostPage<'a> {
 
 fn absolute(site: &SiteSettings, src: &str) -> String {
     if src.starts_with('/') {
-        site.url(src)
+        site.url(&crate::site::media::href(src))
     } else {
         src.to_owned()
     }
