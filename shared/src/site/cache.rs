@@ -3,9 +3,10 @@
 //! and its Markdown re-rendered only when the store's ETag changes; settings re-read
 //! after a time-to-live, and revalidated by ETag rather than downloaded again.
 
-use crate::domain::{Post, SiteSettings, Slug};
+use crate::domain::{Post, Slug};
 use crate::http::compress::{self, Coding};
 use crate::http::etag::coded_etag;
+use crate::render::chrome::SiteChrome;
 use crate::render::RenderedMarkdown;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -52,9 +53,11 @@ impl PostCache {
     }
 }
 
+/// The settings with the chrome they make: built once when `site.toml` is parsed, and
+/// shared by every page rendered until it changes.
 pub struct CachedSettings {
     pub etag: String,
-    pub settings: Arc<SiteSettings>,
+    pub settings: Arc<SiteChrome>,
     pub checked_at: Instant,
 }
 
@@ -72,7 +75,7 @@ impl SettingsCache {
     }
 
     /// The cached settings and their ETag if checked within the TTL.
-    pub fn fresh(&self) -> Option<(String, Arc<SiteSettings>)> {
+    pub fn fresh(&self) -> Option<(String, Arc<SiteChrome>)> {
         let entry = self.lock();
         entry
             .as_ref()
@@ -81,13 +84,13 @@ impl SettingsCache {
     }
 
     /// The cached settings and their ETag, however old, for revalidation.
-    pub fn stale(&self) -> Option<(String, Arc<SiteSettings>)> {
+    pub fn stale(&self) -> Option<(String, Arc<SiteChrome>)> {
         self.lock()
             .as_ref()
             .map(|e| (e.etag.clone(), e.settings.clone()))
     }
 
-    pub fn store(&self, etag: String, settings: Arc<SiteSettings>) {
+    pub fn store(&self, etag: String, settings: Arc<SiteChrome>) {
         *self.lock() = Some(CachedSettings {
             etag,
             settings,

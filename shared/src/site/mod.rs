@@ -35,6 +35,7 @@ use crate::http::response::{
 };
 use crate::http::{Body, Request, Response};
 use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex};
+use crate::render::chrome::SiteChrome;
 use crate::render::comments::{thread, CommentForm, CommentPager, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
 use crate::render::render_markdown;
@@ -205,10 +206,10 @@ impl Site {
                     Ok(view) => {
                         let mut response = respond(req, &view);
                         let current = self
-                            .settings()
+                            .chrome()
                             .await
                             .ok()
-                            .and_then(|s| pages::theme_stylesheet_href(&s));
+                            .and_then(|c| c.theme_stylesheet.clone());
                         let asked = req.uri().path_and_query().map(|pq| pq.as_str());
                         let exact = match (current.as_deref(), asked) {
                             (Some(href), Some(asked)) => asked.ends_with(href),
@@ -439,15 +440,13 @@ impl Site {
             Route::Tag { tag, page } => self.listing(Listed::Tag(tag), page).await,
             Route::Month { month, page } => self.listing(Listed::Month(month), page).await,
             Route::TagIndex | Route::Archive => {
-                let (settings, summary) =
-                    tokio::join!(self.settings(), self.index.archive_summary());
+                let (settings, summary) = tokio::join!(self.chrome(), self.index.archive_summary());
                 render_archive(&*settings?, &route, &summary?.unwrap_or_default())
             }
             Route::Post(slug) => self.post(&slug, query).await,
             Route::Page(slug) => {
                 let key = ContentKey::page(&slug);
-                let (settings, object) =
-                    tokio::join!(self.settings(), self.content.get(&key, None));
+                let (settings, object) = tokio::join!(self.chrome(), self.content.get(&key, None));
                 match object? {
                     Fetched::Found(object) => {
                         let mut page =
@@ -490,11 +489,18 @@ impl Site {
 
     /// Site settings, from the cache while fresh, else revalidated against the store.
     pub async fn settings(&self) -> Result<Arc<SiteSettings>, SiteError> {
+        Ok(self.chrome().await?.settings().clone())
+    }
+
+    /// The settings with their chrome (header, footer, head links, the business's
+    /// JSON-LD), made once per version of `site.toml`: what every page is rendered with.
+    pub async fn chrome(&self) -> Result<Arc<SiteChrome>, SiteError> {
         Ok(self.settings_tagged().await?.1)
     }
 
-    /// The settings with the store's ETag of `site.toml` (their version).
-    async fn settings_tagged(&self) -> Result<(String, Arc<SiteSettings>), SiteError> {
+    /// The settings and their chrome with the store's ETag of `site.toml` (their
+    /// version).
+    async fn settings_tagged(&self) -> Result<(String, Arc<SiteChrome>), SiteError> {
         if let Some(fresh) = self.settings.fresh() {
             return Ok(fresh);
         }
@@ -520,7 +526,7 @@ impl Site {
                     &settings.base_url,
                     crate::http::base_url::in_lambda(),
                 )?;
-                let settings = Arc::new(settings);
+                let settings = Arc::new(SiteChrome::new(Arc::new(settings)));
                 self.settings.store(object.etag.clone(), settings.clone());
                 Ok((object.etag, settings))
             }
@@ -712,7 +718,7 @@ impl Site {
         page: &crate::domain::Page,
         form: crate::render::contact::ContactForm,
     ) -> Result<String, SiteError> {
-        let settings = self.settings().await?;
+        let settings = self.chrome().await?;
         let body = render_markdown(&page.body_markdown);
         pages::SitePageView::new(&settings, page, &body)
             .with_contact(form)
@@ -769,7 +775,7 @@ impl Site {
     }
 
     async fn listing(&self, listed: Listed, page: u32) -> Result<Page, SiteError> {
-        let settings = self.settings().await?;
+        let settings = self.chrome().await?;
         let found = self.listed(&settings, &listed, page).await?;
         self.render_listing(&settings, &listed, page, &found)
     }
@@ -802,7 +808,7 @@ impl Site {
 
     fn render_listing(
         &self,
-        settings: &SiteSettings,
+        settings: &SiteChrome,
         listed: &Listed,
         page: u32,
         found: &crate::ports::PostPage,
@@ -955,7 +961,7 @@ impl ArticleQuery {
 /// What an article page is made of, as read from the stores.
 struct ArticleData {
     settings_etag: String,
-    settings: Arc<SiteSettings>,
+    settings: Arc<SiteChrome>,
     post: Arc<CachedPost>,
     thread: crate::ports::ThreadPage,
     now: OffsetDateTime,
@@ -1011,7 +1017,7 @@ fn parse_site_page(
 /// A page's HTML from `pages/<slug>.md` (404 for a draft or a broken file); `sent`: the
 /// contact form's notice that a message went out.
 fn render_site_page(
-    settings: &SiteSettings,
+    settings: &SiteChrome,
     slug: &Slug,
     object: &crate::ports::StoredObject,
     sent: bool,
@@ -1045,7 +1051,7 @@ enum Listed {
 
 /// `/tags` or `/archive` from the archive summary.
 fn render_archive(
-    settings: &SiteSettings,
+    settings: &SiteChrome,
     route: &Route,
     summary: &crate::domain::archive::ArchiveSummary,
 ) -> Result<Page, SiteError> {
