@@ -216,3 +216,85 @@ fn render(template: &impl Template) -> String {
         String::new()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> SiteSettings {
+        SiteSettings::parse(include_str!("../../../infra/sample-content/site.toml")).unwrap()
+    }
+
+    #[test]
+    fn the_menu_entry_of_the_page_is_current_and_no_other() {
+        let chrome = SiteChrome::new(Arc::new(sample()));
+        let about = chrome.header("/about");
+        assert_eq!(
+            about.matches(r#"aria-current="page""#).count(),
+            2,
+            "wide and narrow"
+        );
+        assert!(about.contains(r#"<a href="/about" aria-current="page">About</a>"#));
+        let post = chrome.header("/posts/what-are-muscle-knots");
+        assert!(!post.contains("aria-current"), "{post}");
+        assert_eq!(post, chrome.header("/no-such-page"));
+        assert!(post.starts_with("<header") && post.ends_with("</header>"));
+        assert!(chrome.footer().starts_with("<footer") && chrome.footer().ends_with("</footer>"));
+    }
+
+    #[test]
+    fn the_head_links_the_stylesheets_in_order_with_their_hashes() {
+        let chrome = SiteChrome::new(Arc::new(sample()));
+        let theme = chrome
+            .theme_stylesheet
+            .clone()
+            .expect("the sample sets colours");
+        let css = sample().theme.stylesheet();
+        assert_eq!(
+            theme,
+            format!("/theme/site.css?v={}", theme_stylesheet_version(&css))
+        );
+        assert_eq!(
+            chrome.stylesheets,
+            [stylesheet_href().to_owned(), theme.clone()]
+        );
+        let links = chrome.head_links();
+        let base = links.find(stylesheet_href()).unwrap();
+        assert!(base < links.find(&theme).unwrap());
+        assert!(links.starts_with("\n<link rel=\"stylesheet\""), "{links:?}");
+
+        let mut plain = sample();
+        plain.theme = Default::default();
+        let chrome = SiteChrome::new(Arc::new(plain));
+        assert_eq!(chrome.theme_stylesheet, None);
+        assert_eq!(chrome.stylesheets, [stylesheet_href().to_owned()]);
+    }
+
+    /// A new settings version makes a new chrome: the pieces follow the settings.
+    #[test]
+    fn changed_settings_make_a_changed_chrome() {
+        let before = SiteChrome::new(Arc::new(sample()));
+        let mut changed = sample();
+        changed.title = "Mosaic <Clinic>".into();
+        changed.theme.footer = "New *footer*".into();
+        changed.theme.accent = None;
+        changed.menu.truncate(1);
+        let after = SiteChrome::new(Arc::new(changed));
+        let header = after.header("/");
+        assert!(
+            header.contains("Mosaic &") && !header.contains("<Clinic>"),
+            "{header}"
+        );
+        assert!(!before.header("/").contains("Mosaic"));
+        assert!(
+            after.footer().contains("<em>footer</em>"),
+            "{}",
+            after.footer()
+        );
+        assert!(!after.header("/").contains(">About</a>"));
+        assert_ne!(before.theme_stylesheet, after.theme_stylesheet);
+        assert_ne!(before.business_ld, after.business_ld);
+        let ld = json_ld::website(&after, &after.business_ld, "https://clinic.example/");
+        assert!(ld.contains(r#""name":"Mosaic \u003cClinic\u003e""#), "{ld}");
+    }
+}
