@@ -22,6 +22,8 @@ pub struct SiteChrome {
     pub stylesheets: Vec<String>,
     /// `/theme/site.css?v=<hash>` when `[theme]` styles anything.
     pub theme_stylesheet: Option<String>,
+    /// `theme` and `business` are the views of `[theme]` and `[business]`; the settings'
+    /// own fields of those names are `settings().theme` and `settings().business`.
     pub theme: ThemeView,
     pub business: BusinessView,
     /// `og:locale`: the language with `_`.
