@@ -142,7 +142,7 @@ async fn reconcile_pass_at_n_posts() {
 
         // Measured: the same bucket and table through the proxy.
         // moto's transactions slow down with the table's size: a long operation timeout.
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        let config = lambdapress::aws::config_loader()
             .endpoint_url(&proxy.endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_s3::config::Credentials::new(

@@ -4,7 +4,8 @@
 //! take their role's credentials from the environment.
 
 use aws_config::profile::ProfileFileCredentialsProvider;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::provider_config::ProviderConfig;
+use aws_config::SdkConfig;
 use aws_runtime::env_config::file::EnvConfigFiles;
 
 /// Which profile, and (tests) which files to read it from.
@@ -47,13 +48,19 @@ impl AwsProfile {
     /// `AWS_ACCESS_KEY_ID` is set; region and endpoint still follow the environment
     /// first (`AWS_REGION`, `AWS_ENDPOINT_URL`), then the profile.
     pub async fn sdk_config(&self) -> SdkConfig {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(lambdapress::aws::timeouts());
+        let mut loader =
+            lambdapress::aws::config_loader().timeout_config(lambdapress::aws::timeouts());
         if let Some(files) = &self.files {
             loader = loader.profile_files(files.clone());
         }
         if let Some(name) = &self.name {
-            let mut credentials = ProfileFileCredentialsProvider::builder().profile_name(name);
+            // Built outside the loader, so it is given the HTTPS client itself (SSO and
+            // role chains call AWS).
+            let provider_config =
+                ProviderConfig::default().with_http_client(lambdapress::aws::https_client());
+            let mut credentials = ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(name);
             if let Some(files) = &self.files {
                 credentials = credentials.profile_files(files.clone());
             }

@@ -3,7 +3,7 @@
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_s3::config::{Credentials, Region};
 use lambdapress::adapters::{DynamoCommentStore, DynamoPostIndex, DynamoSubscribers, S3Content};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -31,7 +31,7 @@ pub fn endpoint() -> Option<String> {
 /// machine can take over 10 s for a big transaction, and these tests check answers, not
 /// latency (the fault tests put the functions' own timeouts back: `aws::timeouts()`).
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    lambdapress::aws::config_loader()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(

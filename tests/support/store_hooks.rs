@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use lambdapress::domain::Slug;
-use lambdapress::ports::{ContentKey, ContentStore, Fetched, StoreError, StoredObject};
+use lambdapress::ports::{
+    ContentKey, ContentStore, Fetched, MediaHeaders, MediaKey, MediaLink, StoreError, StoredObject,
+};
 
 /// Which write a hook is asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,5 +85,12 @@ impl<S: ContentStore, H: WriteHook> ContentStore for Hooked<S, H> {
     }
     async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
         self.inner.list_post_versions().await
+    }
+    async fn media_link(
+        &self,
+        key: &MediaKey,
+        headers: &MediaHeaders,
+    ) -> Result<Option<MediaLink>, StoreError> {
+        self.inner.media_link(key, headers).await
     }
 }

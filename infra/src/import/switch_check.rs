@@ -172,7 +172,7 @@ pub async fn switch_check_with(
     }
     let served: Vec<_> = stream::iter(images.iter().map(|(_, _, _, url)| {
         let fetcher = &fetcher;
-        async move { get_once(&fetcher.client, url, TIMEOUT, 64 * 1024 * 1024).await }
+        async move { get_image(&fetcher.client, url).await }
     }))
     .buffered(concurrency)
     .collect()
@@ -196,6 +196,21 @@ pub async fn switch_check_with(
         report.checks.push(check);
     }
     Ok(report)
+}
+
+/// An image as a browser gets it: one redirect followed (the deployed site answers
+/// `/media/*` with a `302` to a short-lived S3 URL), then the final answer.
+async fn get_image(
+    client: &HttpClient,
+    url: &str,
+) -> Result<(http::StatusCode, Option<String>, Vec<u8>), String> {
+    const MAX_IMAGE: usize = 64 * 1024 * 1024;
+    match get_once(client, url, TIMEOUT, MAX_IMAGE).await? {
+        (status, Some(location), _) if status.is_redirection() => {
+            get_once(client, &location, TIMEOUT, MAX_IMAGE).await
+        }
+        answer => Ok(answer),
+    }
 }
 
 /// One answer of the site: its status, where it redirects, and its body (kept for 200s).
@@ -381,4 +396,57 @@ fn on_site(src: &str, site: &str, hosts: &[String]) -> Option<String> {
         return Some(format!("{site}{}", &rest[rest.find('/')?..]));
     }
     Some(src.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server answering `/media/a.png` with a 302 to `/signed/a.png?sig=1`, that with
+    /// 200, `/media/loop.png` with a 302 to itself, and anything else with 404.
+    async fn server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let mut buf = vec![0; 4096];
+                    let n = stream.read(&mut buf).await.unwrap_or(0);
+                    let request = String::from_utf8_lossy(&buf[..n]);
+                    let path = request.split(' ').nth(1).unwrap_or("").to_owned();
+                    let answer = match path.as_str() {
+                        "/media/a.png" => "HTTP/1.1 302 Found\r\nLocation: /signed/a.png?sig=1\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                        "/signed/a.png?sig=1" => "HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nPNG".to_owned(),
+                        "/media/loop.png" => "HTTP/1.1 302 Found\r\nLocation: /media/loop.png\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                        _ => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                    };
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        base
+    }
+
+    #[tokio::test]
+    async fn an_image_behind_one_redirect_is_served() {
+        let base = server().await;
+        let client = http_client().unwrap();
+        let (status, _, body) = get_image(&client, &format!("{base}/media/a.png"))
+            .await
+            .unwrap();
+        assert_eq!((status.as_u16(), body.as_slice()), (200, &b"PNG"[..]));
+        // Only one hop: a redirect that leads to another is not an image.
+        let (status, ..) = get_image(&client, &format!("{base}/media/loop.png"))
+            .await
+            .unwrap();
+        assert_eq!(status.as_u16(), 302);
+        let (status, ..) = get_image(&client, &format!("{base}/media/gone.png"))
+            .await
+            .unwrap();
+        assert_eq!(status.as_u16(), 404);
+    }
 }

@@ -1,12 +1,20 @@
 //! AWS content store: the content bucket through aws-sdk-s3.
 
 use crate::domain::Slug;
-use crate::ports::{ContentKey, ContentStore, Fetched, StoreError, StoredObject};
+use crate::ports::{
+    ContentKey, ContentStore, Fetched, MediaHeaders, MediaKey, MediaLink, StoreError, StoredObject,
+};
 use async_trait::async_trait;
 use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
+use std::time::Duration;
 use time::OffsetDateTime;
+
+/// How long a pre-signed media URL works: well past the site's redirect to it, which
+/// browsers keep for 10 minutes (`http::response::CACHE_MEDIA_LINK`).
+pub const MEDIA_LINK_LIFE: Duration = Duration::from_secs(3600);
 
 #[derive(Clone)]
 pub struct S3Content {
@@ -137,6 +145,46 @@ impl ContentStore for S3Content {
             .await
             .map_err(|e| unavailable("DeleteObject", key.as_str(), e))?;
         Ok(())
+    }
+
+    /// `HeadObject` (a missing object is `Missing`, not a link to S3's error), then a
+    /// GET pre-signed for `MEDIA_LINK_LIFE` whose answer S3 gives our headers
+    /// (`response-content-type` and the rest), whatever the upload was stored with.
+    /// Signing is local: one S3 call per request.
+    async fn media_link(
+        &self,
+        key: &MediaKey,
+        headers: &MediaHeaders,
+    ) -> Result<Option<MediaLink>, StoreError> {
+        let key = key.key().as_str();
+        let head = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        if let Err(e) = head {
+            let status = e.raw_response().map(|r| r.status().as_u16());
+            if status == Some(404) || e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                return Ok(Some(MediaLink::Missing));
+            }
+            return Err(unavailable("HeadObject", key, e));
+        }
+        let presigning = PresigningConfig::expires_in(MEDIA_LINK_LIFE)
+            .map_err(|e| unavailable("presigning", key, e))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(headers.content_type)
+            .response_cache_control(headers.cache_control)
+            .set_response_content_disposition(headers.attachment.then(|| "attachment".into()))
+            .presigned(presigning)
+            .await
+            .map_err(|e| unavailable("presigning GetObject", key, e))?;
+        Ok(Some(MediaLink::Url(request.uri().to_owned())))
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {

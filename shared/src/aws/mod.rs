@@ -27,13 +27,27 @@ pub fn timeouts() -> TimeoutConfig {
         .build()
 }
 
+/// The one HTTPS client every SDK client of every function uses: hyper with rustls on
+/// ring, trusting the system's root certificates (what the SDK's default client does,
+/// on aws-lc-rs, whose C library would otherwise be linked into every function).
+/// Plain `http://` endpoints (moto, a local emulator) work through it too.
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// `aws_config::defaults` with our HTTPS client: start every `SdkConfig` here (the SDK
+/// crates are built without a default client, so a loader without one cannot call AWS).
+pub fn config_loader() -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest()).http_client(https_client())
+}
+
 /// Loads the SDK configuration once per process (region, credentials, endpoint), with
 /// the timeouts above on every client built from it.
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(timeouts())
-        .load()
-        .await
+    config_loader().timeout_config(timeouts()).load().await
 }
 
 /// An S3 client. Against an emulator (an endpoint is configured) it uses path-style
@@ -65,16 +79,28 @@ pub fn sqs_client(config: &SdkConfig) -> aws_sdk_sqs::Client {
 /// at the level Lambda's ApplicationLogLevel sets (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`,
 /// else INFO.
 pub fn init_lambda_logging() {
-    let filter = tracing_subscriber::EnvFilter::new(log_filter(
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = targets(&log_filter(
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),
     ));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let json = tracing_subscriber::fmt::layer()
         .json()
         .without_time()
-        .with_target(false)
+        .with_target(false);
+    tracing_subscriber::registry()
+        .with(json)
+        .with(filter)
         .init();
+}
+
+/// `RUST_LOG`-style directives (`info`, `lambdapress=debug,warn`) as a `Targets` filter,
+/// which needs no regex; a directive it cannot read leaves INFO.
+fn targets(directives: &str) -> tracing_subscriber::filter::Targets {
+    directives.parse().unwrap_or_else(|_| {
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+    })
 }
 
 /// The tracing filter for Lambda's log level names (FATAL has no tracing level: ERROR).
@@ -107,7 +133,19 @@ pub fn required_env(name: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::log_filter;
+    use super::{log_filter, targets};
+    use tracing::Level;
+
+    #[test]
+    fn log_directives_become_targets_and_unreadable_ones_leave_info() {
+        let t = targets("lambdapress=debug,warn");
+        assert!(t.would_enable("lambdapress::site", &Level::DEBUG));
+        assert!(!t.would_enable("aws_smithy_runtime", &Level::INFO));
+        assert!(t.would_enable("aws_smithy_runtime", &Level::WARN));
+        let fallback = targets("lambdapress=[{bad");
+        assert!(fallback.would_enable("anything", &Level::INFO));
+        assert!(!fallback.would_enable("anything", &Level::DEBUG));
+    }
 
     #[test]
     fn lambda_log_level_wins_and_maps_fatal_to_error() {

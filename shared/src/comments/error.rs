@@ -54,6 +54,8 @@ impl From<crate::site::error::SiteError> for CommentError {
             // The comment function never asks for a thread page by number.
             SiteError::NotFound | SiteError::BadCommentPage => CommentError::PostNotFound,
             SiteError::MethodNotAllowed => CommentError::MethodNotAllowed,
+            // Only `/media/*` answers it, which the comment function never serves.
+            SiteError::MediaTooLarge => CommentError::NotFound,
             SiteError::Unavailable(e) => CommentError::Unavailable(e),
             SiteError::Settings(e) => CommentError::Settings(e),
         }

@@ -247,17 +247,15 @@ impl ThemeSettings {
 }
 
 /// A `/media/<name>` path the media route serves as an image (`raster_only`: no SVG,
-/// which share cards do not show).
+/// which share cards do not show). The media route's own rule (`MediaKey`): folders,
+/// UTF-8 names and spaces, raw or percent-encoded.
 fn media_image(path: &str, raster_only: bool) -> Result<(), String> {
     use crate::site::media::MediaType;
-    let key = path
-        .strip_prefix('/')
-        .filter(|k| k.starts_with("media/"))
-        .and_then(crate::ports::ContentKey::generated)
+    let key = crate::ports::MediaKey::from_url_path(path)
         .ok_or_else(|| format!("`{path}` must be a file in media, written /media/<name>"))?;
-    match MediaType::of(key.as_str()) {
+    match MediaType::of(key.name()) {
         Some(MediaType::Raster(_)) => Ok(()),
-        Some(MediaType::Sandboxed("image/svg+xml")) if !raster_only => Ok(()),
+        Some(MediaType::Scriptable(_)) if !raster_only => Ok(()),
         _ => Err(format!(
             "`{path}` must be an image ({})",
             if raster_only {
@@ -347,6 +345,10 @@ mod tests {
         for (src, ok) in [
             ("/media/logo.svg", true),
             ("/media/uploads/2024/05/logo.png", true),
+            ("/media/clínica/logo nuevo.png", true),
+            ("/media/cl%C3%ADnica/logo%20nuevo.png", true),
+            ("/media/.hidden/logo.png", false),
+            ("/media/a%2F..%2Fsite.toml", false),
             ("media/logo.png", false),
             ("https://cdn.example/logo.png", false),
             ("/media/../site.toml", false),

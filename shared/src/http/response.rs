@@ -7,6 +7,9 @@ pub const CACHE_NOT_FOUND: &str = "public, max-age=60";
 pub const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const CACHE_ASSET: &str = "public, max-age=300";
 pub const CACHE_NONE: &str = "no-store";
+/// A redirect to a media object's pre-signed URL: one visitor's, kept well within the
+/// URL's life (`adapters::s3_content::MEDIA_LINK_LIFE`).
+pub const CACHE_MEDIA_LINK: &str = "private, max-age=600";
 /// Stored, but revalidated on every use (a page whose notice banner is about to end).
 pub const CACHE_REVALIDATE: &str = "public, no-cache";
 

@@ -12,7 +12,9 @@ pub mod subscribers;
 use std::fmt;
 
 pub use comments::{CommentStore, Inserted, ThreadPage, Throttle, Transition};
-pub use content::{ContentKey, ContentStore, Fetched, StoredObject};
+pub use content::{
+    ContentKey, ContentStore, Fetched, MediaHeaders, MediaKey, MediaLink, StoredObject,
+};
 pub use mail::{Mail, MailError, Mailer};
 pub use post_index::{PostIndex, PostPage};
 pub use rate_counter::RateCounter;

@@ -120,8 +120,12 @@ impl SiteChrome {
                 .collect(),
             theme_stylesheet,
             theme: ThemeView {
-                favicon: theme.favicon.clone(),
-                logo: theme.logo.as_ref().map(|l| (l.src.clone(), l.alt.clone())),
+                favicon: theme
+                    .favicon
+                    .as_deref()
+                    .map(|f| crate::site::media::href(f).into_owned()),
+                logo: (theme.logo.as_ref())
+                    .map(|l| (crate::site::media::href(&l.src).into_owned(), l.alt.clone())),
                 footer_html: if theme.footer.trim().is_empty() {
                     String::new()
                 } else {

@@ -202,7 +202,7 @@ impl<'a> PostPage<'a> {
 
 pub(crate) fn absolute(site: &SiteSettings, src: &str) -> String {
     if src.starts_with('/') {
-        site.url(src)
+        site.url(&crate::site::media::href(src))
     } else {
         src.to_owned()
     }

@@ -12,6 +12,9 @@ pub enum SiteError {
     /// `?cpage=` that is not a page number.
     #[error("bad comment page")]
     BadCommentPage,
+    /// A media file too large for a function's response (an SVG over 4 MiB).
+    #[error("media file too large to serve")]
+    MediaTooLarge,
     #[error(transparent)]
     Unavailable(#[from] StoreError),
     #[error("site settings: {0}")]
@@ -24,6 +27,7 @@ impl SiteError {
             SiteError::NotFound => 404,
             SiteError::MethodNotAllowed => 405,
             SiteError::BadCommentPage => 400,
+            SiteError::MediaTooLarge => 500,
             SiteError::Unavailable(_) | SiteError::Settings(_) => 503,
         }
     }
@@ -42,6 +46,10 @@ impl SiteError {
             SiteError::MethodNotAllowed => (
                 "Method not allowed",
                 "This address only answers GET and HEAD requests.",
+            ),
+            SiteError::MediaTooLarge => (
+                "File too large",
+                "This file is too large for the site to serve. Please let the site's owner know.",
             ),
             SiteError::Unavailable(_) | SiteError::Settings(_) => (
                 "Temporarily unavailable",

@@ -7,17 +7,36 @@
 //! `<img>` (where a browser never runs its script), and opened on its own the
 //! document is sandboxed without `allow-scripts` and has no script source, so its
 //! script cannot run either. A download would break `<img>` embedding for no gain.
+//!
+//! Where the file comes from. A store that can hand out a short-lived URL (S3's
+//! pre-signed GET) serves every type but SVG that way: the site answers `302` and the
+//! bytes, of any size, never pass through the function's response (6 MB at most). The
+//! URL's answer carries our content type, disposition and caching as response-header
+//! overrides, whatever the upload claimed; it comes from the bucket's origin, never the
+//! site's. SVG is the one type whose safety needs the sandbox policy, which S3 cannot
+//! add, so it is always served by the function, up to `FUNCTION_MAX_BYTES` (a larger
+//! one is a 500 page naming the problem, never a 502 from a failed response).
 
+use crate::http::response::CACHE_ASSET;
 use crate::http::security::SANDBOX_CSP;
+use crate::ports::{MediaHeaders, MediaKey};
 use http::header::{HeaderValue, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use lambda_http::{Body, Response};
+
+/// The largest SVG the function serves: under the Lambda response limit of 6 MB even
+/// base64-encoded. (The embedded store's other files have no limit: the local site
+/// answers from memory, with no Lambda in between.)
+pub const FUNCTION_MAX_BYTES: usize = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaType {
     /// A raster image, served inline under the page policy.
     Raster(&'static str),
-    /// PDF, audio, video, text, SVG: inline, sandboxed.
+    /// PDF, audio, video, text: inline, sandboxed.
     Sandboxed(&'static str),
+    /// SVG: an image that is also a document able to hold script. Inline and
+    /// sandboxed, and only ever served by the function (which adds the policy).
+    Scriptable(&'static str),
     /// Any other extension: `application/octet-stream`, as an attachment, sandboxed.
     Download,
 }
@@ -47,7 +66,7 @@ impl MediaType {
             "webp" => MediaType::Raster("image/webp"),
             "avif" => MediaType::Raster("image/avif"),
             "ico" => MediaType::Raster("image/x-icon"),
-            "svg" => MediaType::Sandboxed("image/svg+xml"),
+            "svg" => MediaType::Scriptable("image/svg+xml"),
             "pdf" => MediaType::Sandboxed("application/pdf"),
             "mp3" => MediaType::Sandboxed("audio/mpeg"),
             "m4a" => MediaType::Sandboxed("audio/mp4"),
@@ -66,8 +85,23 @@ impl MediaType {
 
     pub fn content_type(self) -> &'static str {
         match self {
-            MediaType::Raster(t) | MediaType::Sandboxed(t) => t,
+            MediaType::Raster(t) | MediaType::Sandboxed(t) | MediaType::Scriptable(t) => t,
             MediaType::Download => "application/octet-stream",
+        }
+    }
+
+    /// Whether a store's short-lived URL may serve it (no header of ours is needed
+    /// for its safety): every type but SVG.
+    pub fn by_link(self) -> bool {
+        !matches!(self, MediaType::Scriptable(_))
+    }
+
+    /// The headers a store's URL answers this type with.
+    pub fn headers(self) -> MediaHeaders {
+        MediaHeaders {
+            content_type: self.content_type(),
+            attachment: self == MediaType::Download,
+            cache_control: CACHE_ASSET,
         }
     }
 
@@ -90,6 +124,15 @@ impl MediaType {
     }
 }
 
+/// A link the site writes as the media route reads it: a `/media/...` path (as an
+/// owner typed it, spaces and accents included) percent-encoded; anything else as is.
+pub fn href(src: &str) -> std::borrow::Cow<'_, str> {
+    match MediaKey::from_url_path(src) {
+        Some(key) => key.href().into(),
+        None => src.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +149,11 @@ mod tests {
         );
         assert_eq!(
             MediaType::of("a.Svg"),
-            Some(MediaType::Sandboxed("image/svg+xml"))
+            Some(MediaType::Scriptable("image/svg+xml"))
+        );
+        assert_eq!(
+            MediaType::of("clínica/año nuevo.JPEG"),
+            Some(MediaType::Raster("image/jpeg"))
         );
         assert_eq!(MediaType::of("a.zip"), Some(MediaType::Download));
         assert_eq!(MediaType::of("README"), Some(MediaType::Download));
@@ -121,6 +168,37 @@ mod tests {
             "x.jpg.html",
         ] {
             assert_eq!(MediaType::of(active), None, "{active}");
+        }
+    }
+
+    #[test]
+    fn media_links_are_written_percent_encoded() {
+        assert_eq!(
+            href("/media/clínica/año nuevo.jpg"),
+            "/media/cl%C3%ADnica/a%C3%B1o%20nuevo.jpg"
+        );
+        assert_eq!(href("/media/logo.png"), "/media/logo.png");
+        assert_eq!(
+            href("https://cdn.example/a b.png"),
+            "https://cdn.example/a b.png"
+        );
+        assert_eq!(href("/media/../site.toml"), "/media/../site.toml");
+    }
+
+    #[test]
+    fn every_type_but_svg_may_go_by_link_with_our_headers() {
+        for (name, by_link, content_type, attachment) in [
+            ("a.png", true, "image/png", false),
+            ("a.pdf", true, "application/pdf", false),
+            ("a.mp4", true, "video/mp4", false),
+            ("a.bin", true, "application/octet-stream", true),
+            ("a.svg", false, "image/svg+xml", false),
+        ] {
+            let kind = MediaType::of(name).unwrap();
+            assert_eq!(kind.by_link(), by_link, "{name}");
+            let headers = kind.headers();
+            assert_eq!(headers.content_type, content_type, "{name}");
+            assert_eq!(headers.attachment, attachment, "{name}");
         }
     }
 

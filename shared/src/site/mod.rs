@@ -1,6 +1,7 @@
 //! The site function's handler: article pages, listings, tag pages, the stylesheet and
 //! stored objects (feeds, sitemap, media), with ETag/304, content coding and caching
-//! headers, answered from the view cache while fresh.
+//! headers, answered from the view cache while fresh. Media from a store with links
+//! (S3) is a redirect to one instead (see `media`).
 //!
 //! The fast path. A warm instance keeps each finished view (bytes, br and gzip
 //! variants, ETag) by path in a `ViewCache`. Within the freshness window
@@ -31,10 +32,13 @@ use crate::domain::{CommentId, Post, SiteSettings, Slug};
 use crate::http::compress;
 use crate::http::etag::{is_not_modified, Version};
 use crate::http::response::{
-    self, CACHE_ASSET, CACHE_IMMUTABLE, CACHE_NONE, CACHE_NOT_FOUND, CACHE_PAGE, HTML,
+    self, CACHE_ASSET, CACHE_IMMUTABLE, CACHE_MEDIA_LINK, CACHE_NONE, CACHE_NOT_FOUND, CACHE_PAGE,
+    HTML,
 };
 use crate::http::{Body, Request, Response};
-use crate::ports::{CommentStore, ContentKey, ContentStore, Fetched, PostIndex};
+use crate::ports::{
+    CommentStore, ContentKey, ContentStore, Fetched, MediaKey, MediaLink, PostIndex, StoreError,
+};
 use crate::render::chrome::SiteChrome;
 use crate::render::comments::{thread, CommentForm, CommentPager, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
@@ -180,22 +184,7 @@ impl Site {
                 // Per query, from the index in memory: not a cached view.
                 Route::Search => self.search(req).await,
                 // `/media/*`: only the allow-list's types, typed by extension.
-                Route::Stored(key) if key.as_str().starts_with("media/") => {
-                    match media::MediaType::of(key.as_str()) {
-                        None => self.error_response(&SiteError::NotFound).await,
-                        Some(kind) => match self
-                            .view(path, Route::Stored(key), CommentPage::Newest)
-                            .await
-                        {
-                            Ok(view) => {
-                                let mut response = respond(req, &view);
-                                kind.apply(&mut response);
-                                response
-                            }
-                            Err(e) => self.error_response(&e).await,
-                        },
-                    }
-                }
+                Route::Media(key) => self.media(req, path, key).await,
                 // `?v=` names the bytes: a page rendered by an instance with newer
                 // settings may ask before this one has them, and what it gets then must
                 // not be cached as that version for a year.
@@ -317,29 +306,8 @@ impl Site {
                     theme_stylesheet(&settings)
                 })
             }
-            Route::Stored(key) => {
-                let etag = stale.as_ref().and_then(|v| v.identity.etag.as_deref());
-                match self.content.get(&key, etag).await? {
-                    Fetched::NotModified => match stale {
-                        Some(view) => {
-                            self.views.store(path, view.clone());
-                            Ok(view)
-                        }
-                        None => Err(SiteError::NotFound),
-                    },
-                    Fetched::Missing => {
-                        self.views.remove(path);
-                        Err(SiteError::NotFound)
-                    }
-                    Fetched::Found(object) => {
-                        let version = Version::default().str(&object.etag).value();
-                        let page = stored_page(&key, object);
-                        let view = Arc::new(page.into_view(version));
-                        self.views.store(path, view.clone());
-                        Ok(view)
-                    }
-                }
-            }
+            Route::Stored(key) => self.stored_view(path, stale, &key).await,
+            Route::Media(key) => self.stored_view(path, stale, key.key()).await,
             Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         };
         if made.is_err() {
@@ -373,6 +341,73 @@ impl Site {
         };
         self.views.store(path, view.clone());
         Ok(view)
+    }
+
+    /// A stored object's view, revalidated by conditional GET.
+    async fn stored_view(
+        &self,
+        path: &str,
+        stale: Option<Arc<View>>,
+        key: &ContentKey,
+    ) -> Result<Arc<View>, SiteError> {
+        let etag = stale.as_ref().and_then(|v| v.identity.etag.as_deref());
+        match self.content.get(key, etag).await? {
+            Fetched::NotModified => match stale {
+                Some(view) => {
+                    self.views.store(path, view.clone());
+                    Ok(view)
+                }
+                None => Err(SiteError::NotFound),
+            },
+            Fetched::Missing => {
+                self.views.remove(path);
+                Err(SiteError::NotFound)
+            }
+            Fetched::Found(object) => {
+                let version = Version::default().str(&object.etag).value();
+                let page = stored_page(key, object)?;
+                let view = Arc::new(page.into_view(version));
+                self.views.store(path, view.clone());
+                Ok(view)
+            }
+        }
+    }
+
+    /// `/media/<name>`: 404 for a type off the allow-list; a `302` to the store's
+    /// short-lived URL when it has one and the type may go that way (see `media`);
+    /// else the bytes from a view, with the type's headers.
+    async fn media(&self, req: &Request, path: &str, key: MediaKey) -> Response<Body> {
+        let Some(kind) = media::MediaType::of(key.name()) else {
+            return self.error_response(&SiteError::NotFound).await;
+        };
+        if kind.by_link() {
+            match self.content.media_link(&key, &kind.headers()).await {
+                Ok(Some(MediaLink::Url(url))) => {
+                    if let Some(response) = media_redirect(&url) {
+                        return response;
+                    }
+                    let bad =
+                        StoreError::new(format!("media link for {key} is not a valid Location"));
+                    return self.error_response(&SiteError::Unavailable(bad)).await;
+                }
+                Ok(Some(MediaLink::Missing)) => {
+                    return self.error_response(&SiteError::NotFound).await
+                }
+                Ok(None) => {}
+                Err(e) => return self.error_response(&SiteError::Unavailable(e)).await,
+            }
+        }
+        match self
+            .view(path, Route::Media(key), CommentPage::Newest)
+            .await
+        {
+            Ok(view) => {
+                let mut response = respond(req, &view);
+                kind.apply(&mut response);
+                response
+            }
+            Err(e) => self.error_response(&e).await,
+        }
     }
 
     async fn listing_view(
@@ -461,6 +496,7 @@ impl Site {
             Route::Stylesheet => Ok(stylesheet()),
             Route::ThemeStylesheet => theme_stylesheet(&*self.settings().await?),
             Route::Stored(key) => self.stored(&key).await,
+            Route::Media(key) => self.stored(key.key()).await,
             Route::Search | Route::Redirect(_) | Route::NotFound => Err(SiteError::NotFound),
         }
     }
@@ -845,7 +881,7 @@ impl Site {
 
     async fn stored(&self, key: &ContentKey) -> Result<Page, SiteError> {
         match self.content.get(key, None).await? {
-            Fetched::Found(object) => Ok(stored_page(key, object)),
+            Fetched::Found(object) => stored_page(key, object),
             Fetched::Missing | Fetched::NotModified => Err(SiteError::NotFound),
         }
     }
@@ -980,22 +1016,40 @@ fn render_sized(template: &impl Template, hint: usize) -> Result<String, SiteErr
     Ok(html)
 }
 
-fn stored_page(key: &ContentKey, object: crate::ports::StoredObject) -> Page {
-    // Media is typed by the allow-list, never by what the upload claimed.
+/// A stored object as served; media typed by the allow-list, never by what the upload
+/// claimed, and an SVG over `FUNCTION_MAX_BYTES` refused (it cannot be a response).
+fn stored_page(key: &ContentKey, object: crate::ports::StoredObject) -> Result<Page, SiteError> {
     let content_type = match media::MediaType::of(key.as_str()) {
-        Some(kind) if key.as_str().starts_with("media/") => kind.content_type().into(),
+        Some(kind) if key.as_str().starts_with(MediaKey::PREFIX) => {
+            if !kind.by_link() && object.bytes.len() > media::FUNCTION_MAX_BYTES {
+                tracing::warn!(%key, bytes = object.bytes.len(), "media too large to serve");
+                return Err(SiteError::MediaTooLarge);
+            }
+            kind.content_type().into()
+        }
         _ => object
             .content_type
             .clone()
             .unwrap_or_else(|| content_type_for(key.as_str()).into()),
     };
-    Page {
+    Ok(Page {
         body: object.bytes,
         content_type,
         cache_control: CACHE_ASSET,
         last_modified: object.last_modified,
         etag: Some(object.etag).filter(|e| !e.is_empty()),
-    }
+    })
+}
+
+/// `302` to a media object's short-lived URL. Browsers keep the redirect for less than
+/// the URL lives, and only for this visitor; `None` if the URL is no header value.
+fn media_redirect(url: &str) -> Option<Response<Body>> {
+    let location = http::HeaderValue::from_str(url).ok()?;
+    let mut response = response::build(302, &[("cache-control", CACHE_MEDIA_LINK)], Body::Empty);
+    response
+        .headers_mut()
+        .insert(http::header::LOCATION, location);
+    Some(response)
 }
 
 /// `pages/<slug>.md` parsed; `None` for a draft or a file that does not parse (logged:

@@ -2,7 +2,7 @@
 
 use crate::domain::archive::YearMonth;
 use crate::domain::Slug;
-use crate::ports::ContentKey;
+use crate::ports::{ContentKey, MediaKey};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -34,9 +34,11 @@ pub enum Route {
     Stylesheet,
     /// `/theme/site.css`: the stylesheet `[theme]` in site.toml makes.
     ThemeStylesheet,
-    /// Generated or uploaded objects served from the content bucket as they are:
-    /// feeds, sitemap, robots.txt, `/media/*`.
+    /// Generated objects served from the content bucket as they are: feeds, sitemap,
+    /// robots.txt.
     Stored(ContentKey),
+    /// `/media/<folders>/<name>`: an upload, served by the allow-list's type.
+    Media(MediaKey),
     /// A path with one canonical spelling elsewhere (`/page/1` → `/`, trailing slash).
     Redirect(String),
     NotFound,
@@ -64,7 +66,13 @@ impl Route {
     /// Parses the raw (still percent-encoded) path. Anything that is not exactly one of
     /// the site's shapes is `NotFound`: an encoded `/` or `..` never becomes a key.
     pub fn parse(path: &str) -> Route {
-        if path.len() > 512 {
+        // A media path may be longer: a name of up to 1024 bytes, percent-encoded.
+        let limit = if path.starts_with("/media/") {
+            1 + 3 * MediaKey::MAX_KEY
+        } else {
+            512
+        };
+        if path.len() > limit {
             return Route::NotFound;
         }
         if path.len() > 1 && path.ends_with('/') {
@@ -113,11 +121,8 @@ impl Route {
             ["static", "style.css"] => Route::Stylesheet,
             ["theme", "site.css"] => Route::ThemeStylesheet,
             ["comments", "feed.xml"] => stored("comments/feed.xml"),
-            ["media", name] => stored(&format!("media/{name}")),
-            // Imported uploads keep WordPress's `media/uploads/YYYY/MM/name`.
-            ["media", "uploads", rest @ ..] if !rest.is_empty() && rest.len() <= 4 => {
-                stored(&format!("media/uploads/{}", rest.join("/")))
-            }
+            // Any depth (imported uploads keep WordPress's `media/uploads/YYYY/MM/name`).
+            ["media", _, ..] => MediaKey::from_url_path(path).map_or(Route::NotFound, Route::Media),
             [name] if STORED_AT_ROOT.contains(name) => stored(name),
             [name] => match Slug::parse(name) {
                 Ok(slug) if !crate::domain::Page::is_reserved(name) => Route::Page(slug),
@@ -361,6 +366,46 @@ mod tests {
         assert!(matches!(Route::parse("/feed.xml"), Route::Stored(k) if k.as_str() == "feed.xml"));
         assert!(
             matches!(Route::parse("/posts/a/comments.xml"), Route::Stored(k) if k.as_str() == "posts/a/comments.xml")
+        );
+    }
+
+    #[test]
+    fn media_paths_of_any_depth_and_utf8_names_are_media() {
+        let media = |name: &str| Route::Media(MediaKey::parse(name).unwrap());
+        assert_eq!(Route::parse("/media/a.png"), media("a.png"));
+        assert_eq!(
+            Route::parse("/media/uploads/2024/05/back-tension.svg"),
+            media("uploads/2024/05/back-tension.svg")
+        );
+        assert_eq!(
+            Route::parse("/media/cl%C3%ADnica/a%C3%B1o%20nuevo.jpg"),
+            media("clínica/año nuevo.jpg")
+        );
+        assert_eq!(
+            Route::parse("/media/a/b/c/d/e/f/g/h.pdf"),
+            media("a/b/c/d/e/f/g/h.pdf")
+        );
+        let long = format!("/media/{}", "%C3%A9".repeat(127));
+        assert_eq!(Route::parse(&long), media(&"é".repeat(127)));
+        assert_eq!(
+            Route::parse("/media/a.png/"),
+            Route::Redirect("/media/a.png".into())
+        );
+        for bad in [
+            "/media",
+            "/media/a/b/c/d/e/f/g/h/i.pdf",
+            "/media/a%2F..%2F..%2Fsite.toml",
+            "/media/uploads/../../site.toml",
+            "/media/.git/config",
+            "/media/a%00.png",
+            "/media/%C3.png",
+            "/media//a.png",
+        ] {
+            assert_eq!(Route::parse(bad), Route::NotFound, "{bad}");
+        }
+        assert_eq!(
+            Route::parse(&format!("/media/{}", "a/".repeat(600))),
+            Route::NotFound
         );
     }
 
