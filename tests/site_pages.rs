@@ -634,3 +634,48 @@ async fn site_get(
         .insert("accept-encoding", accept_encoding.parse().unwrap());
     sample.site.handle(&req).await
 }
+
+/// The chrome (header, footer, head links with the stylesheets' hashes, the business's
+/// JSON-LD) is made once per version of site.toml: revalidating an unchanged file
+/// keeps the very same one, and a changed file makes a new one that every page shows.
+#[tokio::test]
+async fn the_chrome_is_made_once_per_settings_version() {
+    let site = EmbeddedSite::start().await;
+    let first = site.site.chrome().await.unwrap();
+    assert_eq!(get(&site, ARTICLE).await.status(), 200);
+    let again = site.site.chrome().await.unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "an unchanged site.toml (revalidated: settings_ttl is zero) keeps its chrome"
+    );
+
+    let settings = site.dir.0.join("content/site.toml");
+    let text = std::fs::read_to_string(&settings)
+        .unwrap()
+        .replace("accent = \"#2e6b5e\"", "accent = \"#0b5394\"")
+        .replace(
+            "title = \"Cindy Albon Acupuncture\"",
+            "title = \"Hillhurst Clinic\"",
+        );
+    std::fs::write(&settings, text).unwrap();
+    let changed = site.site.chrome().await.unwrap();
+    assert!(!Arc::ptr_eq(&first, &changed));
+    assert_ne!(first.theme_stylesheet, changed.theme_stylesheet);
+    let html = body_text(&get(&site, ARTICLE).await);
+    let href = changed.theme_stylesheet.as_deref().unwrap();
+    assert!(html.contains(&format!(r#"<link rel="stylesheet" href="{href}">"#)));
+    assert!(!html.contains(first.theme_stylesheet.as_deref().unwrap()));
+    assert!(html.contains(r#"<p class="site-title"><a href="/">"#));
+    assert!(
+        html.contains("Hillhurst Clinic</a></p>"),
+        "the header follows"
+    );
+    assert!(
+        html.contains("<p>Hillhurst Clinic · "),
+        "the footer follows"
+    );
+    assert!(
+        html.contains(r#""name":"Hillhurst Clinic""#),
+        "the JSON-LD follows"
+    );
+}

@@ -7,6 +7,7 @@ use lambdapress::adapters::{FsContent, SqliteCommentStore, SqlitePostIndex};
 use lambdapress::domain::{Post, SiteSettings, Slug};
 use lambdapress::http::Body;
 use lambdapress::indexer::reindex_all;
+use lambdapress::render::chrome::SiteChrome;
 use lambdapress::render::pages::{ListPage, Listing, PostPage};
 use lambdapress::render::render_markdown;
 use lambdapress::site::{Site, SiteOptions};
@@ -68,6 +69,12 @@ fn main() {
     let settings =
         SiteSettings::parse(&std::fs::read_to_string(sample_dir().join("site.toml")).unwrap())
             .unwrap();
+    let settings = Arc::new(settings);
+    measure("site chrome (once per settings version)", budget, || {
+        black_box(SiteChrome::new(black_box(settings.clone())));
+    });
+    // What the pages render with: the settings and the chrome they make.
+    let chrome = SiteChrome::new(settings.clone());
     let slug = Slug::parse("what-are-muscle-knots").unwrap();
 
     measure("front matter parse (sample article)", budget, || {
@@ -82,11 +89,7 @@ fn main() {
         "article template only (body already rendered)",
         budget,
         || {
-            black_box(
-                PostPage::new(&settings, &post, &body, true)
-                    .render()
-                    .unwrap(),
-            );
+            black_box(PostPage::new(&chrome, &post, &body, true).render().unwrap());
         },
     );
     measure(
@@ -95,16 +98,13 @@ fn main() {
         || {
             let post = Post::parse(slug.clone(), black_box(&source)).unwrap();
             let body = render_markdown(&post.body_markdown);
-            black_box(
-                PostPage::new(&settings, &post, &body, true)
-                    .render()
-                    .unwrap(),
-            );
+            black_box(PostPage::new(&chrome, &post, &body, true).render().unwrap());
         },
     );
     measure("JSON-LD BlogPosting, typed (now)", budget, || {
         black_box(lambdapress::render::json_ld::blog_posting(
             &settings,
+            &chrome.business_ld,
             black_box(&post),
             "https://clinic.example/posts/what-are-muscle-knots",
             Some("https://clinic.example/media/back-tension.svg"),
@@ -123,7 +123,7 @@ fn main() {
     let metas: Vec<_> = (0..10).map(|_| post.meta()).collect();
     measure("listing page template (10 posts)", budget, || {
         black_box(
-            ListPage::new(&settings, Listing::Home, 1, &metas, true)
+            ListPage::new(&chrome, Listing::Home, 1, &metas, true)
                 .render()
                 .unwrap(),
         );
@@ -131,7 +131,7 @@ fn main() {
 
     measure("article template into a pre-sized buffer", budget, || {
         let mut html = String::with_capacity(body.html.len() + 12 * 1024);
-        PostPage::new(&settings, &post, &body, true)
+        PostPage::new(&chrome, &post, &body, true)
             .render_into(&mut html)
             .unwrap();
         black_box(html);

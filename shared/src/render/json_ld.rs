@@ -96,62 +96,84 @@ struct WebSite<'a> {
     url: &'a str,
 }
 
-/// The graph `{"@context", "@graph": [page, business]}`, written for a `<script>` element.
-fn graph(site: &SiteSettings, page: impl Serialize, business_id: &str) -> String {
-    let a = &site.address;
-    let home = site.url("/");
-    let b = &site.business;
-    let business = LocalBusiness {
-        id: business_id,
-        kind: &b.kind,
-        address: PostalAddress {
-            kind: "PostalAddress",
-            address_country: &a.country,
-            address_locality: &a.locality,
-            address_region: &a.region,
-            postal_code: &a.postal_code,
-            street_address: &a.street,
-        },
-        founder: Person {
-            kind: "Person",
-            name: &site.owner.name,
-        },
-        has_map: b.map_url.as_deref(),
-        name: &site.title,
-        opening_hours_specification: b
-            .hours
-            .iter()
-            .map(|row| OpeningHoursSpecification {
-                kind: "OpeningHoursSpecification",
-                closes: &row.closes,
-                day_of_week: row
-                    .day_names()
-                    .iter()
-                    .map(|d| format!("https://schema.org/{d}"))
-                    .collect(),
-                opens: &row.opens,
-            })
-            .collect(),
-        telephone: (!a.phone.is_empty()).then_some(a.phone.as_str()),
-        url: &home,
-    };
-    let mut out = Vec::with_capacity(1024);
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, ScriptSafe);
-    Doc {
-        context: "https://schema.org",
-        graph: (page, business),
+/// The business node of every page's graph, serialised once per settings version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Business {
+    /// `<base_url>/#business`: what a page's `publisher` refers to.
+    pub id: String,
+    /// The node's JSON, script-safe.
+    json: String,
+}
+
+impl Business {
+    pub fn of(site: &SiteSettings) -> Business {
+        let a = &site.address;
+        let home = site.url("/");
+        let b = &site.business;
+        let id = format!("{}/#business", site.base_url);
+        let business = LocalBusiness {
+            id: &id,
+            kind: &b.kind,
+            address: PostalAddress {
+                kind: "PostalAddress",
+                address_country: &a.country,
+                address_locality: &a.locality,
+                address_region: &a.region,
+                postal_code: &a.postal_code,
+                street_address: &a.street,
+            },
+            founder: Person {
+                kind: "Person",
+                name: &site.owner.name,
+            },
+            has_map: b.map_url.as_deref(),
+            name: &site.title,
+            opening_hours_specification: b
+                .hours
+                .iter()
+                .map(|row| OpeningHoursSpecification {
+                    kind: "OpeningHoursSpecification",
+                    closes: &row.closes,
+                    day_of_week: row
+                        .day_names()
+                        .iter()
+                        .map(|d| format!("https://schema.org/{d}"))
+                        .collect(),
+                    opens: &row.opens,
+                })
+                .collect(),
+            telephone: (!a.phone.is_empty()).then_some(a.phone.as_str()),
+            url: &home,
+        };
+        let json = String::from_utf8(script_safe(&business, 512)).expect("serde_json writes UTF-8");
+        Business { id, json }
     }
-    .serialize(&mut serializer)
-    .expect("JSON-LD of strings and numbers always serialises");
+}
+
+/// The graph `{"@context", "@graph": [page, business]}`, written for a `<script>`
+/// element: the business node pasted as serialised for this settings version.
+fn graph(page: impl Serialize, business: &Business) -> String {
+    const OPEN: &[u8] = br#"{"@context":"https://schema.org","@graph":["#;
+    let mut out = Vec::with_capacity(OPEN.len() + 640 + business.json.len());
+    out.extend_from_slice(OPEN);
+    write_script_safe(&mut out, &page);
+    out.push(b',');
+    out.extend_from_slice(business.json.as_bytes());
+    out.extend_from_slice(b"]}");
     String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-#[derive(Serialize)]
-struct Doc<'a, P> {
-    #[serde(rename = "@context")]
-    context: &'static str,
-    #[serde(rename = "@graph")]
-    graph: (P, LocalBusiness<'a>),
+fn script_safe(value: &impl Serialize, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity);
+    write_script_safe(&mut out, value);
+    out
+}
+
+fn write_script_safe(out: &mut Vec<u8>, value: &impl Serialize) {
+    let mut serializer = serde_json::Serializer::with_formatter(out, ScriptSafe);
+    value
+        .serialize(&mut serializer)
+        .expect("JSON-LD of strings and numbers always serialises");
 }
 
 /// Writes `<`, `>` and `&` inside strings as JSON escapes, so no value can close the
@@ -183,13 +205,13 @@ impl serde_json::ser::Formatter for ScriptSafe {
 
 pub fn blog_posting(
     site: &SiteSettings,
+    business: &Business,
     post: &Post,
     canonical: &str,
     image: Option<&str>,
     comment_count: usize,
 ) -> String {
     let f = &post.front;
-    let business_id = format!("{}/#business", site.base_url);
     let published = rfc3339(f.date);
     let modified = f.updated.map(rfc3339);
     let posting = BlogPosting {
@@ -207,22 +229,21 @@ pub fn blog_posting(
         in_language: &site.language,
         keywords: f.tags.iter().map(|t| t.name.as_str()).collect(),
         main_entity_of_page: canonical,
-        publisher: Reference { id: &business_id },
+        publisher: Reference { id: &business.id },
         url: canonical,
     };
-    graph(site, posting, &business_id)
+    graph(posting, business)
 }
 
-pub fn website(site: &SiteSettings, canonical: &str) -> String {
-    let business_id = format!("{}/#business", site.base_url);
+pub fn website(site: &SiteSettings, business: &Business, canonical: &str) -> String {
     let page = WebSite {
         kind: "WebSite",
         in_language: &site.language,
         name: &site.title,
-        publisher: Reference { id: &business_id },
+        publisher: Reference { id: &business.id },
         url: canonical,
     };
-    graph(site, page, &business_id)
+    graph(page, business)
 }
 
 #[cfg(test)]
@@ -240,16 +261,18 @@ mod tests {
             .replacen("title = \"", "title = \"</script><b>&amp; ", 1);
         let slug = crate::domain::Slug::parse("what-are-muscle-knots").unwrap();
         let post = Post::parse(slug, &source).unwrap();
+        let business = Business::of(&site);
         for out in [
             blog_posting(
                 &site,
+                &business,
                 &post,
                 "https://x.example/p?a=1&b=2",
                 Some("/i.svg"),
                 2,
             ),
-            blog_posting(&site, &post, "https://x.example/p", None, 0),
-            website(&site, "https://x.example/"),
+            blog_posting(&site, &business, &post, "https://x.example/p", None, 0),
+            website(&site, &business, "https://x.example/"),
         ] {
             let value: Value = serde_json::from_str(&out).unwrap();
             let sorted = value

@@ -1,5 +1,6 @@
 //! Rendering: Markdown to HTML, askama page templates, JSON-LD.
 
+pub mod chrome;
 pub mod comments;
 pub mod contact;
 pub mod escape;

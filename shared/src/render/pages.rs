@@ -1,5 +1,6 @@
 //! The site's pages as askama templates, and the view data each one is built from.
 
+use super::chrome::SiteChrome;
 use super::comments::CommentsView;
 use super::json_ld;
 use super::markdown::RenderedMarkdown;
@@ -23,81 +24,9 @@ pub fn stylesheet_version() -> &'static str {
     VERSION.get_or_init(|| crate::domain::custom_css::short_hash(STYLESHEET.as_bytes()))
 }
 
-/// `/theme/site.css?v=<hash>` when `[theme]` styles anything: the hash is the
-/// stylesheet's own, so the URL changes whenever the theme does.
-pub fn theme_stylesheet_href(site: &SiteSettings) -> Option<String> {
-    let css = site.theme.stylesheet();
-    (!css.is_empty()).then(|| format!("/theme/site.css?v={}", theme_stylesheet_version(&css)))
-}
-
+/// The content hash a `[theme]` stylesheet is linked with (`?v=`).
 pub fn theme_stylesheet_version(css: &str) -> String {
     crate::domain::custom_css::short_hash(css.as_bytes())
-}
-
-/// `[theme]` as the head, header and footer show it.
-pub struct ThemeView {
-    pub stylesheet: Option<String>,
-    /// `/theme/custom.css?v=<hash>` when the bucket holds the owner's stylesheet:
-    /// linked after the others, so its rules win.
-    pub custom_css: Option<String>,
-    pub favicon: Option<String>,
-    /// (src, alt) of the header's logo.
-    pub logo: Option<(String, String)>,
-    /// The footer text, rendered and sanitized (empty: none).
-    pub footer_html: String,
-}
-
-impl ThemeView {
-    fn new(site: &SiteSettings) -> ThemeView {
-        let theme = &site.theme;
-        ThemeView {
-            stylesheet: theme_stylesheet_href(site),
-            custom_css: theme.custom_css.as_ref().map(|c| c.href().to_owned()),
-            favicon: theme
-                .favicon
-                .as_deref()
-                .map(|f| crate::site::media::href(f).into_owned()),
-            logo: (theme.logo.as_ref())
-                .map(|l| (crate::site::media::href(&l.src).into_owned(), l.alt.clone())),
-            footer_html: if theme.footer.trim().is_empty() {
-                String::new()
-            } else {
-                super::markdown::render_inline_text(&theme.footer)
-            },
-        }
-    }
-}
-
-/// `[business]` as the header, footer and a page's business card show it.
-pub struct BusinessView {
-    /// The notice banner's text while it shows.
-    pub notice: Option<String>,
-    /// (days, times) rows: "Monday – Friday", "9:00 – 18:00".
-    pub hours: Vec<(String, String)>,
-    /// (href, label) of the booking button.
-    pub booking: Option<(String, String)>,
-    pub map_url: Option<String>,
-}
-
-impl BusinessView {
-    fn new(site: &SiteSettings) -> BusinessView {
-        let b = &site.business;
-        BusinessView {
-            notice: b
-                .notice_at(time::OffsetDateTime::now_utc())
-                .map(|(text, _)| text.to_owned()),
-            hours: b
-                .hours
-                .iter()
-                .map(|row| (row.days_label(), row.times_label()))
-                .collect(),
-            booking: b
-                .booking_url
-                .as_ref()
-                .map(|url| (url.clone(), b.booking_label.clone())),
-            map_url: b.map_url.clone(),
-        }
-    }
 }
 
 /// What goes in `<head>` besides the site-wide parts.
@@ -121,60 +50,12 @@ pub struct Head {
     pub next: Option<String>,
     /// Whether the subscribe box closes the page (posts and listings; pages opt in).
     pub subscribe_box: bool,
+    /// `[business] notice` while it shows (the one part of the chrome that depends on
+    /// the time, so asked per render).
+    pub notice: Option<String>,
 }
 
-/// The site header and footer.
-pub struct Chrome<'a> {
-    pub site: &'a SiteSettings,
-    /// `[[menu]]` as (label, href), each with its sub-menu.
-    pub menu: Vec<MenuLink<'a>>,
-    pub address_line: String,
-    pub phone_href: String,
-    pub stylesheet: &'static str,
-    pub theme: ThemeView,
-    pub business: BusinessView,
-}
-
-/// One header link and the links of its sub-menu (one level).
-pub struct MenuLink<'a> {
-    pub label: &'a str,
-    pub href: String,
-    pub children: Vec<(&'a str, String)>,
-}
-
-impl<'a> Chrome<'a> {
-    pub fn new(site: &'a SiteSettings) -> Chrome<'a> {
-        let phone_href = site
-            .address
-            .phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        Chrome {
-            site,
-            menu: site
-                .menu
-                .iter()
-                .map(|m| MenuLink {
-                    label: m.label.as_str(),
-                    href: m.href(),
-                    children: m
-                        .children
-                        .iter()
-                        .map(|c| (c.label.as_str(), c.href()))
-                        .collect(),
-                })
-                .collect(),
-            address_line: site.address_line(),
-            phone_href,
-            stylesheet: stylesheet_href(),
-            theme: ThemeView::new(site),
-            business: BusinessView::new(site),
-        }
-    }
-}
-
-fn head(site: &SiteSettings, path: &str, title: String, description: String) -> Head {
+fn head(site: &SiteChrome, path: &str, title: String, description: String) -> Head {
     Head {
         lang: site.language.clone(),
         og_title: title.clone(),
@@ -183,19 +64,19 @@ fn head(site: &SiteSettings, path: &str, title: String, description: String) -> 
         path: path.to_owned(),
         canonical: site.url(path),
         og_type: "website",
-        og_locale: site.language.replace('-', "_"),
-        // `[theme] og_image`: what a share shows for a page without a lead image.
-        og_image: site
-            .theme
-            .og_image
-            .as_deref()
-            .map(|src| absolute(site, src)),
+        og_locale: site.og_locale.clone(),
+        og_image: site.og_image.clone(),
         json_ld: String::new(),
         post_comments_feed: None,
         noindex: false,
         prev: None,
         next: None,
         subscribe_box: true,
+        notice: site
+            .settings()
+            .business
+            .notice_at(time::OffsetDateTime::now_utc())
+            .map(|(text, _)| text.to_owned()),
     }
 }
 
@@ -219,7 +100,7 @@ pub struct PostView<'a> {
 #[template(path = "post.html")]
 pub struct PostPage<'a> {
     pub head: Head,
-    pub chrome: Chrome<'a>,
+    pub chrome: &'a SiteChrome,
     pub post: PostView<'a>,
     pub comments: CommentsView,
     /// The post itself, for the JSON-LD that the comment count updates.
@@ -228,7 +109,7 @@ pub struct PostPage<'a> {
 
 impl<'a> PostPage<'a> {
     pub fn new(
-        site: &'a SiteSettings,
+        site: &'a SiteChrome,
         post: &'a Post,
         body: &'a RenderedMarkdown,
         comments_open: bool,
@@ -251,12 +132,18 @@ impl<'a> PostPage<'a> {
         if let Some(image) = &f.image {
             head.og_image = Some(absolute(site, &image.src));
         }
-        head.json_ld =
-            json_ld::blog_posting(site, post, &head.canonical, head.og_image.as_deref(), 0);
+        head.json_ld = json_ld::blog_posting(
+            site,
+            &site.business_ld,
+            post,
+            &head.canonical,
+            head.og_image.as_deref(),
+            0,
+        );
         head.post_comments_feed = Some(site.url(&format!("{path}/comments.xml")));
         PostPage {
             head,
-            chrome: Chrome::new(site),
+            chrome: site,
             post: PostView {
                 slug: post.slug.as_str(),
                 title: &f.title,
@@ -287,7 +174,7 @@ impl<'a> PostPage<'a> {
         self.post.comment_count = comments.total;
         let mut canonical_moved = false;
         if let Some(pager) = &comments.pager {
-            let site = self.chrome.site;
+            let site = self.chrome;
             let url = |page: u32| site.url(&format!("/posts/{}?cpage={page}", self.post.slug));
             self.head.prev = pager.prev_page.map(url);
             self.head.next = pager.next_page.map(url);
@@ -299,7 +186,8 @@ impl<'a> PostPage<'a> {
         // `new` wrote it for no comments at the article's own address.
         if self.post.comment_count > 0 || canonical_moved {
             self.head.json_ld = json_ld::blog_posting(
-                self.chrome.site,
+                self.chrome,
+                &self.chrome.business_ld,
                 self.source,
                 &self.head.canonical,
                 self.head.og_image.as_deref(),
@@ -311,7 +199,7 @@ impl<'a> PostPage<'a> {
     }
 }
 
-fn absolute(site: &SiteSettings, src: &str) -> String {
+pub(crate) fn absolute(site: &SiteSettings, src: &str) -> String {
     if src.starts_with('/') {
         site.url(&crate::site::media::href(src))
     } else {
@@ -323,7 +211,7 @@ fn absolute(site: &SiteSettings, src: &str) -> String {
 #[template(path = "page.html")]
 pub struct SitePageView<'a> {
     pub head: Head,
-    pub chrome: Chrome<'a>,
+    pub chrome: &'a SiteChrome,
     pub title: &'a str,
     pub image: Option<&'a Image>,
     pub body_html: &'a str,
@@ -336,7 +224,7 @@ pub struct SitePageView<'a> {
 impl<'a> SitePageView<'a> {
     /// A page: the article's layout without date, tags, comments or (unless the page
     /// asks) the subscribe box.
-    pub fn new(site: &'a SiteSettings, page: &'a Page, body: &'a RenderedMarkdown) -> Self {
+    pub fn new(site: &'a SiteChrome, page: &'a Page, body: &'a RenderedMarkdown) -> Self {
         let path = format!("/{}", page.slug);
         let description = if page.summary.is_empty() {
             page.title.clone()
@@ -353,11 +241,11 @@ impl<'a> SitePageView<'a> {
         if let Some(image) = &page.image {
             head.og_image = Some(absolute(site, &image.src));
         }
-        head.json_ld = json_ld::website(site, &head.canonical);
+        head.json_ld = json_ld::website(site, &site.business_ld, &head.canonical);
         head.subscribe_box = page.subscribe;
         SitePageView {
             head,
-            chrome: Chrome::new(site),
+            chrome: site,
             title: &page.title,
             image: page.image.as_ref(),
             body_html: &body.html,
@@ -404,7 +292,7 @@ impl<'a> From<&'a PostMeta> for PostCard<'a> {
 #[template(path = "list.html")]
 pub struct ListPage<'a> {
     pub head: Head,
-    pub chrome: Chrome<'a>,
+    pub chrome: &'a SiteChrome,
     pub heading: String,
     pub posts: Vec<PostCard<'a>>,
     pub newer: Option<String>,
@@ -421,7 +309,7 @@ pub enum Listing<'a> {
 impl<'a> ListPage<'a> {
     /// `page` is 1-based; `newer`/`older` are the neighbouring pages' paths.
     pub fn new(
-        site: &'a SiteSettings,
+        site: &'a SiteChrome,
         listing: Listing<'_>,
         page: u32,
         posts: &'a [PostMeta],
@@ -463,10 +351,10 @@ impl<'a> ListPage<'a> {
             title
         };
         let mut head = head(site, &path, title, description);
-        head.json_ld = json_ld::website(site, &head.canonical);
+        head.json_ld = json_ld::website(site, &site.business_ld, &head.canonical);
         ListPage {
             head,
-            chrome: Chrome::new(site),
+            chrome: site,
             heading: if page > 1 {
                 format!("{heading} – page {page}")
             } else {
@@ -480,9 +368,9 @@ impl<'a> ListPage<'a> {
 }
 
 /// The head of a site-wide page (`/tags`, `/archive`): WebSite JSON-LD.
-fn website_head(site: &SiteSettings, path: &str, title: String, description: String) -> Head {
+fn website_head(site: &SiteChrome, path: &str, title: String, description: String) -> Head {
     let mut head = head(site, path, title, description);
-    head.json_ld = json_ld::website(site, &head.canonical);
+    head.json_ld = json_ld::website(site, &site.business_ld, &head.canonical);
     head
 }
 
@@ -490,12 +378,12 @@ fn website_head(site: &SiteSettings, path: &str, title: String, description: Str
 #[template(path = "tags.html")]
 pub struct TagIndexPage<'a> {
     pub head: Head,
-    pub chrome: Chrome<'a>,
+    pub chrome: &'a SiteChrome,
     pub tags: &'a [TagCount],
 }
 
 impl<'a> TagIndexPage<'a> {
-    pub fn new(site: &'a SiteSettings, summary: &'a ArchiveSummary) -> Self {
+    pub fn new(site: &'a SiteChrome, summary: &'a ArchiveSummary) -> Self {
         TagIndexPage {
             head: website_head(
                 site,
@@ -503,7 +391,7 @@ impl<'a> TagIndexPage<'a> {
                 format!("Topics – {}", site.title),
                 format!("Every topic {} writes about", site.title),
             ),
-            chrome: Chrome::new(site),
+            chrome: site,
             tags: &summary.tags,
         }
     }
@@ -513,13 +401,13 @@ impl<'a> TagIndexPage<'a> {
 #[template(path = "archive.html")]
 pub struct ArchivePage<'a> {
     pub head: Head,
-    pub chrome: Chrome<'a>,
+    pub chrome: &'a SiteChrome,
     /// (href, "March 2024", posts), newest first.
     pub months: Vec<(String, String, u32)>,
 }
 
 impl<'a> ArchivePage<'a> {
-    pub fn new(site: &'a SiteSettings, summary: &ArchiveSummary) -> Self {
+    pub fn new(site: &'a SiteChrome, summary: &ArchiveSummary) -> Self {
         ArchivePage {
             head: website_head(
                 site,
@@ -527,7 +415,7 @@ impl<'a> ArchivePage<'a> {
                 format!("Archive – {}", site.title),
                 format!("Every post of {}, by month", site.title),
             ),
-            chrome: Chrome::new(site),
+            chrome: site,
             months: summary
                 .months
                 .iter()
@@ -562,7 +450,7 @@ pub struct SearchResultView {
 #[template(path = "search.html")]
 pub struct SearchPage<'a> {
     pub head: Head,
-    pub chrome: Chrome<'a>,
+    pub chrome: &'a SiteChrome,
     /// The query as typed, shown back in the form (escaped like all text).
     pub query: &'a str,
     pub error: Option<String>,
@@ -578,7 +466,7 @@ pub struct SearchPage<'a> {
 }
 
 impl<'a> SearchPage<'a> {
-    pub fn new(site: &'a SiteSettings, query: &'a str) -> Self {
+    pub fn new(site: &'a SiteChrome, query: &'a str) -> Self {
         let title = match query.is_empty() {
             true => format!("Search – {}", site.title),
             false => format!("Search: {query} – {}", site.title),
@@ -593,7 +481,7 @@ impl<'a> SearchPage<'a> {
         head.subscribe_box = false;
         SearchPage {
             head,
-            chrome: Chrome::new(site),
+            chrome: site,
             query,
             error: None,
             searched: false,

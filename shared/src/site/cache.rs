@@ -4,9 +4,10 @@
 //! and `theme/custom.css`) re-read after a time-to-live, and revalidated by ETag rather
 //! than downloaded again.
 
-use crate::domain::{Post, SiteSettings, Slug};
+use crate::domain::{Post, Slug};
 use crate::http::compress::{self, Coding};
 use crate::http::etag::coded_etag;
+use crate::render::chrome::SiteChrome;
 use crate::render::RenderedMarkdown;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -53,7 +54,8 @@ impl PostCache {
     }
 }
 
-/// The settings as read: `site.toml` parsed, with `theme/custom.css` set on its theme.
+/// The settings as read: `site.toml` parsed, with `theme/custom.css` set on its theme,
+/// and the chrome they make (built once here, shared by every page until they change).
 #[derive(Clone)]
 pub struct SettingsEntry {
     /// The store's ETag of `site.toml`.
@@ -61,14 +63,14 @@ pub struct SettingsEntry {
     /// The store's ETag of `theme/custom.css` as last read (`None`: there was none), so
     /// it is revalidated rather than downloaded again, even when it is not linked.
     pub css_etag: Option<String>,
-    pub settings: Arc<SiteSettings>,
+    pub settings: Arc<SiteChrome>,
 }
 
 impl SettingsEntry {
     /// What every page is made from: site.toml's ETag, and the hash of the custom
     /// stylesheet the pages link (a new `theme/custom.css` re-renders every view).
     pub fn version(&self) -> String {
-        match &self.settings.theme.custom_css {
+        match &self.settings.site.theme.custom_css {
             Some(css) => format!("{} css:{}", self.etag, css.version()),
             None => self.etag.clone(),
         }
@@ -95,7 +97,7 @@ impl SettingsCache {
     }
 
     /// The cached settings and their version if checked within the TTL.
-    pub fn fresh(&self) -> Option<(String, Arc<SiteSettings>)> {
+    pub fn fresh(&self) -> Option<(String, Arc<SiteChrome>)> {
         let entry = self.lock();
         entry
             .as_ref()

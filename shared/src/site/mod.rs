@@ -40,6 +40,7 @@ use crate::http::{Body, Request, Response};
 use crate::ports::{
     CommentStore, ContentKey, ContentStore, Fetched, MediaKey, MediaLink, PostIndex, StoreError,
 };
+use crate::render::chrome::SiteChrome;
 use crate::render::comments::{thread, CommentForm, CommentPager, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
 use crate::render::render_markdown;
@@ -192,11 +193,11 @@ impl Site {
                     match self.view(path, route.clone(), CommentPage::Newest).await {
                         Ok(view) => {
                             let mut response = respond(req, &view);
-                            let current = self.settings().await.ok().and_then(|s| {
+                            let current = self.chrome().await.ok().and_then(|c| {
                                 if route == Route::CustomStylesheet {
-                                    s.theme.custom_css.as_ref().map(|c| c.href().to_owned())
+                                    c.custom_css.clone()
                                 } else {
-                                    pages::theme_stylesheet_href(&s)
+                                    c.theme_stylesheet.clone()
                                 }
                             });
                             let asked = req.uri().path_and_query().map(|pq| pq.as_str());
@@ -483,15 +484,13 @@ impl Site {
             Route::Tag { tag, page } => self.listing(Listed::Tag(tag), page).await,
             Route::Month { month, page } => self.listing(Listed::Month(month), page).await,
             Route::TagIndex | Route::Archive => {
-                let (settings, summary) =
-                    tokio::join!(self.settings(), self.index.archive_summary());
+                let (settings, summary) = tokio::join!(self.chrome(), self.index.archive_summary());
                 render_archive(&*settings?, &route, &summary?.unwrap_or_default())
             }
             Route::Post(slug) => self.post(&slug, query).await,
             Route::Page(slug) => {
                 let key = ContentKey::page(&slug);
-                let (settings, object) =
-                    tokio::join!(self.settings(), self.content.get(&key, None));
+                let (settings, object) = tokio::join!(self.chrome(), self.content.get(&key, None));
                 match object? {
                     Fetched::Found(object) => {
                         let mut page =
@@ -536,12 +535,19 @@ impl Site {
 
     /// Site settings, from the cache while fresh, else revalidated against the store.
     pub async fn settings(&self) -> Result<Arc<SiteSettings>, SiteError> {
+        Ok(self.chrome().await?.settings().clone())
+    }
+
+    /// The settings with their chrome (header, footer, head links, the business's
+    /// JSON-LD), made once per version of `site.toml`: what every page is rendered with.
+    pub async fn chrome(&self) -> Result<Arc<SiteChrome>, SiteError> {
         Ok(self.settings_tagged().await?.1)
     }
 
-    /// The settings with their version (site.toml's ETag, and the hash of the linked
-    /// `theme/custom.css`). Both objects are revalidated together, by conditional GET.
-    async fn settings_tagged(&self) -> Result<(String, Arc<SiteSettings>), SiteError> {
+    /// The settings and their chrome with their version (site.toml's ETag, and the hash
+    /// of the linked `theme/custom.css`). Both objects are revalidated together, by
+    /// conditional GET; the chrome is built again only when one of them changed.
+    async fn settings_tagged(&self) -> Result<(String, Arc<SiteChrome>), SiteError> {
         if let Some(fresh) = self.settings.fresh() {
             return Ok(fresh);
         }
@@ -555,7 +561,7 @@ impl Site {
         );
         let kept_css = || {
             stale.as_ref().map_or((None, None), |s| {
-                (s.css_etag.clone(), s.settings.theme.custom_css.clone())
+                (s.css_etag.clone(), s.settings.site.theme.custom_css.clone())
             })
         };
         let (css_etag, custom_css) = match css {
@@ -577,12 +583,12 @@ impl Site {
         let (etag, settings) = match toml? {
             Fetched::NotModified => {
                 let stale = stale.expect("NotModified only answers a conditional read");
-                let settings = if stale.settings.theme.custom_css == custom_css {
+                let settings = if stale.settings.site.theme.custom_css == custom_css {
                     stale.settings
                 } else {
-                    let mut settings = (*stale.settings).clone();
+                    let mut settings = (*stale.settings.site).clone();
                     settings.theme.custom_css = custom_css;
-                    Arc::new(settings)
+                    Arc::new(SiteChrome::new(Arc::new(settings)))
                 };
                 (stale.etag, settings)
             }
@@ -597,7 +603,7 @@ impl Site {
                     crate::http::base_url::in_lambda(),
                 )?;
                 settings.theme.custom_css = custom_css;
-                (object.etag, Arc::new(settings))
+                (object.etag, Arc::new(SiteChrome::new(Arc::new(settings))))
             }
             Fetched::Missing => {
                 tracing::error!("site.toml is missing from the content store");
@@ -793,7 +799,7 @@ impl Site {
         page: &crate::domain::Page,
         form: crate::render::contact::ContactForm,
     ) -> Result<String, SiteError> {
-        let settings = self.settings().await?;
+        let settings = self.chrome().await?;
         let body = render_markdown(&page.body_markdown);
         pages::SitePageView::new(&settings, page, &body)
             .with_contact(form)
@@ -850,7 +856,7 @@ impl Site {
     }
 
     async fn listing(&self, listed: Listed, page: u32) -> Result<Page, SiteError> {
-        let settings = self.settings().await?;
+        let settings = self.chrome().await?;
         let found = self.listed(&settings, &listed, page).await?;
         self.render_listing(&settings, &listed, page, &found)
     }
@@ -883,7 +889,7 @@ impl Site {
 
     fn render_listing(
         &self,
-        settings: &SiteSettings,
+        settings: &SiteChrome,
         listed: &Listed,
         page: u32,
         found: &crate::ports::PostPage,
@@ -1036,7 +1042,7 @@ impl ArticleQuery {
 /// What an article page is made of, as read from the stores.
 struct ArticleData {
     settings_etag: String,
-    settings: Arc<SiteSettings>,
+    settings: Arc<SiteChrome>,
     post: Arc<CachedPost>,
     thread: crate::ports::ThreadPage,
     now: OffsetDateTime,
@@ -1110,7 +1116,7 @@ fn parse_site_page(
 /// A page's HTML from `pages/<slug>.md` (404 for a draft or a broken file); `sent`: the
 /// contact form's notice that a message went out.
 fn render_site_page(
-    settings: &SiteSettings,
+    settings: &SiteChrome,
     slug: &Slug,
     object: &crate::ports::StoredObject,
     sent: bool,
@@ -1144,7 +1150,7 @@ enum Listed {
 
 /// `/tags` or `/archive` from the archive summary.
 fn render_archive(
-    settings: &SiteSettings,
+    settings: &SiteChrome,
     route: &Route,
     summary: &crate::domain::archive::ArchiveSummary,
 ) -> Result<Page, SiteError> {

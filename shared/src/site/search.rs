@@ -8,10 +8,10 @@
 
 use super::{render_sized, Site, SiteError};
 use crate::domain::time_fmt::{human_date, rfc3339};
-use crate::domain::SiteSettings;
 use crate::http::response::{self, CACHE_NONE, CACHE_PAGE, HTML};
 use crate::http::{Body, Request, Response};
 use crate::ports::Fetched;
+use crate::render::chrome::SiteChrome;
 use crate::render::pages::{SearchPage, SearchResultView};
 use crate::search::{Analyzer, DocKind, QueryError, SearchIndex, SearchQuery};
 use std::sync::{Arc, Mutex};
@@ -115,7 +115,7 @@ impl Site {
     /// with the form and what is wrong, 404 past the last page of results.
     pub(super) async fn search(&self, req: &Request) -> Response<Body> {
         let params = SearchParams::of(req);
-        let settings = match self.settings().await {
+        let settings = match self.chrome().await {
             Ok(settings) => settings,
             Err(e) => return self.error_response(&e).await,
         };
@@ -158,7 +158,7 @@ impl Site {
 
     async fn search_page(
         &self,
-        settings: &SiteSettings,
+        settings: &SiteChrome,
         params: &SearchParams,
     ) -> Result<String, Refused> {
         let page_number = params.page.map_err(Refused::Input)?;
