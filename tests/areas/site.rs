@@ -3,6 +3,8 @@
 
 #[path = "../custom_css.rs"]
 mod custom_css;
+#[path = "../function_links.rs"]
+mod function_links;
 #[path = "../search.rs"]
 mod search;
 #[path = "../site_pages.rs"]
