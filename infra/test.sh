@@ -32,9 +32,22 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
         log "chromium/chromedriver missing: browser tests will be skipped (apt-get install chromium chromium-driver)"
     fi
 fi
-# In CI a missing browser or moto is a failure, never a silent skip.
+# node runs the CloudFront functions of template.yaml (tests/cdn_media.rs).
+if ! command -v node >/dev/null 2>&1; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing nodejs for the CloudFront function tests"
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get -o DPkg::Lock::Timeout=600 update -qq \
+            && apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs; } >/dev/null \
+            || log "could not install nodejs; the CloudFront function tests will say why"
+    else
+        log "node missing: the CloudFront function tests will be skipped (apt-get install nodejs)"
+    fi
+fi
+# In CI a missing browser, node or moto is a failure, never a silent skip.
 if [[ "${CI:-}" == "true" ]]; then
     export LAMBDAPRESS_REQUIRE_BROWSER=1
+    export LAMBDAPRESS_REQUIRE_NODE=1
 fi
 
 start_moto

@@ -1,6 +1,8 @@
-//! Security rules, `/media/*` (embedded and on S3), fault injection on the AWS adapters, and the signing keys from Secrets Manager.
+//! Security rules, `/media/*` (embedded, on S3 and at the CloudFront edge), fault injection on the AWS adapters, and the signing keys from Secrets Manager.
 //! One binary for the area; each module is one file of `tests/`.
 
+#[path = "../cdn_media.rs"]
+mod cdn_media;
 #[path = "../fault_proxy.rs"]
 mod fault_proxy;
 #[path = "../media.rs"]
