@@ -14,53 +14,15 @@ use lambdapress::site::{Site, SiteOptions};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn sample_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/sample-content")
 }
 
-/// Runs `f` in batches for about `budget`, and reports the median and fastest batch
-/// as time per call. For instruction counts (`valgrind --tool=callgrind`, steady on a
-/// loaded machine): `BENCH_ONLY=<part of a name>` runs only matching benches, and
-/// `BENCH_ITERS=n` runs each exactly n times untimed; two runs with different n give
-/// the instructions per call by difference.
-fn measure(name: &str, budget: Duration, mut f: impl FnMut()) {
-    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
-        return;
-    }
-    if let Some(iters) = std::env::var("BENCH_ITERS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        for _ in 0..iters {
-            f();
-        }
-        println!("{name}: {iters} runs");
-        return;
-    }
-    for _ in 0..200 {
-        f();
-    }
-    let start = Instant::now();
-    let mut per_call = Vec::new();
-    while start.elapsed() < budget {
-        let batch = 100;
-        let t = Instant::now();
-        for _ in 0..batch {
-            f();
-        }
-        per_call.push(t.elapsed().as_secs_f64() / batch as f64);
-    }
-    per_call.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let median = per_call[per_call.len() / 2];
-    println!(
-        "{name:<48} median {:>9.2} µs   min {:>9.2} µs   ({} batches of 100)",
-        median * 1e6,
-        per_call[0] * 1e6,
-        per_call.len()
-    );
-}
+#[path = "support/harness.rs"]
+mod harness;
+use harness::*;
 
 fn main() {
     let budget = Duration::from_secs(2);

@@ -11,55 +11,9 @@ use lambdapress::search::{
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// Runs `f` in batches for about `budget`, and reports the median and fastest batch
-/// as time per call (the harness of `benches/render.rs`). `BENCH_ONLY=<part of a
-/// name>` runs only matching benches.
-fn measure(name: &str, budget: Duration, mut f: impl FnMut()) {
-    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
-        return;
-    }
-    for _ in 0..200 {
-        f();
-    }
-    let start = Instant::now();
-    let mut per_call = Vec::new();
-    while start.elapsed() < budget {
-        let batch = 100;
-        let t = Instant::now();
-        for _ in 0..batch {
-            f();
-        }
-        per_call.push(t.elapsed().as_secs_f64() / batch as f64);
-    }
-    per_call.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let median = per_call[per_call.len() / 2];
-    println!(
-        "{name:<56} median {:>9.2} µs   min {:>9.2} µs   ({} batches of 100)",
-        median * 1e6,
-        per_call[0] * 1e6,
-        per_call.len()
-    );
-}
-
-/// Times a long operation `runs` times; reports the median and fastest run.
-fn measure_long(name: &str, runs: usize, mut f: impl FnMut()) {
-    if std::env::var("BENCH_ONLY").is_ok_and(|only| !name.contains(&only)) {
-        return;
-    }
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "{name:<56} median {:>9.2} ms   min {:>9.2} ms   ({runs} runs)",
-        times[times.len() / 2] * 1e3,
-        times[0] * 1e3
-    );
-}
+#[path = "support/harness.rs"]
+mod harness;
+use harness::*;
 
 /// xorshift64*: a fixed sequence, so every run indexes the same posts.
 struct Rng(u64);
