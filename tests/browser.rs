@@ -28,14 +28,7 @@ async fn the_article_reads_in_a_real_browser_on_a_phone_sized_screen() {
     );
 
     // Responsive: nothing wider than the screen, so no sideways scrolling on a phone.
-    let overflow = browser
-        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        .await;
-    assert_eq!(
-        overflow.as_i64(),
-        Some(0),
-        "the page scrolls sideways at 375px"
-    );
+    browser.assert_no_overflow("the page at 375px").await;
     // The stylesheet loaded (the header has its background colour, not the default).
     let styled = browser
         .eval("return getComputedStyle(document.querySelector('.site-header')).backgroundColor")

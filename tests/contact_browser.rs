@@ -5,25 +5,6 @@
 use fantoccini::Locator;
 use lambdapress_tests::browser::{eml_text, Browser, LocalServer};
 
-async fn no_overflow_or_script(browser: &Browser, what: &str) {
-    let overflow = browser
-        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        .await;
-    assert_eq!(overflow.as_i64(), Some(0), "{what} scrolls sideways");
-    let scripts = browser
-        .eval(
-            "return document.querySelectorAll('script:not([type=\"application/ld+json\"])').length",
-        )
-        .await;
-    assert_eq!(scripts.as_i64(), Some(0), "{what} needs no JavaScript");
-}
-
-fn screenshot(name: &str, png: &[u8]) {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), png).unwrap();
-}
-
 async fn fill(browser: &Browser, css: &str, value: &str) {
     let field = browser.client.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
@@ -62,7 +43,12 @@ async fn a_visitor_sends_the_contact_form_at_phone_and_desktop_width() {
         c.set_window_size(width, height).await.unwrap();
         c.goto(&server.url("/contact")).await.unwrap();
         browser.wait_for(Locator::Css("form.contact-form")).await;
-        no_overflow_or_script(&browser, &format!("the {name} contact page")).await;
+        browser
+            .assert_no_overflow(&format!("the {name} contact page"))
+            .await;
+        browser
+            .assert_no_script(&format!("the {name} contact page"))
+            .await;
 
         // An address the browser lets through and the site refuses: beside the field.
         fill(&browser, "#contact-name", "Ann Example").await;
@@ -81,11 +67,15 @@ async fn a_visitor_sends_the_contact_form_at_phone_and_desktop_width() {
             .eval("return document.querySelector('#contact-message').value")
             .await;
         assert_eq!(kept.as_str(), Some("Do you take walk-ins on Saturday?"));
-        no_overflow_or_script(&browser, &format!("the {name} form with an error")).await;
-        screenshot(
-            &format!("contact-{name}-error.png"),
-            &c.screenshot().await.unwrap(),
-        );
+        browser
+            .assert_no_overflow(&format!("the {name} form with an error"))
+            .await;
+        browser
+            .assert_no_script(&format!("the {name} form with an error"))
+            .await;
+        browser
+            .screenshot(&format!("contact-{name}-error.png"))
+            .await;
         assert_eq!(
             server.outbox().len(),
             n,
@@ -101,11 +91,15 @@ async fn a_visitor_sends_the_contact_form_at_phone_and_desktop_width() {
             (url.path(), url.query()),
             ("/contact", Some("message=sent"))
         );
-        no_overflow_or_script(&browser, &format!("the {name} sent page")).await;
-        screenshot(
-            &format!("contact-{name}-sent.png"),
-            &c.screenshot().await.unwrap(),
-        );
+        browser
+            .assert_no_overflow(&format!("the {name} sent page"))
+            .await;
+        browser
+            .assert_no_script(&format!("the {name} sent page"))
+            .await;
+        browser
+            .screenshot(&format!("contact-{name}-sent.png"))
+            .await;
 
         let outbox = server.outbox();
         assert_eq!(outbox.len(), n + 1, "one mail per message");

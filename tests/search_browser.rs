@@ -5,13 +5,6 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use lambdapress_tests::browser::{Browser, LocalServer};
 
-async fn no_overflow(browser: &Browser, what: &str) {
-    let overflow = browser
-        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        .await;
-    assert_eq!(overflow.as_i64(), Some(0), "{what} scrolls sideways");
-}
-
 /// The result titles of the page shown, in order.
 async fn result_titles(browser: &Browser) -> Vec<String> {
     let titles = browser
@@ -33,7 +26,9 @@ async fn a_query_typed_in_the_header_box_shows_its_results_on_a_phone_and_a_desk
     for (width, height) in [(360, 780), (1280, 900)] {
         c.set_window_size(width, height).await.unwrap();
         c.goto(&server.url("/about")).await.unwrap();
-        no_overflow(&browser, &format!("the page at {width}px")).await;
+        browser
+            .assert_no_overflow(&format!("the page at {width}px"))
+            .await;
         // Keyboard: Tab from the top reaches the header's search box.
         let body = c.find(Locator::Css("body")).await.unwrap();
         let mut reached = false;
@@ -91,7 +86,9 @@ async fn a_query_typed_in_the_header_box_shows_its_results_on_a_phone_and_a_desk
             .eval("return document.getElementById('search-q').value")
             .await;
         assert_eq!(kept.as_str(), Some("muscle knots"));
-        no_overflow(&browser, &format!("the results at {width}px")).await;
+        browser
+            .assert_no_overflow(&format!("the results at {width}px"))
+            .await;
         let scripts = browser
             .eval(
                 "return document.querySelectorAll('script:not([type=\"application/ld+json\"])').length",
@@ -110,7 +107,9 @@ async fn a_query_typed_in_the_header_box_shows_its_results_on_a_phone_and_a_desk
             ))
             .await;
         assert_eq!(result_titles(&browser).await, ["About Cindy"]);
-        no_overflow(&browser, &format!("the page result at {width}px")).await;
+        browser
+            .assert_no_overflow(&format!("the page result at {width}px"))
+            .await;
     }
     browser.close().await;
 }

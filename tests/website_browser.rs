@@ -5,29 +5,6 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 use lambdapress_tests::browser::{Browser, LocalServer};
 
-async fn no_overflow(browser: &Browser, what: &str) {
-    let overflow = browser
-        .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        .await;
-    assert_eq!(overflow.as_i64(), Some(0), "{what} scrolls sideways");
-}
-
-async fn visible(browser: &Browser, css: &str) -> bool {
-    browser
-        .eval(&format!(
-            "const e = document.querySelector(\"{css}\"); return !!e && e.checkVisibility({{visibilityProperty: true}})"
-        ))
-        .await
-        .as_bool()
-        .unwrap_or(false)
-}
-
-fn screenshot(name: &str, png: &[u8]) {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), png).unwrap();
-}
-
 #[tokio::test]
 async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     // A sub-menu under "Services" (`[[menu.children]]`).
@@ -53,8 +30,8 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         c.title().await.unwrap(),
         "Services – Cindy Albon Acupuncture"
     );
-    assert!(visible(&browser, ".menu-wide").await);
-    assert!(!visible(&browser, ".menu-narrow").await);
+    assert!(browser.visible(".menu-wide").await);
+    assert!(!browser.visible(".menu-narrow").await);
     let current = browser.text(".menu-wide a[aria-current=page]").await;
     assert_eq!(current, "Services");
     // The sub-menu opens under its entry only while hovered or focused (keyboard).
@@ -66,16 +43,16 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         .eval(&format!("document.querySelector(\"{fees}\").focus()"))
         .await;
     assert_eq!(browser.eval(&shown).await.as_bool(), Some(true));
-    no_overflow(&browser, "the desktop page").await;
-    screenshot("page-desktop.png", &c.screenshot().await.unwrap());
+    browser.assert_no_overflow("the desktop page").await;
+    browser.screenshot("page-desktop.png").await;
 
     // Phone: the row is gone, the closed <details> shows only its summary.
     c.set_window_size(375, 812).await.unwrap();
     c.goto(&server.url("/about")).await.unwrap();
-    assert!(!visible(&browser, ".menu-wide").await);
-    assert!(visible(&browser, ".menu-narrow summary").await);
-    assert!(!visible(&browser, ".menu-narrow a[href='/privacy']").await);
-    no_overflow(&browser, "the phone page").await;
+    assert!(!browser.visible(".menu-wide").await);
+    assert!(browser.visible(".menu-narrow summary").await);
+    assert!(!browser.visible(".menu-narrow a[href='/privacy']").await);
+    browser.assert_no_overflow("the phone page").await;
 
     // Keyboard: Tab from the top reaches the summary (after the skip link and the
     // header's links), Enter opens it, and the next Tab lands on the first entry.
@@ -100,7 +77,7 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         .send_keys(&Key::Enter.to_string())
         .await
         .unwrap();
-    assert!(visible(&browser, ".menu-narrow a[href='/privacy']").await);
+    assert!(browser.visible(".menu-narrow a[href='/privacy']").await);
     c.active_element()
         .await
         .unwrap()
@@ -111,8 +88,10 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         .eval("return document.activeElement.textContent")
         .await;
     assert_eq!(first.as_str(), Some("Home"));
-    no_overflow(&browser, "the phone page with the menu open").await;
-    screenshot("page-phone-menu-open.png", &c.screenshot().await.unwrap());
+    browser
+        .assert_no_overflow("the phone page with the menu open")
+        .await;
+    browser.screenshot("page-phone-menu-open.png").await;
 
     // The sub-menu is a nested list inside its entry, named after it, visible in the
     // open menu, and next in the Tab order after its entry.
@@ -124,7 +103,11 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         )
         .await;
     assert_eq!(nested, serde_json::json!(["Services", "Services"]));
-    assert!(visible(&browser, ".menu-narrow a[href='/services#fees']").await);
+    assert!(
+        browser
+            .visible(".menu-narrow a[href='/services#fees']")
+            .await
+    );
     let mut order = Vec::new();
     for _ in 0..4 {
         c.active_element()
@@ -139,7 +122,9 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         order.push(label.as_str().unwrap_or_default().to_owned());
     }
     assert_eq!(order, ["About", "Services", "Fees", "Contact"]);
-    no_overflow(&browser, "the phone page with the sub-menu").await;
+    browser
+        .assert_no_overflow("the phone page with the sub-menu")
+        .await;
 
     // Following an entry by keyboard navigates (plain links, no script).
     let label = browser
@@ -196,14 +181,14 @@ async fn the_owners_theme_colours_apply_and_a_low_contrast_one_is_explained() {
         .eval("const i = document.querySelector('.site-logo'); return i.complete && i.naturalWidth > 0 && i.alt")
         .await;
     assert_eq!(logo.as_str(), Some("Cindy Albon Acupuncture logo"));
-    no_overflow(&browser, "the themed phone page").await;
-    screenshot("theme-phone.png", &c.screenshot().await.unwrap());
+    browser.assert_no_overflow("the themed phone page").await;
+    browser.screenshot("theme-phone.png").await;
     c.set_window_size(1280, 900).await.unwrap();
     c.goto(&server.url("/posts/what-are-muscle-knots"))
         .await
         .unwrap();
-    no_overflow(&browser, "the themed article").await;
-    screenshot("theme-article-desktop.png", &c.screenshot().await.unwrap());
+    browser.assert_no_overflow("the themed article").await;
+    browser.screenshot("theme-article-desktop.png").await;
 
     // The owner tries a pale accent: the local site says which setting and by how much.
     let path = server.content_dir.join("site.toml");
@@ -221,7 +206,7 @@ async fn the_owners_theme_colours_apply_and_a_low_contrast_one_is_explained() {
             && detail.contains("WCAG AA needs at least 4.5:1"),
         "{detail}"
     );
-    no_overflow(&browser, "the settings error page").await;
-    screenshot("theme-contrast-error.png", &c.screenshot().await.unwrap());
+    browser.assert_no_overflow("the settings error page").await;
+    browser.screenshot("theme-contrast-error.png").await;
     browser.close().await;
 }

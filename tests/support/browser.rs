@@ -194,6 +194,43 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{what} never appeared: {e}"))
     }
 
+    /// Fails unless the page is at most as wide as the window (no sideways scrolling).
+    pub async fn assert_no_overflow(&self, what: &str) {
+        let overflow = self
+            .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            .await;
+        assert_eq!(overflow.as_i64(), Some(0), "{what} scrolls sideways");
+    }
+
+    /// Fails if the page has a script element (the JSON-LD data block aside).
+    pub async fn assert_no_script(&self, what: &str) {
+        let scripts = self
+            .eval(
+                "return document.querySelectorAll('script:not([type=\"application/ld+json\"])').length",
+            )
+            .await;
+        assert_eq!(scripts.as_i64(), Some(0), "{what} needs no JavaScript");
+    }
+
+    /// Whether the first element matching `css` exists and is shown.
+    pub async fn visible(&self, css: &str) -> bool {
+        self.eval(&format!(
+            "const e = document.querySelector(\"{css}\"); return !!e && e.checkVisibility({{visibilityProperty: true}})"
+        ))
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    }
+
+    /// Saves the window as `target/screenshots/<name>` (for the closing notes' findings).
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+
     /// Runs a script in the page and returns its JSON result.
     pub async fn eval(&self, script: &str) -> serde_json::Value {
         self.client
