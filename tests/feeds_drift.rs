@@ -14,7 +14,7 @@ use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures::{dynamodb_stream, load, s3_event};
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::BASE_URL;
-use lambdapress_tests::store_hooks::{Hooked, Write, WriteHook};
+use lambdapress_tests::store_hooks::{Hooked, StoreHook, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use time::macros::datetime;
@@ -32,7 +32,7 @@ fn post(title: &str, date: &str, extra: &str, body: &str) -> Vec<u8> {
 struct Broken(AtomicBool);
 
 #[async_trait]
-impl WriteHook for Broken {
+impl StoreHook for Broken {
     async fn before(&self, _key: &ContentKey, _write: Write) -> Result<(), StoreError> {
         if self.0.load(Ordering::SeqCst) {
             return Err(StoreError::new("S3 PutObject: injected 503 SlowDown"));

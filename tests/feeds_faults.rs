@@ -12,7 +12,7 @@ use lambdapress_tests::fault_proxy::{Fault, FaultProxy, Match};
 use lambdapress_tests::fixtures::{dynamodb_stream, s3_event};
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::BASE_URL;
-use lambdapress_tests::store_hooks::{Hooked, Write, WriteHook};
+use lambdapress_tests::store_hooks::{Hooked, StoreHook, Write};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,7 +34,7 @@ struct Gate {
 }
 
 #[async_trait]
-impl WriteHook for Gate {
+impl StoreHook for Gate {
     async fn before(&self, _key: &ContentKey, write: Write) -> Result<(), StoreError> {
         if write != Write::Put {
             return Ok(());

@@ -10,7 +10,7 @@ use lambdapress_tests::bucket::Bucket;
 use lambdapress_tests::fixtures;
 use lambdapress_tests::moto;
 use lambdapress_tests::sample::ScratchDir;
-use lambdapress_tests::store_hooks::{Hooked, Write, WriteHook};
+use lambdapress_tests::store_hooks::{Hooked, StoreHook, Write};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -1503,7 +1503,7 @@ struct HoldFirst {
 }
 
 #[async_trait::async_trait]
-impl WriteHook for HoldFirst {
+impl StoreHook for HoldFirst {
     async fn before(
         &self,
         _key: &ContentKey,

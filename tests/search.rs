@@ -304,7 +304,7 @@ async fn on_s3_the_feeds_index_answers_the_site_and_an_edit_re_reads_only_that_p
     let (table_client, table) = moto::fresh_table(&endpoint).await;
     let index = Arc::new(DynamoPostIndex::new(table_client.clone(), table.clone()));
     reindex_all(&content, index.as_ref()).await.unwrap();
-    let counted = Arc::new(CountedReads::new(content));
+    let counted = Arc::new(CountedReads::counting(content));
     let feeds = Feeds::new(counted.clone(), index.clone()).with_options(FeedsOptions {
         base_url: Some(BASE_URL.into()),
         ..FeedsOptions::default()
