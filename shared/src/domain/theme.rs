@@ -238,13 +238,16 @@ impl ThemeSettings {
                 format!("/* [theme] in site.toml */\n{font}")
             };
         }
-        // The default sheet's fixed hover colour and dark-mode field colours follow the
-        // owner's palette, so nothing is drawn in a pair that was not checked.
+        // The default sheet's fixed hover colours and dark-mode field colours follow the
+        // owner's palette, so nothing is drawn in a pair that was not checked (a button
+        // keeps the checked accent/paper pair on hover and shows focus by an outline).
         format!(
             "/* [theme] in site.toml */\n:root {{ {vars} }}\n\
              @media (prefers-color-scheme: dark) {{ :root {{ {vars} }} }}\n\
              a:hover, a:focus {{ color: var(--accent); }}\n\
-             input[type=email], input[type=text], input[type=url], textarea \
+             button:hover, button:focus {{ background: var(--accent); \
+             outline: 2px solid var(--ink); outline-offset: 2px; }}\n\
+             input[type=email], input[type=text], input[type=url], input[type=search], textarea \
              {{ background: var(--paper); color: var(--ink); }}\n{font}"
         )
     }
@@ -382,5 +385,40 @@ mod tests {
         assert!(css.contains("--paper: #fdfcf9;"), "{css}");
         assert!(css.contains("body { font-family: Seravek"), "{css}");
         assert!(css.contains("@media (prefers-color-scheme: dark)"), "{css}");
+    }
+
+    /// Every rule of the default sheet's dark scheme that draws a fixed colour (its
+    /// `:root` aside, which the palette replaces) is drawn again from the owner's
+    /// palette: otherwise a light palette would meet a dark-mode colour no check saw
+    /// (dark text on the dark search box, a pale hover under pale button text).
+    #[test]
+    fn an_owners_palette_overrides_every_fixed_colour_of_the_dark_scheme() {
+        let sheet = include_str!("../../static/style.css");
+        let dark = sheet
+            .split("@media (prefers-color-scheme: dark) {")
+            .nth(1)
+            .expect("the default sheet has a dark scheme");
+        let dark = &dark[..dark.find("\n}").expect("the dark block ends")];
+        let css = theme("accent = \"#0b5394\"").stylesheet();
+        let mut selectors = 0;
+        for rule in dark.lines().map(str::trim).filter(|l| l.contains('{')) {
+            let selector = rule[..rule.find('{').unwrap()].trim();
+            if selector == ":root" {
+                continue;
+            }
+            for one in selector.split(',').map(str::trim) {
+                selectors += 1;
+                assert!(
+                    css.split('{').any(|head| head
+                        .rsplit('}')
+                        .next()
+                        .unwrap()
+                        .split(',')
+                        .any(|s| s.trim() == one)),
+                    "the theme stylesheet leaves `{one}` in the default dark colours:\n{css}"
+                );
+            }
+        }
+        assert!(selectors >= 5, "no dark rules read from the default sheet");
     }
 }
