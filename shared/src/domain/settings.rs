@@ -60,8 +60,10 @@ impl MenuEntry {
     /// Where the entry links to (validated by `SiteSettings::parse`).
     pub fn href(&self) -> String {
         match (&self.page, &self.tag, &self.url) {
-            (Some(page), _, _) => format!("/{page}"),
-            (_, Some(tag), _) => format!("/tags/{tag}"),
+            (Some(page), _, _) => super::Slug::parse(page)
+                .map_or_else(|_| "/".into(), |s| crate::site::routes::page_path(&s)),
+            (_, Some(tag), _) => super::Slug::parse(tag)
+                .map_or_else(|_| "/".into(), |s| crate::site::routes::tag_path(&s)),
             (_, _, Some(url)) => url.clone(),
             _ => "/".into(),
         }

@@ -9,7 +9,7 @@ use std::fmt;
 /// is, so uncased scripts (CJK, Arabic, Hebrew…) are in; a combining mark may follow a
 /// letter or digit (the virama of `हिन्दी`). Nothing else gets in: no punctuation, space,
 /// `.`, `/`, `%`, control or format character, uppercase or titlecase letter, and no
-/// decomposed spelling (`n` + U+0303 is refused; `from_text` composes it to `ñ`), so one
+/// decomposed spelling (`n` + U+0303 is refused; `from_name` composes it to `ñ`), so one
 /// word has one slug, one storage key and one URL.
 ///
 /// The slug is stored as it is (`posts/cómo-dormir.md`, DynamoDB keys); in a URL it is
@@ -118,11 +118,11 @@ impl Slug {
         percent_encoding::utf8_percent_encode(&self.0, SEGMENT)
     }
 
-    /// Derives a slug from free text ("Massage & Back Pain" -> "massage-back-pain",
+    /// Derives a slug from a name or title ("Massage & Back Pain" -> "massage-back-pain",
     /// "Salud Mental" -> "salud-mental", "Niños" -> "niños"): composed (NFC), lowercased,
     /// every run of anything but letters, digits and their marks one hyphen, cut to
     /// `MAX_LEN` bytes on a character boundary. Text with no letter or digit has no slug.
-    pub fn from_text(text: &str) -> Result<Slug, SlugError> {
+    pub fn from_name(text: &str) -> Result<Slug, SlugError> {
         let composed = nfc().normalize(text);
         let mut out = String::with_capacity(composed.len().min(4 * Self::MAX_LEN));
         for c in composed.chars().flat_map(char::to_lowercase) {
@@ -140,6 +140,27 @@ impl Slug {
         let composed = nfc().normalize(&out);
         let cut = truncate_on_char(&composed, Self::MAX_LEN).trim_end_matches('-');
         Slug::parse(cut)
+    }
+
+    /// An ASCII-only slug of free text, for ids inside a page (heading anchors, which
+    /// fold accents first): letters outside ASCII are dropped, so a text made only of
+    /// them has none. Tags, posts and imported slugs use `from_name`.
+    pub fn from_text(text: &str) -> Result<Slug, SlugError> {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() {
+                if out.len() == Self::MAX_LEN {
+                    break;
+                }
+                out.push(c.to_ascii_lowercase());
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        while out.ends_with('-') {
+            out.pop();
+        }
+        Slug::parse(&out)
     }
 
     pub fn as_str(&self) -> &str {
@@ -181,7 +202,7 @@ impl Tag {
         if name.chars().count() > Self::MAX_NAME_LEN {
             return Err(SlugError::TooLong);
         }
-        let slug = Slug::from_text(name)?;
+        let slug = Slug::from_name(name)?;
         Ok(Tag {
             name: name.to_owned(),
             slug,
@@ -274,11 +295,11 @@ mod tests {
         }
         // `n` + combining tilde: the same word as `ñ`, refused so it has one key.
         assert_eq!(Slug::parse("nin\u{303}os"), Err(SlugError::NotNormalized));
-        assert_eq!(Slug::from_text("Nin\u{303}os").unwrap().as_str(), "niños");
+        assert_eq!(Slug::from_name("Nin\u{303}os").unwrap().as_str(), "niños");
         // The length is in bytes: 50 two-byte letters fit, 51 do not; nothing splits one.
         assert!(Slug::parse(&"ñ".repeat(50)).is_ok());
         assert_eq!(Slug::parse(&"ñ".repeat(51)), Err(SlugError::TooLong));
-        let cut = Slug::from_text(&"睡".repeat(40)).unwrap();
+        let cut = Slug::from_name(&"睡".repeat(40)).unwrap();
         assert_eq!(cut.as_str(), "睡".repeat(33));
     }
 

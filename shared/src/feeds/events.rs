@@ -42,7 +42,7 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
             let event: S3Event = serde_json::from_value(event).map_err(|e| unknown(&e))?;
             Ok(Trigger::Stored {
                 posts: post_slugs_in(&event),
-                pages: slugs_in(&event, ContentKey::page_slug),
+                pages: slugs_in(&event, ContentKey::page_slug_of),
             })
         }
         Some("aws:dynamodb") => {
@@ -81,11 +81,13 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
 /// The post slugs an S3 event touches, each once however many records name it.
 /// Keys arrive URL-encoded (`+` for space); anything not `posts/<slug>.md` is ignored.
 pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
-    slugs_in(event, ContentKey::post_slug)
+    slugs_in(event, ContentKey::post_slug_of)
 }
 
-/// The slugs `slug_of` finds in an S3 event's keys (decoded), each once.
-fn slugs_in(event: &S3Event, slug_of: fn(&ContentKey) -> Option<Slug>) -> BTreeSet<Slug> {
+/// The slugs `slug_of` finds in an S3 event's keys, each once. S3 sends a key
+/// form-encoded: `+` for a space, `%2B` for a `+`, UTF-8 percent-encoded
+/// (`posts/c%C3%B3mo-dormir.md`), so `+` is replaced before the percent-decoding.
+fn slugs_in(event: &S3Event, slug_of: fn(&str) -> Option<Slug>) -> BTreeSet<Slug> {
     event
         .records
         .iter()
@@ -95,7 +97,7 @@ fn slugs_in(event: &S3Event, slug_of: fn(&ContentKey) -> Option<Slug>) -> BTreeS
             let key = percent_encoding::percent_decode_str(&spaced)
                 .decode_utf8()
                 .ok()?;
-            slug_of(&ContentKey::generated(&key)?)
+            slug_of(&key)
         })
         .collect()
 }
