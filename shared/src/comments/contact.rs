@@ -173,7 +173,7 @@ impl CommentFunction {
             Ok(()) => {
                 let location = format!(
                     "{}?message=sent#contact-notice",
-                    crate::site::routes::page_path(&slug)
+                    crate::site::routes::page_path(slug)
                 );
                 response::build(
                     303,

@@ -326,7 +326,7 @@ impl CommentFunction {
                 let owner_not_told = notice == OwnerNotice::Failed;
                 Ok(Accepted {
                     location: if owner_not_told {
-                        format!("{}?moderation=held-unsent#comment-notice", post_path(&slug))
+                        format!("{}?moderation=held-unsent#comment-notice", post_path(slug))
                     } else {
                         held
                     },

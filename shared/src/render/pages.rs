@@ -175,7 +175,7 @@ impl<'a> PostPage<'a> {
         let mut canonical_moved = false;
         if let Some(pager) = &comments.pager {
             let site = self.chrome;
-            let post_path = crate::site::routes::post_path(&self.post.slug);
+            let post_path = crate::site::routes::post_path(self.post.slug);
             let url = |page: u32| site.url(&format!("{post_path}?cpage={page}"));
             self.head.prev = pager.prev_page.map(url);
             self.head.next = pager.next_page.map(url);
