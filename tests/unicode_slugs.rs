@@ -252,3 +252,60 @@ async fn a_utf8_post_and_tag_on_s3_and_dynamodb() {
     );
     assert_served_percent_encoded(&site).await;
 }
+
+#[tokio::test]
+async fn a_comment_on_a_utf8_post_comes_back_to_its_encoded_address() {
+    use lambdapress_tests::comments::{location, CommentSite, VISITOR_IP};
+    let site = CommentSite::start("").await;
+    site.embedded.write_post("cómo-dormir", POST);
+    reindex_all(site.embedded.content.as_ref(), site.embedded.index.as_ref())
+        .await
+        .unwrap();
+    let fields = |body| {
+        [
+            ("name", "Ana"),
+            ("email", "ana@example.com"),
+            ("website", ""),
+            ("body", body),
+            ("parent", ""),
+        ]
+    };
+    // Either hex case reaches the same post (a second identical comment is refused as a
+    // duplicate there, so each says something else).
+    for (spelled, body) in [
+        (PATH, "¡Muy útil, gracias!"),
+        ("/posts/c%c3%b3mo-dormir", "Lo probaré esta noche."),
+    ] {
+        let response = site
+            .post_form(&format!("{spelled}/comments"), &fields(body), VISITOR_IP)
+            .await;
+        assert_eq!(
+            response.status(),
+            303,
+            "{spelled}: {}",
+            body_text(&response)
+        );
+        assert_eq!(
+            location(&response),
+            format!("{PATH}?moderation=held#comment-notice")
+        );
+        site.advance(time::Duration::seconds(60));
+    }
+    let held = site.page(&format!("{PATH}?moderation=held")).await;
+    assert!(held.contains("Your comment is awaiting moderation."));
+    let stored = site.stored().await;
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|c| c.post.as_str() == "cómo-dormir"));
+    let mail = &site.mails()[0];
+    assert!(
+        mail.text.contains(&format!("{BASE_URL}{PATH}\n")),
+        "the owner's mail links the post: {}",
+        mail.text
+    );
+    // A bad encoding of the post is a 404, and nothing is stored.
+    let bad = site
+        .post_form("/posts/c%C3/comments", &fields("Otra vez."), VISITOR_IP)
+        .await;
+    assert_eq!(bad.status(), 404);
+    assert_eq!(site.stored().await.len(), 2);
+}
