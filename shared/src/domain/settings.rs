@@ -394,6 +394,12 @@ mod tests {
         .unwrap();
         let hrefs: Vec<String> = s.menu.iter().map(MenuEntry::href).collect();
         assert_eq!(hrefs, ["/about", "/tags/sleep", "https://book.example/x"]);
+        let utf8 = SiteSettings::parse(&format!(
+            "{MINIMAL}[[menu]]\nlabel = \"Quiénes somos\"\npage = \"quiénes-somos\"\n[[menu]]\nlabel = \"Niños\"\ntag = \"niños\"\n"
+        ))
+        .unwrap();
+        let hrefs: Vec<String> = utf8.menu.iter().map(MenuEntry::href).collect();
+        assert_eq!(hrefs, ["/qui%C3%A9nes-somos", "/tags/ni%C3%B1os"]);
         for bad in [
             "label = \"X\"\npage = \"posts\"",
             "label = \"X\"\npage = \"a\"\ntag = \"b\"",

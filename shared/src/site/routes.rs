@@ -440,6 +440,73 @@ mod tests {
     }
 
     #[test]
+    fn utf8_slugs_are_read_percent_encoded_in_either_case_or_raw() {
+        let como = slug("cómo-dormir");
+        for path in [
+            "/posts/c%C3%B3mo-dormir",
+            "/posts/c%c3%b3mo-dormir",
+            "/posts/cómo-dormir",
+        ] {
+            assert_eq!(Route::parse(path), Route::Post(como.clone()), "{path}");
+        }
+        assert_eq!(post_path(&como), "/posts/c%C3%B3mo-dormir");
+        assert_eq!(tag_path(&slug("niños")), "/tags/ni%C3%B1os");
+        assert_eq!(page_path(&slug("quiénes-somos")), "/qui%C3%A9nes-somos");
+        assert_eq!(Route::parse(&post_path(&como)), Route::Post(como.clone()));
+        assert_eq!(
+            Route::parse("/tags/ni%C3%B1os/page/2"),
+            Route::Tag {
+                tag: slug("niños"),
+                page: 2
+            }
+        );
+        assert_eq!(
+            Route::parse("/qui%C3%A9nes-somos"),
+            Route::Page(slug("quiénes-somos"))
+        );
+        assert!(
+            matches!(Route::parse("/posts/c%C3%B3mo-dormir/comments.xml"), Route::Stored(k) if k.as_str() == "posts/cómo-dormir/comments.xml")
+        );
+        // Redirects name the canonical, encoded path.
+        assert_eq!(
+            Route::parse("/tags/niños/page/1"),
+            Route::Redirect("/tags/ni%C3%B1os".into())
+        );
+        assert_eq!(
+            Route::parse("/posts/cómo-dormir/"),
+            Route::Redirect("/posts/c%C3%B3mo-dormir".into())
+        );
+        assert_eq!(
+            Route::parse("/posts/c%c3%b3mo-dormir/"),
+            Route::Redirect("/posts/c%c3%b3mo-dormir".into())
+        );
+        for bad in [
+            "/posts/%C3",
+            "/posts/%FF",
+            "/posts/c%C3%B3mo%2Fdormir",
+            "/posts/c%C3%B3mo%2fdormir",
+            "/posts/C%C3%B3mo",
+            "/posts/co%CC%81mo",
+            "/posts/%25",
+            "/posts/a%2E%2E",
+            "/tags/%E2%82/page/1",
+            "/tags/%E2%82/page/2",
+            "/%C3%28",
+            "/posts/%C3/comments.xml",
+            "/p%C3%B3sts/a",
+        ] {
+            assert_eq!(Route::parse(bad), Route::NotFound, "{bad}");
+        }
+        // The longest slug, encoded, is a route; one byte more is not.
+        let longest = format!("/tags/{}/page/2", "%C3%B1".repeat(50));
+        assert!(matches!(Route::parse(&longest), Route::Tag { page: 2, .. }));
+        assert_eq!(
+            Route::parse(&format!("/posts/{}a", "%C3%B1".repeat(50))),
+            Route::NotFound
+        );
+    }
+
+    #[test]
     fn canonical_spellings_redirect() {
         assert_eq!(Route::parse("/page/1"), Route::Redirect("/".into()));
         assert_eq!(
