@@ -220,6 +220,32 @@ mod tests {
     }
 
     #[test]
+    fn utf8_keys_arrive_form_encoded_and_are_decoded_once() {
+        let slugs = |names: &[&str]| -> BTreeSet<Slug> {
+            names.iter().map(|n| Slug::parse(n).unwrap()).collect()
+        };
+        assert_eq!(
+            parse(s3_event(&[
+                "posts/c%C3%B3mo-dormir.md",
+                "posts/c%c3%b3mo-dormir.md",
+                "posts%2F%E7%9D%A1%E7%9C%A0.md",
+                "pages/qui%C3%A9nes-somos.md",
+                // Not slugs once decoded: a space (`+`), an uppercase letter, a decomposed
+                // accent, bytes that are not UTF-8, an encoded `%`.
+                "posts/c%C3%B3mo+dormir.md",
+                "posts/C%C3%B3mo.md",
+                "posts/co%CC%81mo.md",
+                "posts/%FF%FE.md",
+                "posts/a%2525.md",
+            ])),
+            Ok(Trigger::Stored {
+                posts: slugs(&["cómo-dormir", "睡眠"]),
+                pages: slugs(&["quiénes-somos"])
+            })
+        );
+    }
+
+    #[test]
     fn page_and_post_uploads_are_named_apart_in_one_trigger() {
         let slugs = |names: &[&str]| -> BTreeSet<Slug> {
             names.iter().map(|n| Slug::parse(n).unwrap()).collect()
