@@ -80,6 +80,12 @@ async fn assert_served_percent_encoded(site: &Site) {
         found.contains(&link),
         "search results link it encoded: {found}"
     );
+    // The index holds the tag names: a UTF-8 query finds the post by its tag.
+    let by_tag = page(site, "/search?q=ni%C3%B1os").await;
+    assert!(
+        by_tag.contains(&link),
+        "a search for the tag finds it: {by_tag}"
+    );
 
     // Canonical spellings redirect to the encoded path, never a raw UTF-8 Location.
     for (from, to) in [
