@@ -43,6 +43,24 @@ async fn dynamodb_post_index_meets_the_contract() {
 }
 
 #[tokio::test]
+async fn utf8_slugs_and_tags_in_the_embedded_stores() {
+    contract::post_index_utf8(&SqlitePostIndex::in_memory().unwrap()).await;
+    let dir = ScratchDir::new();
+    let store = FsContent::new(dir.0.join("content"), dir.0.join("generated"));
+    contract::content_store_utf8(&store).await;
+}
+
+#[tokio::test]
+async fn utf8_slugs_and_tags_in_s3_and_dynamodb() {
+    let Some(endpoint) = moto::endpoint() else {
+        return;
+    };
+    contract::post_index_utf8(&moto::dynamo_index(&endpoint).await).await;
+    let (store, _, _) = moto::s3_content(&endpoint).await;
+    contract::content_store_utf8(&store).await;
+}
+
+#[tokio::test]
 async fn dynamodb_listings_reach_deep_pages_in_date_order() {
     let Some(endpoint) = moto::endpoint() else {
         return;

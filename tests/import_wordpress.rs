@@ -1523,3 +1523,129 @@ impl StoreHook for HoldFirst {
         }
     }
 }
+
+/// The switch fixture with one more post as WordPress exports a Spanish one: its slug
+/// percent-encoded UTF-8 (lowercase hex, as WordPress writes it), a tag "Niños", and an
+/// image whose file name has an accent and a space.
+fn utf8_export(dir: &std::path::Path) -> std::path::PathBuf {
+    let fixture = std::fs::read_to_string(fixtures::path("wordpress-export-switch.xml")).unwrap();
+    let end = fixture.rfind("</channel>").unwrap();
+    let item = r#"	<item>
+		<title><![CDATA[Cómo dormir mejor]]></title>
+		<link>https://old-clinic.example/2023/05/c%c3%b3mo-dormir/</link>
+		<dc:creator><![CDATA[mia]]></dc:creator>
+		<content:encoded><![CDATA[<p>Dormir bien. <img src="https://old-clinic.example/wp-content/uploads/2023/05/a%C3%B1o%20nuevo-300x200.jpg" alt="Año nuevo" /></p>]]></content:encoded>
+		<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+		<wp:post_id>77</wp:post_id>
+		<wp:post_date><![CDATA[2023-05-02 09:00:00]]></wp:post_date>
+		<wp:post_date_gmt><![CDATA[2023-05-02 09:00:00]]></wp:post_date_gmt>
+		<wp:comment_status><![CDATA[open]]></wp:comment_status>
+		<wp:post_name><![CDATA[c%c3%b3mo-dormir]]></wp:post_name>
+		<wp:status><![CDATA[publish]]></wp:status>
+		<wp:post_parent>0</wp:post_parent>
+		<wp:menu_order>0</wp:menu_order>
+		<wp:post_type><![CDATA[post]]></wp:post_type>
+		<category domain="post_tag" nicename="ni%c3%b1os"><![CDATA[Niños]]></category>
+	</item>
+"#;
+    let path = dir.join("export-utf8.xml");
+    std::fs::write(
+        &path,
+        format!("{}{item}{}", &fixture[..end], &fixture[end..]),
+    )
+    .unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_percent_encoded_utf8_slug_and_an_accented_spaced_image_come_over_and_switch_check_passes(
+) {
+    use lambdapress_infra::import::switch_check::switch_check;
+    let dir = ScratchDir::new();
+    std::fs::create_dir_all(dir.0.join("content")).unwrap();
+    let uploads = dir.0.join("wp-uploads");
+    lambdapress_tests::sample::copy_dir(&fixtures::path("wp-uploads"), &uploads);
+    std::fs::create_dir_all(uploads.join("2023/05")).unwrap();
+    let jpeg = std::fs::read(fixtures::path("wp-uploads/2023/03/bed.jpg")).unwrap();
+    std::fs::write(uploads.join("2023/05/año nuevo.jpg"), &jpeg).unwrap();
+    let export = utf8_export(&dir.0);
+
+    let config = lambdapress_infra::local::LocalConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        content_dir: dir.0.join("content"),
+        data_dir: dir.0.join("data"),
+    };
+    let local = lambdapress_infra::local::LocalStores::open(&config).unwrap();
+    let stores = Stores {
+        content: local.content.as_ref(),
+        index: local.index.as_ref(),
+        comments: local.comments.as_ref(),
+        secret: &local.secret,
+    };
+    let options = Options {
+        media: lambdapress_infra::import::MediaSource::Dir(uploads.clone()),
+        ..Options::default()
+    };
+    let summary = import_wordpress(&export, &stores, options, &Silent)
+        .await
+        .unwrap();
+    assert_eq!(summary.media.copied, 3, "{summary}");
+    // The fixture's uploads never had the chart (as in the other switch tests).
+    let missing: Vec<_> = summary
+        .media
+        .missing
+        .iter()
+        .map(|(u, _)| u.as_str())
+        .collect();
+    assert_eq!(missing, ["2023/02/chart.pdf"], "{summary}");
+    let text = summary.to_string();
+    assert!(!text.contains("Niños\" dropped"), "{text}");
+
+    // The slug decoded, the tag kept, the image under its own UTF-8 name in its folder.
+    let slug = Slug::parse("cómo-dormir").unwrap();
+    let source = source(local.content.as_ref(), "cómo-dormir")
+        .await
+        .expect("posts/cómo-dormir.md is written");
+    let post = Post::parse(slug.clone(), &source).unwrap();
+    let tags: Vec<_> = post.front.tags.iter().map(|t| t.slug.as_str()).collect();
+    assert_eq!(tags, ["niños"]);
+    assert!(
+        source.contains("/media/uploads/2023/05/a%C3%B1o%20nuevo.jpg"),
+        "the size variant's link goes to the original, percent-encoded: {source}"
+    );
+    assert_eq!(
+        std::fs::read(
+            dir.0
+                .join("data/generated/media/uploads/2023/05/año nuevo.jpg")
+        )
+        .unwrap(),
+        jpeg
+    );
+
+    let site = local_site(&dir.0).await;
+    let report = switch_check(&export, &site).await.unwrap();
+    let text = report.to_string();
+    passed_with(
+        &report,
+        &[
+            "ok   image  /media/uploads/2023/05/a%C3%B1o%20nuevo.jpg",
+            "ok   links  /posts/c%C3%B3mo-dormir",
+        ],
+    );
+    assert!(text.contains("/posts/c%C3%B3mo-dormir: 200"), "{text}");
+    // The old addresses land on the new ones.
+    let stores_site = site_over(&dir.0);
+    for (old, new) in [
+        ("/2023/05/c%c3%b3mo-dormir/", "/posts/c%C3%B3mo-dormir"),
+        ("/?p=77", "/posts/c%C3%B3mo-dormir"),
+        ("/tag/ni%c3%b1os/", "/tags/ni%C3%B1os"),
+        ("/tag/ni%C3%B1os/", "/tags/ni%C3%B1os"),
+    ] {
+        let (first, location, last, _) = visit(&stores_site, old).await;
+        assert_eq!(
+            (first, location.as_deref(), last),
+            (301, Some(new), 200),
+            "{old}"
+        );
+    }
+}

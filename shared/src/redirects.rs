@@ -282,14 +282,8 @@ impl Redirects {
 
 const ALIASES: &str = "aliases";
 
-/// Where a post or page lives (what its aliases redirect to).
-pub fn post_path(slug: &crate::domain::Slug) -> String {
-    format!("/posts/{slug}")
-}
-
-pub fn page_path(slug: &crate::domain::Slug) -> String {
-    format!("/{slug}")
-}
+/// Where a post or page lives (what its aliases redirect to), percent-encoded.
+pub use crate::site::routes::{page_path, post_path};
 
 /// What declares aliases: a post (they redirect to `/posts/<slug>`) or a page (`/<slug>`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -11,5 +11,7 @@ mod search;
 mod site_pages;
 #[path = "../toc.rs"]
 mod toc;
+#[path = "../unicode_slugs.rs"]
+mod unicode_slugs;
 #[path = "../website.rs"]
 mod website;

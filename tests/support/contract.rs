@@ -355,3 +355,103 @@ pub async fn post_index(index: &dyn PostIndex) {
         .all(|p| p.slug.as_str() != "middle"));
     index.remove(&retagged.slug).await.unwrap();
 }
+
+/// UTF-8 slugs and tags in the post index: stored, read and listed as they are, and a post
+/// dated exactly `now` is listed whatever its slug begins with. Keys compare as UTF-8 bytes,
+/// so `über-…` and `睡眠` sort above `~`: a listing bound of `<now>#~` would drop them.
+pub async fn post_index_utf8(index: &dyn PostIndex) {
+    let now = datetime!(2024-06-01 12:00 UTC);
+    let como = meta("cómo-dormir", now, &["Niños", "Salud Mental"]);
+    let uber = meta("über-schlaf", now, &["Niños"]);
+    let cjk = meta("睡眠", now, &["睡眠"]);
+    let older = meta("niños-y-sueño", datetime!(2024-05-01 09:00 UTC), &["Niños"]);
+    for m in [&como, &uber, &cjk, &older] {
+        index.upsert(m).await.unwrap();
+    }
+    assert_eq!(index.get(&como.slug).await.unwrap().as_ref(), Some(&como));
+    assert_eq!(como.tags[0].slug.as_str(), "niños");
+    assert_eq!(como.tags[1].slug.as_str(), "salud-mental");
+
+    let all = index.newest(now, 0, 10).await.unwrap();
+    assert_eq!(
+        slugs(&all),
+        ["睡眠", "über-schlaf", "cómo-dormir", "niños-y-sueño"],
+        "posts dated `now` are in, whatever their first letter; same date by UTF-8 bytes, descending"
+    );
+    let ninos = index
+        .newest_tagged(&slug("niños"), now, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        slugs(&ninos),
+        ["über-schlaf", "cómo-dormir", "niños-y-sueño"]
+    );
+    let mental = index
+        .newest_tagged(&slug("salud-mental"), now, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(slugs(&mental), ["cómo-dormir"]);
+    let cjk_tag = index
+        .newest_tagged(&slug("睡眠"), now, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(slugs(&cjk_tag), ["睡眠"]);
+    let june = index
+        .newest_between(datetime!(2024-06-01 00:00 UTC), now, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(slugs(&june), ["睡眠", "über-schlaf", "cómo-dormir"]);
+    let mut every = index.slugs().await.unwrap();
+    every.sort();
+    let mut want = vec![
+        older.slug.clone(),
+        como.slug.clone(),
+        uber.slug.clone(),
+        cjk.slug.clone(),
+    ];
+    want.sort();
+    assert_eq!(every, want);
+
+    index.remove(&como.slug).await.unwrap();
+    assert_eq!(index.get(&como.slug).await.unwrap(), None);
+    let ninos = index
+        .newest_tagged(&slug("niños"), now, 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(slugs(&ninos), ["über-schlaf", "niños-y-sueño"]);
+}
+
+/// `posts/<utf-8 slug>.md` in the content store: written, read and listed as its slug.
+pub async fn content_store_utf8(store: &dyn ContentStore) {
+    let como = slug("cómo-dormir");
+    let key = ContentKey::post(&como);
+    assert_eq!(key.as_str(), "posts/cómo-dormir.md");
+    store
+        .put(
+            &key,
+            b"+++\ntitle = \"x\"\n+++\n".to_vec(),
+            "text/markdown",
+            "no-cache",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get(&key, None).await.unwrap(),
+        Fetched::Found(_)
+    ));
+    assert!(store.list_post_slugs().await.unwrap().contains(&como));
+    let versions = store.list_post_versions().await.unwrap();
+    assert!(versions.iter().any(|(s, _)| s == &como), "{versions:?}");
+    let feed = ContentKey::post_comments_feed(&como);
+    store
+        .put(&feed, b"<rss/>".to_vec(), "application/rss+xml", "no-cache")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get(&feed, None).await.unwrap(),
+        Fetched::Found(_)
+    ));
+    store.delete(&key).await.unwrap();
+    store.delete(&feed).await.unwrap();
+    assert!(!store.list_post_slugs().await.unwrap().contains(&como));
+}

@@ -350,8 +350,8 @@ async fn seed(endpoint: &str, bucket: &str, table: &str) -> anyhow::Result<()> {
     let mut keys = vec![ContentKey::site_settings()];
     for entry in std::fs::read_dir(dir.join("posts"))? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        if let Some(key) = ContentKey::generated(&format!("posts/{name}")) {
-            keys.push(key);
+        if let Some(slug) = ContentKey::post_slug_of(&format!("posts/{name}")) {
+            keys.push(ContentKey::post(&slug));
         }
     }
     for key in &keys {

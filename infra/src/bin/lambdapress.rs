@@ -165,6 +165,25 @@ async fn check(config: &LocalConfig) -> anyhow::Result<()> {
             problems += 1;
         }
     }
+    // A `.md` file whose name is not a slug is never served: say so, with the rule.
+    for folder in ["posts", "pages"] {
+        let Ok(entries) = std::fs::read_dir(config.content_dir.join(folder)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            if let Some(Err(e)) = name.strip_suffix(".md").map(Slug::parse) {
+                println!(
+                    "{folder}/{name}: the file name is not a slug, so it is never served: {e}"
+                );
+                problems += 1;
+            }
+        }
+    }
     let slugs = stores.content.list_post_slugs().await?;
     // Front matter `aliases`, checked with the other redirects as they will be served.
     let mut aliases: Vec<(String, Vec<String>)> = Vec::new();

@@ -2,43 +2,32 @@
 //! their copy under `/media/uploads/`, posts, pages and archives to where the redirects
 //! send them; any other link is left exactly as it is.
 
+use lambdapress::ports::MediaKey;
 use lambdapress::redirects::Redirects;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 const UPLOADS: &str = "/wp-content/uploads/";
 
-/// The new media path of an upload's path under `wp-content/uploads/`: every segment
-/// made a plain name the bucket layout accepts (letters, digits, `-`, `_`, one `.`).
-pub fn media_key(upload: &str) -> Option<String> {
-    let mut segments = Vec::new();
+/// The media key of an upload's path under `wp-content/uploads/`: the same folders and
+/// file name below `media/uploads/`, each segment percent-decoded (WordPress writes UTF-8
+/// names encoded, `a%C3%B1o%20nuevo.jpg`) and kept as it is, spaces and accents included,
+/// so `/media/uploads/2024/05/a%C3%B1o%20nuevo.jpg` serves the old URL's image. `None` for
+/// a name `MediaKey` refuses (hidden, `..`, an encoded `/`, control characters, too long).
+pub fn media_key(upload: &str) -> Option<MediaKey> {
+    let mut name = String::from("uploads");
     for seg in upload.split('/').filter(|s| !s.is_empty()) {
         let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
-        let (stem, ext) = match decoded.rsplit_once('.') {
-            Some((stem, ext)) if !stem.is_empty() => (stem.to_owned(), Some(ext.to_owned())),
-            _ => (decoded.into_owned(), None),
-        };
-        let clean = |s: &str| -> String {
-            let mut out = String::with_capacity(s.len());
-            for c in s.chars() {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    out.push(c);
-                } else if !out.ends_with('-') {
-                    out.push('-');
-                }
-            }
-            out.trim_matches('-').to_owned()
-        };
-        let stem = clean(&stem);
-        if stem.is_empty() {
+        if decoded.contains('/') {
             return None;
         }
-        segments.push(match ext.map(|e| clean(&e)).filter(|e| !e.is_empty()) {
-            Some(ext) => format!("{stem}.{ext}"),
-            None => stem,
-        });
+        name.push('/');
+        name.push_str(&decoded);
     }
-    (!segments.is_empty()).then(|| format!("media/uploads/{}", segments.join("/")))
+    if name == "uploads" {
+        return None;
+    }
+    MediaKey::parse(&name)
 }
 
 /// `2024/03/back-tension-300x200.jpg` → `2024/03/back-tension.jpg`, if it has a size.
@@ -51,12 +40,12 @@ pub fn without_size(upload: &str) -> Option<String> {
 }
 
 /// One file to copy: where it is on the old site, its path under `uploads/`, and its
-/// content key (`media/uploads/YYYY/MM/name`).
+/// media key (`media/uploads/YYYY/MM/name`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
     pub url: String,
     pub upload: String,
-    pub key: String,
+    pub key: MediaKey,
 }
 
 /// Rewrites links found in posts, pages, comments and menus.
@@ -135,9 +124,9 @@ impl Links {
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("{}{UPLOADS}{upload}", self.origin)),
             upload: upload.to_owned(),
-            key: key.clone(),
+            key,
         });
-        Some(format!("/{}", entry.key))
+        Some(entry.key.href())
     }
 
     /// Every upload to copy, sorted by path.
@@ -386,7 +375,7 @@ mod tests {
         assert_eq!(
             l.new_url("/wp-content/uploads/2023/01/My%20Photo.final.PNG")
                 .as_deref(),
-            Some("/media/uploads/2023/01/My-Photo-final.PNG")
+            Some("/media/uploads/2023/01/My%20Photo.final.PNG")
         );
         assert_eq!(l.media().len(), 2);
     }
@@ -429,12 +418,30 @@ mod tests {
     }
 
     #[test]
-    fn media_keys_are_plain_names() {
+    fn media_keys_keep_folders_utf8_and_spaces() {
+        let key = |upload: &str| media_key(upload).map(|k| k.key().as_str().to_owned());
         assert_eq!(
-            media_key("2024/03/café au lait.jpeg").as_deref(),
-            Some("media/uploads/2024/03/caf-au-lait.jpeg")
+            key("2024/03/café au lait.jpeg").as_deref(),
+            Some("media/uploads/2024/03/café au lait.jpeg")
         );
-        assert_eq!(media_key("../../x"), None);
+        assert_eq!(
+            key("2024/05/a%C3%B1o%20nuevo.jpg").as_deref(),
+            Some("media/uploads/2024/05/año nuevo.jpg")
+        );
+        assert_eq!(
+            media_key("2024/05/a%C3%B1o%20nuevo.jpg").unwrap().href(),
+            "/media/uploads/2024/05/a%C3%B1o%20nuevo.jpg"
+        );
+        for bad in [
+            "../../x",
+            "2024/.htaccess",
+            "a%2Fb.png",
+            "2024/%2e%2e/x",
+            "",
+            "a%0Ab.png",
+        ] {
+            assert_eq!(media_key(bad), None, "{bad:?}");
+        }
         assert_eq!(
             without_size("2024/03/a-b-640x480.png").as_deref(),
             Some("2024/03/a-b.png")

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lambdapress::ports::{ContentKey, ContentStore, Fetched};
+use lambdapress::ports::{ContentStore, Fetched};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -103,7 +103,7 @@ pub async fn copy_media(
         let client = client.as_ref();
         let options = &options;
         async move {
-            match content.get(&key_of(file)?, None).await {
+            match content.get(file.key.key(), None).await {
                 Ok(Fetched::Found(_)) => return Ok(One::Present),
                 Ok(_) => {}
                 Err(e) => return Err(anyhow::anyhow!("{}: {e}", file.key)),
@@ -121,9 +121,9 @@ pub async fn copy_media(
                     let len = bytes.len() as u64;
                     content
                         .put(
-                            &key_of(file)?,
+                            file.key.key(),
                             bytes,
-                            content_type(&file.key),
+                            content_type(file.key.name()),
                             "public, max-age=86400",
                         )
                         .await
@@ -150,10 +150,6 @@ pub async fn copy_media(
     }
     report.missing.sort();
     Ok(report)
-}
-
-fn key_of(file: &MediaFile) -> anyhow::Result<ContentKey> {
-    ContentKey::generated(&file.key).ok_or_else(|| anyhow::anyhow!("bad media key {}", file.key))
 }
 
 /// `DIR/<upload>`, refusing any path that would leave `DIR`.

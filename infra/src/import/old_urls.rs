@@ -6,6 +6,7 @@ use super::wxr::WxrItem;
 use lambdapress::domain::{Slug, Tag};
 use lambdapress::redirects::{normalize_url_path, Redirects};
 use lambdapress::site::routes::Route;
+use lambdapress::site::routes::{page_path, post_path, tag_path};
 use std::collections::HashMap;
 
 /// The old site's site-wide addresses (feeds), whatever the export holds.
@@ -69,13 +70,13 @@ impl OldUrls {
 
     /// A published post imported as `slug`, with the tags it kept.
     pub fn post(&mut self, item: &WxrItem, slug: &Slug, tags: &[Tag], date: time::OffsetDateTime) {
-        let to = format!("/posts/{slug}");
+        let to = post_path(slug);
         let id = item.post_id.trim();
         if let Some(permalink) = link_path(&item.link) {
             self.add(&permalink, &to);
             if !permalink.contains('?') {
                 let feed = format!("{}/feed/", permalink.trim_end_matches('/'));
-                self.add(&feed, &format!("/posts/{slug}/comments.xml"));
+                self.add(&feed, &format!("{to}/comments.xml"));
             }
         }
         self.add(&format!("/?p={id}"), &to);
@@ -92,7 +93,7 @@ impl OldUrls {
             }
             let name = super::post::decode_entities(category.name.trim());
             let target = match Tag::parse(&name) {
-                Ok(tag) if tags.iter().any(|t| t.slug == tag.slug) => format!("/tags/{}", tag.slug),
+                Ok(tag) if tags.iter().any(|t| t.slug == tag.slug) => tag_path(&tag.slug),
                 _ => "/".to_owned(),
             };
             self.add(&format!("/{base}/{nicename}/"), &target);
@@ -117,7 +118,7 @@ impl OldUrls {
     /// A published page imported as `slug`: its permalink (`/about/`, `/services/massage/`),
     /// `?page_id=` and `?p=` go to `/<slug>`.
     pub fn page(&mut self, item: &WxrItem, slug: &Slug) {
-        let to = format!("/{slug}");
+        let to = page_path(slug);
         let id = item.post_id.trim();
         if let Some(permalink) = link_path(&item.link) {
             self.add(&permalink, &to);

@@ -112,7 +112,7 @@ impl Slugs {
         if owner == wp_id {
             return wanted;
         }
-        let base = &wanted.as_str()[..wanted.as_str().len().min(Slug::MAX_LEN - 21)];
+        let base = lambdapress::domain::truncate_on_char(wanted.as_str(), Slug::MAX_LEN - 21);
         let alternative = Slug::parse(&format!("{}-{wp_id}", base.trim_end_matches('-')))
             .or_else(|_| Slug::parse(&format!("post-{wp_id}")))
             .unwrap_or(wanted);
@@ -191,7 +191,7 @@ pub fn plan_post(
             }
             Ok(tag) => tags.push(tag),
             Err(lambdapress::domain::SlugError::Empty) => notes.push(format!(
-                "tag \"{name}\" dropped: it has no letters a-z or digits to make its page address from"
+                "tag \"{name}\" dropped: it has no letters or digits to make its page address from"
             )),
             Err(e) => notes.push(format!("tag \"{name}\" dropped: {e}")),
         }
@@ -299,16 +299,18 @@ pub fn map_post(
     })
 }
 
-/// `wp:post_name` when it is a plain slug; else one made from it (percent-decoded, as
-/// WordPress stores non-ASCII slugs) or from the title; else `post-<id>`.
+/// `wp:post_name` when it is a slug; else one made from it (percent-decoded, as
+/// WordPress stores non-ASCII slugs: `c%c3%b3mo-dormir` is `cómo-dormir`) or from the
+/// title; else `post-<id>`.
 pub fn wanted_slug(post_name: &str, title: &str, wp_id: &str) -> Slug {
     let name = post_name.trim();
     if let Ok(slug) = Slug::parse(name) {
         return slug;
     }
     let decoded = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
-    Slug::from_text(&decoded)
-        .or_else(|_| Slug::from_text(title))
+    Slug::parse(&decoded)
+        .or_else(|_| Slug::from_name(&decoded))
+        .or_else(|_| Slug::from_name(title))
         .or_else(|_| Slug::parse(&format!("post-{wp_id}")))
         .expect("post-<digits> is a slug")
 }
@@ -443,15 +445,33 @@ mod tests {
             wanted_slug("muscle-knots", "x", "1").as_str(),
             "muscle-knots"
         );
+        // WordPress stores a UTF-8 slug percent-encoded, in either case of hex.
         assert_eq!(
             wanted_slug("caf%c3%a9-au-lait", "x", "1").as_str(),
-            "caf-au-lait"
+            "café-au-lait"
+        );
+        assert_eq!(
+            wanted_slug("c%C3%B3mo-dormir", "x", "1").as_str(),
+            "cómo-dormir"
         );
         assert_eq!(
             wanted_slug("", "Winter Hours!", "1").as_str(),
             "winter-hours"
         );
-        assert_eq!(wanted_slug("", "日本語", "42").as_str(), "post-42");
+        assert_eq!(wanted_slug("", "日本語", "42").as_str(), "日本語");
+        assert_eq!(wanted_slug("", "¿?", "42").as_str(), "post-42");
+        // Not UTF-8 once decoded: the title's slug, not a U+FFFD one.
+        assert_eq!(wanted_slug("%ff%fe", "Sueño", "7").as_str(), "sueño");
+    }
+
+    #[test]
+    fn a_colliding_utf8_slug_is_cut_on_a_character() {
+        let mut slugs = Slugs::default();
+        let long = Slug::parse(&"ñ".repeat(50)).unwrap();
+        assert_eq!(slugs.claim(long.clone(), "1"), long);
+        let other = slugs.claim(long, "2");
+        assert!(other.as_str().ends_with("-2"), "{other}");
+        assert!(other.as_str().starts_with("ññ"), "{other}");
     }
 
     #[test]

@@ -158,7 +158,7 @@ impl DynamoPostIndex {
                 .expression_attribute_names("#p", GSI1_PK)
                 .expression_attribute_names("#s", GSI1_SK)
                 .expression_attribute_values(":p", s(partition.clone()))
-                .expression_attribute_values(":upper", s(format!("{}#~", time_fmt::sort_key(now))));
+                .expression_attribute_values(":upper", s(PostMeta::sort_key_upper_bound(now)));
             if let Some(from) = from {
                 query = query.expression_attribute_values(":lower", s(time_fmt::sort_key(from)));
             }

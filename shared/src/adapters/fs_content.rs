@@ -147,11 +147,11 @@ impl ContentStore for FsContent {
     }
 
     async fn list_post_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.list_slugs("posts", ContentKey::post_slug).await
+        self.list_slugs("posts", ContentKey::post_slug_of).await
     }
 
     async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
-        self.list_slugs("pages", ContentKey::page_slug).await
+        self.list_slugs("pages", ContentKey::page_slug_of).await
     }
 }
 
@@ -160,7 +160,7 @@ impl FsContent {
     async fn list_slugs(
         &self,
         folder: &str,
-        slug_of: fn(&ContentKey) -> Option<Slug>,
+        slug_of: fn(&str) -> Option<Slug>,
     ) -> Result<Vec<Slug>, StoreError> {
         let mut slugs = Vec::new();
         for dir in [self.root.join(folder), self.generated.join(folder)] {
@@ -170,8 +170,9 @@ impl FsContent {
                 Err(e) => return Err(StoreError::new(format!("listing {}: {e}", dir.display()))),
             };
             while let Some(entry) = entries.next_entry().await.map_err(StoreError::new)? {
+                // A name that is not UTF-8 is no slug (a lossy `\u{fffd}` is refused).
                 let key = format!("{folder}/{}", entry.file_name().to_string_lossy());
-                if let Some(slug) = ContentKey::generated(&key).and_then(|k| slug_of(&k)) {
+                if let Some(slug) = slug_of(&key) {
                     slugs.push(slug);
                 }
             }

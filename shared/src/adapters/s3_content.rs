@@ -198,7 +198,7 @@ impl ContentStore for S3Content {
 
     async fn list_page_slugs(&self) -> Result<Vec<Slug>, StoreError> {
         Ok(self
-            .list_versions(ContentKey::PAGES_PREFIX, ContentKey::page_slug)
+            .list_versions(ContentKey::PAGES_PREFIX, ContentKey::page_slug_of)
             .await?
             .into_iter()
             .map(|(slug, _)| slug)
@@ -207,7 +207,7 @@ impl ContentStore for S3Content {
 
     /// One paged `ListObjectsV2` over `posts/`: the listing carries each object's ETag.
     async fn list_post_versions(&self) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
-        self.list_versions(ContentKey::POSTS_PREFIX, ContentKey::post_slug)
+        self.list_versions(ContentKey::POSTS_PREFIX, ContentKey::post_slug_of)
             .await
     }
 }
@@ -217,7 +217,7 @@ impl S3Content {
     async fn list_versions(
         &self,
         prefix: &'static str,
-        slug_of: fn(&ContentKey) -> Option<Slug>,
+        slug_of: fn(&str) -> Option<Slug>,
     ) -> Result<Vec<(Slug, Option<String>)>, StoreError> {
         let mut pages = self
             .client
@@ -230,10 +230,7 @@ impl S3Content {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| unavailable("ListObjectsV2", prefix, e))?;
             for object in page.contents() {
-                let slug = object
-                    .key()
-                    .and_then(ContentKey::generated)
-                    .and_then(|k| slug_of(&k));
+                let slug = object.key().and_then(slug_of);
                 if let Some(slug) = slug {
                     versions.push((slug, object.e_tag().map(str::to_owned)));
                 }

@@ -114,7 +114,7 @@ fn page(rows: Vec<String>, limit: usize) -> rusqlite::Result<PostPage> {
 
 /// Everything at or before `now` sorts below this bound (see `PostMeta::sort_key`).
 fn upper_bound(now: OffsetDateTime) -> String {
-    format!("{}#~", crate::domain::time_fmt::sort_key(now))
+    PostMeta::sort_key_upper_bound(now)
 }
 
 #[async_trait]

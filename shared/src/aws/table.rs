@@ -36,7 +36,8 @@
 //! below the 400 KB item limit). The feeds function writes it (`PutItem`) whenever it
 //! rebuilds the sitemap, from the same `PUBLISHED` listing, so no view counts anything.
 //! A month's page `/archive/<yyyy>/<mm>` is one `gsi1` Query on `PUBLISHED` with
-//! `gsi1sk BETWEEN '<month start>' AND '<month end or now>#~'`, paged like the home page.
+//! `gsi1sk BETWEEN '<month start>' AND '<month end or now>#U+10FFFF'`, paged like the home page (a UTF-8
+//! slug sorts above `~`, so the bound is the highest character, not `~`).
 //!
 //! **Comments** (`adapters::dynamodb_comments`): `<utc ms>` is `2024-03-12T09:00:00.123Z`.
 //! The `POST#<slug>` range `COMMENT#` holds the approved comments and nothing else;

@@ -67,7 +67,7 @@ impl ContactInput {
             email: text(&self.email),
             message: text(&self.message),
             errors,
-            ..ContactForm::for_page(page.slug.as_str())
+            ..ContactForm::for_page(&page.slug)
         }
     }
 }
@@ -171,7 +171,10 @@ impl CommentFunction {
                 &[],
             ),
             Ok(()) => {
-                let location = format!("/{slug}?message=sent#contact-notice");
+                let location = format!(
+                    "{}?message=sent#contact-notice",
+                    crate::site::routes::page_path(slug)
+                );
                 response::build(
                     303,
                     &[
@@ -299,7 +302,7 @@ fn contact_mail(settings: &SiteSettings, page: &Page, to: &str, valid: &ValidCon
     let email = valid.email.as_str();
     let text = format!(
         "{name} <{email}> wrote through the contact form on {url}:\n\n{message}\n\n-- \nReply to this mail to answer {name}. The message is not kept on the site.\n",
-        url = settings.url(&format!("/{}", page.slug)),
+        url = settings.url(&crate::site::routes::page_path(&page.slug)),
         message = valid.message.as_str(),
     );
     Mail {

@@ -14,6 +14,7 @@ use crate::http::{Body, Request, Response};
 use crate::ports::{CommentStore, Inserted, Mailer, Throttle, Transition};
 use crate::render::comments::FieldErrors;
 use crate::render::pages::{self, ErrorPage};
+use crate::site::routes::post_path;
 use crate::site::{ArticleQuery, CommentPage, Site};
 use askama::Template;
 use error::CommentError;
@@ -110,9 +111,11 @@ enum Route {
 fn route(path: &str) -> Route {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
-        ["posts", slug, "comments"] => Slug::parse(slug).map_or(Route::NotFound, Route::Submit),
+        ["posts", slug, "comments"] => {
+            Slug::from_href_segment(slug).map_or(Route::NotFound, Route::Submit)
+        }
         ["comments", "moderate"] => Route::Moderate,
-        [page, "message"] => Slug::parse(page).map_or(Route::NotFound, Route::Contact),
+        [page, "message"] => Slug::from_href_segment(page).map_or(Route::NotFound, Route::Contact),
         _ => Route::NotFound,
     }
 }
@@ -323,7 +326,7 @@ impl CommentFunction {
                 let owner_not_told = notice == OwnerNotice::Failed;
                 Ok(Accepted {
                     location: if owner_not_told {
-                        format!("/posts/{slug}?moderation=held-unsent#comment-notice")
+                        format!("{}?moderation=held-unsent#comment-notice", post_path(slug))
                     } else {
                         held
                     },
@@ -740,11 +743,11 @@ impl CommentFunction {
                 // On the thread page that shows it (an older one, in a long thread).
                 let page = self.comments.page_of(&c.post, &c.id).await.ok().flatten();
                 Some(match page {
-                    Some(page) => format!("/posts/{}?cpage={page}#comment-{}", c.post, c.id),
-                    None => format!("/posts/{}#comment-{}", c.post, c.id),
+                    Some(page) => format!("{}?cpage={page}#comment-{}", post_path(&c.post), c.id),
+                    None => format!("{}#comment-{}", post_path(&c.post), c.id),
                 })
             }
-            Some(c) => Some(format!("/posts/{}", c.post)),
+            Some(c) => Some(post_path(&c.post)),
             None => None,
         };
         let page = ModerationPage {
@@ -782,8 +785,8 @@ impl CommentFunction {
 /// `#anchor`.
 fn article_link(slug: &Slug, page: Option<u32>, query: &str, anchor: &str) -> String {
     match page {
-        Some(page) => format!("/posts/{slug}?cpage={page}&{query}#{anchor}"),
-        None => format!("/posts/{slug}?{query}#{anchor}"),
+        Some(page) => format!("{}?cpage={page}&{query}#{anchor}", post_path(slug)),
+        None => format!("{}?{query}#{anchor}", post_path(slug)),
     }
 }
 

@@ -235,7 +235,7 @@ pub fn owner_mail(
     let website = comment.website.as_ref().map_or("", |w| w.as_str());
     let text = format!(
         "A new comment on “{post_title}” is waiting for your approval.\n\
-         {base_url}/posts/{post}\n\n\
+         {base_url}{post}\n\n\
          Author: {author}\nEmail: {email}\nWebsite: {website}\n\n\
          Comment:\n{body}\n\n\
          Approve it: {approve}\n\
@@ -243,7 +243,7 @@ pub fn owner_mail(
          Delete it: {delete}\n\n\
          Each link opens a page with a button; nothing changes until you press it.\n\
          Each link works once and for 7 days.\n",
-        post = comment.post,
+        post = crate::site::routes::post_path(&comment.post),
         author = comment.author,
         email = comment.email,
         body = comment.body,

@@ -25,5 +25,5 @@ pub use secret::{Secret, SecretError, TokenError};
 pub use settings::{
     CommentSettings, ContactSettings, MenuEntry, Moderation, SettingsError, SiteSettings,
 };
-pub use slug::{Slug, SlugError, Tag};
+pub use slug::{truncate_on_char, Slug, SlugError, Tag};
 pub use subscriber_email::{SubscriberEmail, SubscriberEmailError};

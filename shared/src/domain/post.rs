@@ -333,6 +333,13 @@ impl PostMeta {
     pub fn sort_key(&self) -> String {
         format!("{}#{}", time_fmt::sort_key(self.date), self.slug)
     }
+
+    /// A bound above the sort key of every post dated at or before `at`, whatever its
+    /// slug: keys compare as UTF-8 bytes (DynamoDB and SQLite alike), a UTF-8 slug starts
+    /// above `~` (0xC3 for `ñ`), and U+10FFFF (F4 8F BF BF) is above every letter.
+    pub fn sort_key_upper_bound(at: OffsetDateTime) -> String {
+        format!("{}#\u{10FFFF}", time_fmt::sort_key(at))
+    }
 }
 
 #[cfg(test)]

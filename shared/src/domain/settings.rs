@@ -60,8 +60,10 @@ impl MenuEntry {
     /// Where the entry links to (validated by `SiteSettings::parse`).
     pub fn href(&self) -> String {
         match (&self.page, &self.tag, &self.url) {
-            (Some(page), _, _) => format!("/{page}"),
-            (_, Some(tag), _) => format!("/tags/{tag}"),
+            (Some(page), _, _) => super::Slug::parse(page)
+                .map_or_else(|_| "/".into(), |s| crate::site::routes::page_path(&s)),
+            (_, Some(tag), _) => super::Slug::parse(tag)
+                .map_or_else(|_| "/".into(), |s| crate::site::routes::tag_path(&s)),
             (_, _, Some(url)) => url.clone(),
             _ => "/".into(),
         }
@@ -392,6 +394,12 @@ mod tests {
         .unwrap();
         let hrefs: Vec<String> = s.menu.iter().map(MenuEntry::href).collect();
         assert_eq!(hrefs, ["/about", "/tags/sleep", "https://book.example/x"]);
+        let utf8 = SiteSettings::parse(&format!(
+            "{MINIMAL}[[menu]]\nlabel = \"Quiénes somos\"\npage = \"quiénes-somos\"\n[[menu]]\nlabel = \"Niños\"\ntag = \"niños\"\n"
+        ))
+        .unwrap();
+        let hrefs: Vec<String> = utf8.menu.iter().map(MenuEntry::href).collect();
+        assert_eq!(hrefs, ["/qui%C3%A9nes-somos", "/tags/ni%C3%B1os"]);
         for bad in [
             "label = \"X\"\npage = \"posts\"",
             "label = \"X\"\npage = \"a\"\ntag = \"b\"",

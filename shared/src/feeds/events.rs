@@ -42,7 +42,7 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
             let event: S3Event = serde_json::from_value(event).map_err(|e| unknown(&e))?;
             Ok(Trigger::Stored {
                 posts: post_slugs_in(&event),
-                pages: slugs_in(&event, ContentKey::page_slug),
+                pages: slugs_in(&event, ContentKey::page_slug_of),
             })
         }
         Some("aws:dynamodb") => {
@@ -81,11 +81,13 @@ pub fn parse(event: Value) -> Result<Trigger, UnknownEvent> {
 /// The post slugs an S3 event touches, each once however many records name it.
 /// Keys arrive URL-encoded (`+` for space); anything not `posts/<slug>.md` is ignored.
 pub fn post_slugs_in(event: &S3Event) -> BTreeSet<Slug> {
-    slugs_in(event, ContentKey::post_slug)
+    slugs_in(event, ContentKey::post_slug_of)
 }
 
-/// The slugs `slug_of` finds in an S3 event's keys (decoded), each once.
-fn slugs_in(event: &S3Event, slug_of: fn(&ContentKey) -> Option<Slug>) -> BTreeSet<Slug> {
+/// The slugs `slug_of` finds in an S3 event's keys, each once. S3 sends a key
+/// form-encoded: `+` for a space, `%2B` for a `+`, UTF-8 percent-encoded
+/// (`posts/c%C3%B3mo-dormir.md`), so `+` is replaced before the percent-decoding.
+fn slugs_in(event: &S3Event, slug_of: fn(&str) -> Option<Slug>) -> BTreeSet<Slug> {
     event
         .records
         .iter()
@@ -95,7 +97,7 @@ fn slugs_in(event: &S3Event, slug_of: fn(&ContentKey) -> Option<Slug>) -> BTreeS
             let key = percent_encoding::percent_decode_str(&spaced)
                 .decode_utf8()
                 .ok()?;
-            slug_of(&ContentKey::generated(&key)?)
+            slug_of(&key)
         })
         .collect()
 }
@@ -215,6 +217,32 @@ mod tests {
             })
             .collect();
         json!({ "Records": records })
+    }
+
+    #[test]
+    fn utf8_keys_arrive_form_encoded_and_are_decoded_once() {
+        let slugs = |names: &[&str]| -> BTreeSet<Slug> {
+            names.iter().map(|n| Slug::parse(n).unwrap()).collect()
+        };
+        assert_eq!(
+            parse(s3_event(&[
+                "posts/c%C3%B3mo-dormir.md",
+                "posts/c%c3%b3mo-dormir.md",
+                "posts%2F%E7%9D%A1%E7%9C%A0.md",
+                "pages/qui%C3%A9nes-somos.md",
+                // Not slugs once decoded: a space (`+`), an uppercase letter, a decomposed
+                // accent, bytes that are not UTF-8, an encoded `%`.
+                "posts/c%C3%B3mo+dormir.md",
+                "posts/C%C3%B3mo.md",
+                "posts/co%CC%81mo.md",
+                "posts/%FF%FE.md",
+                "posts/a%2525.md",
+            ])),
+            Ok(Trigger::Stored {
+                posts: slugs(&["cómo-dormir", "睡眠"]),
+                pages: slugs(&["quiénes-somos"])
+            })
+        );
     }
 
     #[test]

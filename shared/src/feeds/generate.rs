@@ -32,8 +32,18 @@ pub struct Output {
 
 impl Output {
     fn new(key: &str, bytes: Vec<u8>, content_type: &'static str, cache: &'static str) -> Output {
+        let key = ContentKey::generated(key).expect("generated keys are plain names");
+        Output::at(key, bytes, content_type, cache)
+    }
+
+    fn at(
+        key: ContentKey,
+        bytes: Vec<u8>,
+        content_type: &'static str,
+        cache: &'static str,
+    ) -> Output {
         Output {
-            key: ContentKey::generated(key).expect("generated keys are plain names"),
+            key,
             bytes,
             content_type,
             cache_control: cache,
@@ -78,11 +88,11 @@ impl FeedSite {
     }
 
     pub fn post_url(&self, slug: &Slug) -> String {
-        self.url(&format!("/posts/{slug}"))
+        self.url(&crate::site::routes::post_path(slug))
     }
 
     pub fn tag_url(&self, tag: &Slug) -> String {
-        self.url(&format!("/tags/{tag}"))
+        self.url(&crate::site::routes::tag_path(tag))
     }
 }
 
@@ -320,11 +330,14 @@ pub fn post_comments_feed(
     let channel = rss::CommentsChannel {
         title: format!("Comments on: {post_title}"),
         link: site.post_url(slug),
-        self_url: site.url(&format!("/posts/{slug}/comments.xml")),
+        self_url: site.url(&format!(
+            "{}/comments.xml",
+            crate::site::routes::post_path(slug)
+        )),
         description: format!("Comments on “{post_title}” at {}", site.title),
     };
-    Output::new(
-        &format!("posts/{slug}/comments.xml"),
+    Output::at(
+        ContentKey::post_comments_feed(slug),
         rss::comments(site, &channel, comments),
         RSS,
         CACHE_FEED,

@@ -548,8 +548,7 @@ impl Feeds {
                 )),
                 // Unpublished or deleted: its comment feed goes too, so the URL is a 404.
                 None => {
-                    let key = ContentKey::generated(&format!("posts/{slug}/comments.xml"))
-                        .expect("a slug makes a valid key");
+                    let key = ContentKey::post_comments_feed(slug);
                     if let Fetched::Found(_) = self.content.get(&key, None).await? {
                         self.content.delete(&key).await?;
                         report.removed.push(key.to_string());

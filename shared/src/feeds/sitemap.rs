@@ -44,7 +44,7 @@ pub fn sitemap(site: &FeedSite, posts: &[PostMeta], pages: &[SitemapPage]) -> Ve
         None => url_undated(&mut out, &site.home()),
     }
     for page in pages {
-        let loc = site.url(&format!("/{}", page.slug));
+        let loc = site.url(&crate::site::routes::page_path(&page.slug));
         match page.lastmod {
             Some(lastmod) => url(&mut out, &loc, lastmod),
             None => url_undated(&mut out, &loc),

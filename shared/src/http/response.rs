@@ -27,10 +27,37 @@ pub fn build(status: u16, headers: &[(&str, &str)], body: Body) -> Response<Body
         .expect("static header names and checked values always build")
 }
 
+/// A redirect to `location`: a path of ours (already percent-encoded by `site::routes`)
+/// or an owner's target from `redirects.toml`, which may be written with raw UTF-8 or
+/// even a control character. Those are percent-encoded here, so the `Location` is always
+/// ASCII and building the response cannot fail.
 pub fn redirect(status: u16, location: &str) -> Response<Body> {
+    let location =
+        percent_encoding::utf8_percent_encode(location, percent_encoding::CONTROLS).to_string();
     build(
         status,
-        &[("location", location), ("cache-control", CACHE_NOT_FOUND)],
+        &[("location", &location), ("cache-control", CACHE_NOT_FOUND)],
         Body::Empty,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_location_is_always_ascii() {
+        for (to, sent) in [
+            ("/posts/c%C3%B3mo-dormir", "/posts/c%C3%B3mo-dormir"),
+            ("/posts/cómo-dormir", "/posts/c%C3%B3mo-dormir"),
+            ("/a\nb", "/a%0Ab"),
+            (
+                "https://book.example/x?y=1&z",
+                "https://book.example/x?y=1&z",
+            ),
+        ] {
+            let r = redirect(301, to);
+            assert_eq!(r.headers()["location"], sent, "{to:?}");
+        }
+    }
 }

@@ -12,8 +12,16 @@ use lambda_http::{Body, Request, Response};
 /// does not govern); the stylesheet is ours (`/style.<hash>.css`, no inline `style=`
 /// in any template); images are ours (`/media/*`) or an author's HTTPS image in a post
 /// (no `data:`: nothing renders one); forms post to us only; no framing, no `<base>`.
+///
+/// Audio and video (`<video src="/media/visit.mp4">`) are ours too, but `/media/*`
+/// answers the deployed site's request with a `302` to a pre-signed S3 URL
+/// (`https://<bucket>.s3.<region>.amazonaws.com/...`, see `site::media`), and CSP checks
+/// a redirect's target against the directive by origin (only its path is exempt), so
+/// `'self'` alone would block every redirected video. The bucket's origin is not known to
+/// this constant (and is the site's own behind CloudFront), so `media-src` takes HTTPS
+/// like `img-src`, which the same redirect already relies on for images.
 pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https:; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     media-src 'self' https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Stored media that is not a raster image (PDF, audio, video, text, SVG, downloads):
 /// a sandboxed document (no script, unique origin, no forms, no plugins' privileges);
@@ -117,6 +125,23 @@ mod tests {
             .headers()
             .get("strict-transport-security")
             .is_none());
+    }
+
+    #[test]
+    fn pages_may_play_our_audio_and_video_wherever_media_redirects() {
+        let directive = |name: &str| {
+            PAGE_CSP
+                .split(';')
+                .map(str::trim)
+                .find(|d| d.split_whitespace().next() == Some(name))
+                .map(|d| d.split_whitespace().skip(1).collect::<Vec<_>>())
+        };
+        // A redirect to a pre-signed S3 URL is checked by origin: HTTPS must be allowed
+        // for media exactly as for images, and still no `data:`, `blob:` or `http:`.
+        assert_eq!(directive("media-src"), Some(vec!["'self'", "https:"]));
+        assert_eq!(directive("img-src"), directive("media-src"));
+        assert_eq!(directive("script-src"), None);
+        assert_eq!(directive("default-src"), Some(vec!["'none'"]));
     }
 
     #[test]

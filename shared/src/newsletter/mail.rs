@@ -52,7 +52,7 @@ impl PostMail {
         if let Some(base) = base_url {
             site.base_url = base.trim_end_matches('/').to_owned();
         }
-        let post_url = site.url(&format!("/posts/{}", post.slug));
+        let post_url = site.url(&crate::site::routes::post_path(&post.slug));
         let article_html = site
             .newsletter
             .full_article
@@ -204,7 +204,7 @@ impl DigestMail {
             .map(|post| DigestEntry {
                 title: post.front.title.clone(),
                 summary: post.front.summary.clone(),
-                url: site.url(&format!("/posts/{}", post.slug)),
+                url: site.url(&crate::site::routes::post_path(&post.slug)),
                 image: post.front.image.as_ref().map(|i| {
                     let src = if i.src.starts_with('/') {
                         site.url(&i.src)

@@ -27,11 +27,19 @@ impl ContentKey {
 
     /// The slug of a `pages/<slug>.md` key, if this is one.
     pub fn page_slug(&self) -> Option<Slug> {
-        let name = self
-            .0
-            .strip_prefix(Self::PAGES_PREFIX)?
-            .strip_suffix(".md")?;
+        Self::page_slug_of(&self.0)
+    }
+
+    /// The slug of a key as a store lists it or an event names it (already decoded, any
+    /// UTF-8), if it is `pages/<slug>.md`.
+    pub fn page_slug_of(key: &str) -> Option<Slug> {
+        let name = key.strip_prefix(Self::PAGES_PREFIX)?.strip_suffix(".md")?;
         Slug::parse(name).ok()
+    }
+
+    /// `posts/<slug>/comments.xml`: one post's comments feed.
+    pub fn post_comments_feed(slug: &Slug) -> ContentKey {
+        ContentKey(format!("posts/{slug}/comments.xml"))
     }
 
     pub fn site_settings() -> ContentKey {
@@ -45,8 +53,9 @@ impl ContentKey {
         ContentKey(Self::CUSTOM_CSS.into())
     }
 
-    /// A key the site generates or serves as-is (`feed.xml`, `posts/<slug>/comments.xml`).
-    /// Segments are plain names: ASCII letters, digits, `-`, `_`, one inner `.`.
+    /// A key the site generates or serves as-is (`feed.xml`, `sitemap.xml`). Segments are
+    /// plain names: ASCII letters, digits, `-`, `_`, one inner `.`. A post's keys, whose
+    /// slug may be UTF-8, come from `post`, `post_comments_feed` and `post_slug_of`.
     pub fn generated(key: &str) -> Option<ContentKey> {
         let ok = !key.is_empty()
             && key.len() <= 200
@@ -64,10 +73,13 @@ impl ContentKey {
 
     /// The slug of a `posts/<slug>.md` key, if this is one.
     pub fn post_slug(&self) -> Option<Slug> {
-        let name = self
-            .0
-            .strip_prefix(Self::POSTS_PREFIX)?
-            .strip_suffix(".md")?;
+        Self::post_slug_of(&self.0)
+    }
+
+    /// The slug of a key as a store lists it or an event names it (already decoded, any
+    /// UTF-8), if it is `posts/<slug>.md`: `posts/cómo-dormir.md` is `cómo-dormir`.
+    pub fn post_slug_of(key: &str) -> Option<Slug> {
+        let name = key.strip_prefix(Self::POSTS_PREFIX)?.strip_suffix(".md")?;
         Slug::parse(name).ok()
     }
 
@@ -410,5 +422,28 @@ mod tests {
                 .post_slug(),
             None
         );
+        let utf8 = Slug::parse("cómo-dormir").unwrap();
+        assert_eq!(ContentKey::post(&utf8).as_str(), "posts/cómo-dormir.md");
+        assert_eq!(
+            ContentKey::post_slug_of("posts/cómo-dormir.md"),
+            Some(utf8.clone())
+        );
+        assert_eq!(
+            ContentKey::post_comments_feed(&utf8).as_str(),
+            "posts/cómo-dormir/comments.xml"
+        );
+        assert_eq!(
+            ContentKey::page_slug_of("pages/niños.md").unwrap().as_str(),
+            "niños"
+        );
+        for bad in [
+            "posts/c%C3%B3mo.md",
+            "posts/a/b.md",
+            "posts/../x.md",
+            "pages/Á.md",
+        ] {
+            assert_eq!(ContentKey::post_slug_of(bad), None, "{bad}");
+            assert_eq!(ContentKey::page_slug_of(bad), None, "{bad}");
+        }
     }
 }

@@ -41,9 +41,9 @@ pub struct ContactForm {
 
 impl ContactForm {
     /// An empty form for the page at `/<slug>`.
-    pub fn for_page(slug: &str) -> ContactForm {
+    pub fn for_page(slug: &crate::domain::Slug) -> ContactForm {
         ContactForm {
-            action: format!("/{slug}/message"),
+            action: format!("{}/message", crate::site::routes::page_path(slug)),
             ..ContactForm::default()
         }
     }

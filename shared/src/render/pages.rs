@@ -6,7 +6,7 @@ use super::json_ld;
 use super::markdown::RenderedMarkdown;
 use crate::domain::archive::{ArchiveSummary, TagCount, YearMonth};
 use crate::domain::time_fmt::{human_date, rfc3339};
-use crate::domain::{Image, Page, Post, PostMeta, SiteSettings, Tag};
+use crate::domain::{Image, Page, Post, PostMeta, SiteSettings, Slug, Tag};
 use askama::Template;
 use std::sync::OnceLock;
 
@@ -81,7 +81,7 @@ fn head(site: &SiteChrome, path: &str, title: String, description: String) -> He
 }
 
 pub struct PostView<'a> {
-    pub slug: &'a str,
+    pub slug: &'a Slug,
     pub title: &'a str,
     pub date_iso: String,
     pub date_human: String,
@@ -115,7 +115,7 @@ impl<'a> PostPage<'a> {
         comments_open: bool,
     ) -> Self {
         let f = &post.front;
-        let path = format!("/posts/{}", post.slug);
+        let path = crate::site::routes::post_path(&post.slug);
         let description = if f.summary.is_empty() {
             f.title.clone()
         } else {
@@ -145,7 +145,7 @@ impl<'a> PostPage<'a> {
             head,
             chrome: site,
             post: PostView {
-                slug: post.slug.as_str(),
+                slug: &post.slug,
                 title: &f.title,
                 date_iso: rfc3339(f.date),
                 date_human: human_date(f.date),
@@ -175,7 +175,8 @@ impl<'a> PostPage<'a> {
         let mut canonical_moved = false;
         if let Some(pager) = &comments.pager {
             let site = self.chrome;
-            let url = |page: u32| site.url(&format!("/posts/{}?cpage={page}", self.post.slug));
+            let post_path = crate::site::routes::post_path(self.post.slug);
+            let url = |page: u32| site.url(&format!("{post_path}?cpage={page}"));
             self.head.prev = pager.prev_page.map(url);
             self.head.next = pager.next_page.map(url);
             if !pager.is_newest() {
@@ -225,7 +226,7 @@ impl<'a> SitePageView<'a> {
     /// A page: the article's layout without date, tags, comments or (unless the page
     /// asks) the subscribe box.
     pub fn new(site: &'a SiteChrome, page: &'a Page, body: &'a RenderedMarkdown) -> Self {
-        let path = format!("/{}", page.slug);
+        let path = crate::site::routes::page_path(&page.slug);
         let description = if page.summary.is_empty() {
             page.title.clone()
         } else {
@@ -252,7 +253,7 @@ impl<'a> SitePageView<'a> {
             business_details: page.business_details,
             contact: page
                 .contact_form
-                .then(|| super::contact::ContactForm::for_page(page.slug.as_str())),
+                .then(|| super::contact::ContactForm::for_page(&page.slug)),
         }
     }
 
@@ -267,7 +268,7 @@ impl<'a> SitePageView<'a> {
 }
 
 pub struct PostCard<'a> {
-    pub slug: &'a str,
+    pub slug: &'a Slug,
     pub title: &'a str,
     pub summary: &'a str,
     pub date_iso: String,
@@ -278,7 +279,7 @@ pub struct PostCard<'a> {
 impl<'a> From<&'a PostMeta> for PostCard<'a> {
     fn from(m: &'a PostMeta) -> Self {
         PostCard {
-            slug: m.slug.as_str(),
+            slug: &m.slug,
             title: &m.title,
             summary: &m.summary,
             date_iso: rfc3339(m.date),
@@ -327,7 +328,7 @@ impl<'a> ListPage<'a> {
                 },
             ),
             Listing::Tag(tag) => (
-                format!("/tags/{}", tag.slug),
+                crate::site::routes::tag_path(&tag.slug),
                 format!("Posts tagged “{}”", tag.name),
                 format!("{} – {}", tag.name, site.title),
                 format!("Posts about {} from {}", tag.name, site.title),

@@ -1127,7 +1127,7 @@ fn render_site_page(
     if sent {
         view = view.with_contact(crate::render::contact::ContactForm {
             sent: true,
-            ..crate::render::contact::ContactForm::for_page(slug.as_str())
+            ..crate::render::contact::ContactForm::for_page(slug)
         });
     }
     let html = view.render().map_err(render_failed)?;

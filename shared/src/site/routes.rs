@@ -46,6 +46,21 @@ pub enum Route {
     NotFound,
 }
 
+/// `/posts/<slug>`, the slug percent-encoded: every link to a post is built here.
+pub fn post_path(slug: &Slug) -> String {
+    format!("/posts/{}", slug.href_segment())
+}
+
+/// `/tags/<slug>`, percent-encoded.
+pub fn tag_path(slug: &Slug) -> String {
+    format!("/tags/{}", slug.href_segment())
+}
+
+/// `/<slug>` (a page), percent-encoded.
+pub fn page_path(slug: &Slug) -> String {
+    format!("/{}", slug.href_segment())
+}
+
 /// Pages beyond this are refused before any storage read.
 pub const MAX_PAGE: u32 = 10_000;
 
@@ -66,7 +81,10 @@ fn page_number(s: &str) -> Option<u32> {
 
 impl Route {
     /// Parses the raw (still percent-encoded) path. Anything that is not exactly one of
-    /// the site's shapes is `NotFound`: an encoded `/` or `..` never becomes a key.
+    /// the site's shapes is `NotFound`: an encoded `/` or `..` never becomes a key. Each
+    /// slug segment is percent-decoded on its own (`%C3%B3` and `%c3%b3` alike, or raw
+    /// UTF-8 as it may arrive) and then must be a `Slug`; bytes that are not UTF-8 once
+    /// decoded are `NotFound`.
     pub fn parse(path: &str) -> Route {
         // A media path may be longer: a name of up to 1024 bytes, percent-encoded.
         let limit = if path.starts_with("/media/") {
@@ -81,11 +99,11 @@ impl Route {
             let trimmed = path.trim_end_matches('/');
             return match Route::parse(if trimmed.is_empty() { "/" } else { trimmed }) {
                 Route::NotFound => Route::NotFound,
-                _ => Route::Redirect(if trimmed.is_empty() {
-                    "/".into()
-                } else {
-                    trimmed.into()
-                }),
+                _ if trimmed.is_empty() => Route::Redirect("/".into()),
+                // As it came, but a raw UTF-8 or space never goes into a `Location`.
+                _ => Route::Redirect(
+                    percent_encoding::utf8_percent_encode(trimmed, LOCATION_ESCAPES).to_string(),
+                ),
             };
         }
         let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
@@ -93,18 +111,16 @@ impl Route {
             [""] => Route::Home { page: 1 },
             ["page", "1"] => Route::Redirect("/".into()),
             ["page", n] => page_number(n).map_or(Route::NotFound, |page| Route::Home { page }),
-            ["posts", slug] => Slug::parse(slug).map_or(Route::NotFound, Route::Post),
-            ["posts", slug, "comments.xml"] => match Slug::parse(slug) {
-                Ok(slug) => stored(&format!("posts/{slug}/comments.xml")),
+            ["posts", slug] => Slug::from_href_segment(slug).map_or(Route::NotFound, Route::Post),
+            ["posts", slug, "comments.xml"] => match Slug::from_href_segment(slug) {
+                Ok(slug) => Route::Stored(ContentKey::post_comments_feed(&slug)),
                 Err(_) => Route::NotFound,
             },
-            ["tags", tag] => {
-                Slug::parse(tag).map_or(Route::NotFound, |tag| Route::Tag { tag, page: 1 })
-            }
-            ["tags", tag, "page", "1"] if Slug::parse(tag).is_ok() => {
-                Route::Redirect(format!("/tags/{tag}"))
-            }
-            ["tags", tag, "page", n] => match (Slug::parse(tag), page_number(n)) {
+            ["tags", tag] => Slug::from_href_segment(tag)
+                .map_or(Route::NotFound, |tag| Route::Tag { tag, page: 1 }),
+            ["tags", tag, "page", "1"] => Slug::from_href_segment(tag)
+                .map_or(Route::NotFound, |t| Route::Redirect(tag_path(&t))),
+            ["tags", tag, "page", n] => match (Slug::from_href_segment(tag), page_number(n)) {
                 (Ok(tag), Some(page)) => Route::Tag { tag, page },
                 _ => Route::NotFound,
             },
@@ -127,14 +143,24 @@ impl Route {
             // Any depth (imported uploads keep WordPress's `media/uploads/YYYY/MM/name`).
             ["media", _, ..] => MediaKey::from_url_path(path).map_or(Route::NotFound, Route::Media),
             [name] if STORED_AT_ROOT.contains(name) => stored(name),
-            [name] => match Slug::parse(name) {
-                Ok(slug) if !crate::domain::Page::is_reserved(name) => Route::Page(slug),
+            [name] => match Slug::from_href_segment(name) {
+                Ok(slug) if !crate::domain::Page::is_reserved(slug.as_str()) => Route::Page(slug),
                 _ => Route::NotFound,
             },
             _ => Route::NotFound,
         }
     }
 }
+
+/// What a redirect to a path as it came escapes: controls, space, non-ASCII bytes and
+/// the characters HTML or a header would misread (a `%` already there stays).
+const LOCATION_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'\\');
 
 fn stored(key: &str) -> Route {
     ContentKey::generated(key).map_or(Route::NotFound, Route::Stored)
@@ -409,6 +435,73 @@ mod tests {
         }
         assert_eq!(
             Route::parse(&format!("/media/{}", "a/".repeat(600))),
+            Route::NotFound
+        );
+    }
+
+    #[test]
+    fn utf8_slugs_are_read_percent_encoded_in_either_case_or_raw() {
+        let como = slug("cómo-dormir");
+        for path in [
+            "/posts/c%C3%B3mo-dormir",
+            "/posts/c%c3%b3mo-dormir",
+            "/posts/cómo-dormir",
+        ] {
+            assert_eq!(Route::parse(path), Route::Post(como.clone()), "{path}");
+        }
+        assert_eq!(post_path(&como), "/posts/c%C3%B3mo-dormir");
+        assert_eq!(tag_path(&slug("niños")), "/tags/ni%C3%B1os");
+        assert_eq!(page_path(&slug("quiénes-somos")), "/qui%C3%A9nes-somos");
+        assert_eq!(Route::parse(&post_path(&como)), Route::Post(como.clone()));
+        assert_eq!(
+            Route::parse("/tags/ni%C3%B1os/page/2"),
+            Route::Tag {
+                tag: slug("niños"),
+                page: 2
+            }
+        );
+        assert_eq!(
+            Route::parse("/qui%C3%A9nes-somos"),
+            Route::Page(slug("quiénes-somos"))
+        );
+        assert!(
+            matches!(Route::parse("/posts/c%C3%B3mo-dormir/comments.xml"), Route::Stored(k) if k.as_str() == "posts/cómo-dormir/comments.xml")
+        );
+        // Redirects name the canonical, encoded path.
+        assert_eq!(
+            Route::parse("/tags/niños/page/1"),
+            Route::Redirect("/tags/ni%C3%B1os".into())
+        );
+        assert_eq!(
+            Route::parse("/posts/cómo-dormir/"),
+            Route::Redirect("/posts/c%C3%B3mo-dormir".into())
+        );
+        assert_eq!(
+            Route::parse("/posts/c%c3%b3mo-dormir/"),
+            Route::Redirect("/posts/c%c3%b3mo-dormir".into())
+        );
+        for bad in [
+            "/posts/%C3",
+            "/posts/%FF",
+            "/posts/c%C3%B3mo%2Fdormir",
+            "/posts/c%C3%B3mo%2fdormir",
+            "/posts/C%C3%B3mo",
+            "/posts/co%CC%81mo",
+            "/posts/%25",
+            "/posts/a%2E%2E",
+            "/tags/%E2%82/page/1",
+            "/tags/%E2%82/page/2",
+            "/%C3%28",
+            "/posts/%C3/comments.xml",
+            "/p%C3%B3sts/a",
+        ] {
+            assert_eq!(Route::parse(bad), Route::NotFound, "{bad}");
+        }
+        // The longest slug, encoded, is a route; one byte more is not.
+        let longest = format!("/tags/{}/page/2", "%C3%B1".repeat(50));
+        assert!(matches!(Route::parse(&longest), Route::Tag { page: 2, .. }));
+        assert_eq!(
+            Route::parse(&format!("/posts/{}a", "%C3%B1".repeat(50))),
             Route::NotFound
         );
     }

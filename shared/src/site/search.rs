@@ -262,8 +262,8 @@ fn result_view(index: &SearchIndex, doc: u32) -> Option<SearchResultView> {
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok());
     Some(SearchResultView {
         href: match doc.kind {
-            DocKind::Post => format!("/posts/{slug}"),
-            DocKind::Page => format!("/{slug}"),
+            DocKind::Post => super::routes::post_path(&slug),
+            DocKind::Page => super::routes::page_path(&slug),
         },
         title: doc.title.to_owned(),
         summary: doc.summary.to_owned(),

@@ -113,10 +113,15 @@ fn decode_component(s: &str) -> String {
 /// The page a signup came from, kept as consent evidence and used as a link back:
 /// a local absolute path only, so it can never point to another site.
 pub fn source_page(raw: Option<&str>) -> String {
-    let raw = raw.unwrap_or("").trim();
+    // A page's path as its links spell it (`/posts/c%C3%B3mo-dormir`); a raw UTF-8 one
+    // (from a script) is percent-encoded first, so it is kept, never turned into `/`.
+    let encoded =
+        percent_encoding::utf8_percent_encode(raw.unwrap_or("").trim(), percent_encoding::CONTROLS)
+            .to_string();
+    let raw = encoded.as_str();
     let ok = raw.starts_with('/')
         && !raw.starts_with("//")
-        && raw.len() <= 300
+        && raw.len() <= 512
         && raw
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'\\' && b != b'"' && b != b'<' && b != b'>');
@@ -159,5 +164,14 @@ mod tests {
             assert_eq!(source_page(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(source_page(None), "/");
+        assert_eq!(
+            source_page(Some("/posts/c%C3%B3mo-dormir")),
+            "/posts/c%C3%B3mo-dormir"
+        );
+        assert_eq!(
+            source_page(Some("/posts/cómo-dormir")),
+            "/posts/c%C3%B3mo-dormir"
+        );
+        assert_eq!(source_page(Some("/a\nb")), "/a%0Ab");
     }
 }
