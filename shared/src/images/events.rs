@@ -2,7 +2,6 @@
 //! `media/` keys created or removed, each once (the last record for a key wins).
 
 use crate::ports::MediaKey;
-use aws_lambda_events::s3::S3Event;
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +32,10 @@ pub fn parse(event: Value) -> Result<Vec<Change>, UnknownEvent> {
     {
         return Err(UnknownEvent(event.to_string().chars().take(200).collect()));
     }
-    let event: S3Event = serde_json::from_value(event).map_err(|e| UnknownEvent(e.to_string()))?;
+    let records = event.get("Records").and_then(Value::as_array);
     let mut changes: Vec<Change> = Vec::new();
-    for record in &event.records {
-        let Some(raw) = record.s3.object.key.as_deref() else {
+    for record in records.into_iter().flatten() {
+        let Some(raw) = record.pointer("/s3/object/key").and_then(Value::as_str) else {
             continue;
         };
         let spaced = raw.replace('+', " ");
@@ -49,7 +48,10 @@ pub fn parse(event: Value) -> Result<Vec<Change>, UnknownEvent> {
         else {
             continue;
         };
-        let name = record.event_name.as_deref().unwrap_or_default();
+        let name = record
+            .get("eventName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let change = if name.starts_with("ObjectRemoved") {
             Change::Removed(key)
         } else if name.starts_with("ObjectCreated") {
@@ -69,7 +71,7 @@ mod tests {
     use serde_json::json;
 
     fn record(name: &str, key: &str) -> Value {
-        json!({"eventSource": "aws:s3", "eventName": name,
+        json!({"eventSource": "aws:s3", "eventName": name, "eventTime": "2026-12-02T17:00:00.000Z",
                "s3": {"bucket": {"name": "b"}, "object": {"key": key}}})
     }
 
