@@ -54,17 +54,19 @@ fn photo_like(w: u32, h: u32) -> RgbImage {
     })
 }
 
-/// A graphic with transparency (a logo or diagram), as PNGs usually are.
+/// A flat graphic with a transparent surround (a logo or diagram), as PNGs usually are.
 fn graphic(w: u32, h: u32) -> RgbaImage {
     RgbaImage::from_fn(w, h, |x, y| {
         let (dx, dy) = (x as f32 - w as f32 / 2.0, y as f32 - h as f32 / 2.0);
         let r = (dx * dx + dy * dy).sqrt() / (h as f32 / 2.0);
         if r > 1.0 {
             Rgba([0, 0, 0, 0])
-        } else if (x / 40 + y / 40) % 2 == 0 {
+        } else if r > 0.9 {
+            Rgba([46, 107, 97, 255])
+        } else if (x / 125 + y / 100) % 2 == 0 {
             Rgba([31, 111, 120, 255])
         } else {
-            Rgba([240, 236, 228, (255.0 * (1.0 - r * 0.3)) as u8])
+            Rgba([240, 236, 228, 255])
         }
     })
 }
