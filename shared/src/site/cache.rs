@@ -135,8 +135,11 @@ impl SettingsCache {
 /// after the settings' time-to-live.
 pub struct VariantsCache {
     ttl: Duration,
-    entry: Mutex<Option<(Option<String>, Arc<VariantsIndex>, Instant)>>,
+    entry: Mutex<Option<CheckedVariants>>,
 }
+
+/// The index's ETag (`None`: there was none), the index, and when it was checked.
+type CheckedVariants = (Option<String>, Arc<VariantsIndex>, Instant);
 
 impl VariantsCache {
     pub fn new(ttl: Duration) -> VariantsCache {
@@ -164,9 +167,7 @@ impl VariantsCache {
         *self.lock() = Some((etag, index, Instant::now()));
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Option<(Option<String>, Arc<VariantsIndex>, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CheckedVariants>> {
         self.entry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
