@@ -238,6 +238,24 @@ async fn on_s3_uploads_get_variants_the_index_lists_and_pages_use() {
         "{html}"
     );
     assert_eq!(html.matches("fetchpriority").count(), 1, "only the lead");
+    // A variant is a redirect to S3 whose answer may be cached for good (its name
+    // changes with its original's bytes).
+    let href = format!(
+        "/media/{}",
+        photo.variants[0]
+            .name
+            .replace("clínica/sala de espera", "cl%C3%ADnica/sala%20de%20espera")
+    );
+    let redirect = site.handle(&http_api("GET", &href, &[])).await;
+    assert_eq!(redirect.status(), 302, "{href}");
+    let location = lambdapress_tests::fixtures::header(&redirect, "location").unwrap();
+    let decoded = percent_encoding::percent_decode_str(location)
+        .decode_utf8()
+        .unwrap();
+    assert!(
+        decoded.contains(lambdapress::http::response::CACHE_IMMUTABLE),
+        "{decoded}"
+    );
     assert!(
         html.contains(r#"<img src="/media/clinic-logo.svg" alt="logo" />"#),
         "{html}"
@@ -314,7 +332,7 @@ async fn on_s3_uploads_get_variants_the_index_lists_and_pages_use() {
 }
 
 #[tokio::test]
-async fn on_s3_a_re_upload_replaces_the_variants_and_concurrent_uploads_keep_both_entries() {
+async fn on_s3_a_re_upload_replaces_or_drops_the_variants_and_concurrent_uploads_keep_both() {
     let Some(endpoint) = moto::endpoint() else {
         return;
     };
@@ -355,6 +373,42 @@ async fn on_s3_a_re_upload_replaces_the_variants_and_concurrent_uploads_keep_bot
     for v in &new.variants {
         assert!(
             raw(&bucket, &format!("media/{}", v.name)).await.is_some(),
+            "{}",
+            v.name
+        );
+    }
+
+    // Replaced by one too small for variants, then by a non-image: the old entry and
+    // its variants go (pages never show a replaced upload's variants).
+    let new = new.clone();
+    let small = image::DynamicImage::new_rgb8(300, 200);
+    let small = lambdapress::images::make::encode(&small, Format::Jpeg).unwrap();
+    bucket.put("media/a.jpg", small).await;
+    let answer = images
+        .handle(event(&[("ObjectCreated:Put", "media/a.jpg")]))
+        .await
+        .unwrap();
+    assert!(outcomes(&answer)[0].1.starts_with("Skipped("), "{answer}");
+    let (listed, _) = index(&bucket).await;
+    assert!(!listed.images.contains_key("a.jpg"), "{listed:?}");
+    for v in &new.variants {
+        assert!(
+            raw(&bucket, &format!("media/{}", v.name)).await.is_none(),
+            "{}",
+            v.name
+        );
+    }
+    let old_b = listed.images["b.png"].clone();
+    bucket.put("media/b.png", b"not a png").await;
+    let answer = images
+        .handle(event(&[("ObjectCreated:Put", "media/b.png")]))
+        .await
+        .unwrap();
+    assert!(outcomes(&answer)[0].1.starts_with("Refused("), "{answer}");
+    assert!(index(&bucket).await.0.images.is_empty());
+    for v in &old_b.variants {
+        assert!(
+            raw(&bucket, &format!("media/{}", v.name)).await.is_none(),
             "{}",
             v.name
         );

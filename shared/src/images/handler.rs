@@ -88,22 +88,29 @@ impl Images {
             return Ok(Outcome::Unchanged);
         }
         let name = key.clone();
+        let etag = original.etag.clone();
         let made = tokio::task::spawn_blocking(move || {
-            make::make_variants(&name, format, &original.bytes).map(|m| (m, original.etag))
+            make::make_variants(&name, format, &original.bytes)
         })
         .await
         .map_err(|e| StoreError::new(format!("variant maker panicked: {e}")))?;
-        let (made, etag) = match made {
+        // Only while the original is still these bytes: a newer upload's own event
+        // decides about its own variants.
+        let listed = index.get(key).is_some();
+        let made = match made {
             Ok(made) => made,
-            Err(
-                refused @ (Refused::NotAnImage(_) | Refused::TooLarge { .. } | Refused::Limits(_)),
-            ) => {
+            Err(e @ Refused::Encode(_)) => return Err(StoreError::new(e.to_string()).into()),
+            Err(refused) => {
                 tracing::warn!(key = %key, error = %refused, "no variants made");
+                // A replaced upload's variants are not this one's.
+                self.unlist(key, listed && self.unchanged(key, &etag).await?)
+                    .await?;
                 return Ok(Outcome::Refused(refused.to_string()));
             }
-            Err(e @ Refused::Encode(_)) => return Err(StoreError::new(e.to_string()).into()),
         };
         if made.files.is_empty() {
+            self.unlist(key, listed && self.unchanged(key, &etag).await?)
+                .await?;
             return Ok(Outcome::Skipped("no wider than the smallest variant"));
         }
         let count = made.files.len();
@@ -112,12 +119,7 @@ impl Images {
                 .put(variant.key(), bytes, f.content_type(), CACHE_IMMUTABLE)
                 .await?;
         }
-        // Listed only while the original is still the bytes they were made from: a
-        // newer upload's own event lists its own variants.
-        if !matches!(
-            self.content.get(key.key(), Some(&etag)).await?,
-            Fetched::NotModified
-        ) {
+        if !self.unchanged(key, &etag).await? {
             return Ok(Outcome::Skipped("re-uploaded or removed meanwhile"));
         }
         let entry = made.entry;
@@ -140,12 +142,29 @@ impl Images {
         if self.index().await?.0.get(key).is_none() {
             return Ok(Outcome::Unchanged);
         }
+        Ok(Outcome::Removed(self.unlist(key, true).await?))
+    }
+
+    /// Takes `key`'s entry out of the index, then deletes the variants it listed; how
+    /// many. `listed`: whether the index read before had one (else nothing to do).
+    async fn unlist(&self, key: &MediaKey, listed: bool) -> Result<usize, ImagesError> {
+        if !listed {
+            return Ok(0);
+        }
         let removed = self
             .update_index(|index| index.images.remove(key.name()))
             .await?;
         let count = removed.as_ref().map_or(0, |e| e.variants.len());
         self.delete_unlisted(removed, &[]).await?;
-        Ok(Outcome::Removed(count))
+        Ok(count)
+    }
+
+    /// Whether the original at `key` is still the object read with `etag`.
+    async fn unchanged(&self, key: &MediaKey, etag: &str) -> Result<bool, StoreError> {
+        Ok(matches!(
+            self.content.get(key.key(), Some(etag)).await?,
+            Fetched::NotModified
+        ))
     }
 
     /// The index and its ETag (`None`: there is none yet).

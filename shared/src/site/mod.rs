@@ -397,7 +397,12 @@ impl Site {
             return self.error_response(&SiteError::NotFound).await;
         };
         if kind.by_link() {
-            match self.content.media_link(&key, &kind.headers()).await {
+            let mut headers = kind.headers();
+            if crate::images::is_variant(&key) {
+                // Named by its original's content hash: new bytes, new name.
+                headers.cache_control = CACHE_IMMUTABLE;
+            }
+            match self.content.media_link(&key, &headers).await {
                 Ok(Some(MediaLink::Url(url))) => {
                     if let Some(response) = media_redirect(&url) {
                         return response;
