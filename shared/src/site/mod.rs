@@ -529,16 +529,18 @@ impl Site {
         }
     }
 
-    /// Run once at init, before the first request: loads the site settings and makes
+    /// Run once at init, before the first request: loads the site settings (and the
+    /// media variants index) and makes
     /// one small index query, concurrently, so the first visitor does not pay for the
     /// TLS handshakes to S3 and DynamoDB or for the settings read. Failures are only
     /// logged: the first request retries them.
     pub async fn warm_up(&self) {
         let now = (self.clock)();
-        let (settings, index, redirects) = tokio::join!(
+        let (settings, index, redirects, _) = tokio::join!(
             self.settings(),
             self.index.newest(now, 0, 1),
-            self.redirects.get(self.content.as_ref())
+            self.redirects.get(self.content.as_ref()),
+            self.variants()
         );
         if let Err(e) = redirects {
             tracing::warn!(error = %e, "warm-up: redirects not loaded");
