@@ -421,3 +421,78 @@ static DIAGRAM_AS_JPEG: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(
     let img = image::load_from_memory(DIAGRAM).unwrap();
     lambdapress::images::make::encode(&img, Format::Jpeg).unwrap()
 });
+
+/// The local site's store (a content folder, a generated folder): the same handler makes
+/// the variants into the generated folder, never the owner's, and a page links them; a
+/// page without a front-matter image has its first image as the lead.
+#[tokio::test]
+async fn the_embedded_store_gets_variants_in_its_generated_folder_and_pages_use_them() {
+    let site = lambdapress_tests::sample::EmbeddedSite::start().await;
+    let media = site.dir.0.join("content/media/fotos");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::write(media.join("sala.jpg"), PHOTO).unwrap();
+    std::fs::write(media.join("diagram.png"), DIAGRAM).unwrap();
+    site.write_post(
+        "fotos",
+        "+++\ntitle = \"Fotos\"\ndate = 2024-03-12T09:00:00Z\n+++\n\n![Sala](/media/fotos/sala.jpg)\n\n![Plan](/media/fotos/diagram.png)\n",
+    );
+    let images = Images::new(site.content.clone());
+    for name in ["fotos/sala.jpg", "fotos/diagram.png"] {
+        let key = lambdapress::ports::MediaKey::parse(name).unwrap();
+        let outcome = images.created(&key).await.unwrap();
+        assert!(
+            matches!(outcome, lambdapress::images::handler::Outcome::Made(_)),
+            "{outcome:?}"
+        );
+    }
+    let listed: Vec<String> = std::fs::read_dir(&media)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        listed.len(),
+        2,
+        "the content folder is left as it was: {listed:?}"
+    );
+    let hash = lambdapress::images::content_hash(PHOTO);
+    let variant = site
+        .dir
+        .0
+        .join(format!("generated/media/fotos/sala.480w.{hash}.jpg"));
+    let decoded = image::open(&variant).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (480, 320));
+
+    let page = site
+        .site
+        .handle(&http_api("GET", "/posts/fotos", &[]))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = body_text(&page);
+    assert!(
+        html.contains(&format!(
+            r#"<figure><img src="/media/fotos/sala.jpg" srcset="/media/fotos/sala.480w.{hash}.jpg 480w, /media/fotos/sala.960w.{hash}.jpg 960w, /media/fotos/sala.jpg 1200w""#
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"alt="Sala" fetchpriority="high">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"alt="Plan" loading="lazy" decoding="async"></picture>"#),
+        "{html}"
+    );
+    let served = site
+        .site
+        .handle(&http_api(
+            "GET",
+            &format!("/media/fotos/sala.960w.{hash}.jpg"),
+            &[],
+        ))
+        .await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        lambdapress_tests::fixtures::header(&served, "content-type"),
+        Some("image/jpeg")
+    );
+}
