@@ -19,5 +19,6 @@ $(eval $(call function,SubscribeFunction,subscribe))
 $(eval $(call function,CommentFunction,comment))
 $(eval $(call function,FeedsFunction,feeds))
 $(eval $(call function,NewsletterFunction,newsletter))
+$(eval $(call function,ImagesFunction,images))
 
-.PHONY: build-SiteFunction build-SubscribeFunction build-CommentFunction build-FeedsFunction build-NewsletterFunction
+.PHONY: build-SiteFunction build-SubscribeFunction build-CommentFunction build-FeedsFunction build-NewsletterFunction build-ImagesFunction

@@ -49,9 +49,28 @@ fn assert_links_none(package: &str, forbidden: &[&str]) {
 
 #[test]
 fn every_function_links_no_aws_lc_no_regex_and_no_sqlite() {
-    for package in ["site", "subscribe", "comment", "feeds", "newsletter"] {
+    for package in [
+        "site",
+        "subscribe",
+        "comment",
+        "feeds",
+        "newsletter",
+        "images",
+    ] {
         assert_links_none(package, &[]);
     }
+}
+
+#[test]
+fn only_the_images_function_links_the_image_codecs() {
+    for package in ["site", "subscribe", "comment", "feeds", "newsletter"] {
+        assert_links_none(package, &["image", "zune-jpeg", "png", "image-webp"]);
+    }
+    assert!(linked("images").iter().any(|c| c == "image"));
+    assert_links_none(
+        "images",
+        &["aws-sdk-sesv2", "aws-sdk-sqs", "ammonia", "rss"],
+    );
 }
 
 #[test]

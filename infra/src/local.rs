@@ -16,10 +16,11 @@ use lambdapress::domain::{Secret, Slug};
 use lambdapress::feeds::{Feeds, FeedsOptions, Report};
 use lambdapress::http::client_addr::PeerAddr;
 use lambdapress::http::HttpFunction;
+use lambdapress::images::handler::{Images, Outcome};
 use lambdapress::indexer::{reindex_all, IndexOutcome};
 use lambdapress::newsletter::sqlite::SqliteNewsletters;
 use lambdapress::newsletter::{LocalQueue, Planner, Sender};
-use lambdapress::ports::{Mail, MailError, Mailer};
+use lambdapress::ports::{Mail, MailError, Mailer, MediaKey};
 use lambdapress::site::routes::{function_for, Function};
 use lambdapress::site::{Site, SiteOptions};
 use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
@@ -313,7 +314,7 @@ pub struct LocalSite {
 impl LocalSite {
     /// Opens the embedded stores, indexes the content folder through the same code path
     /// as the S3-event indexer, generates the feeds, binds the address, and starts
-    /// watching `posts/` and `pages/`.
+    /// watching `posts/` and `pages/`, and `media/` for the images' variants.
     pub async fn bind(config: &LocalConfig) -> anyhow::Result<LocalSite> {
         let stores = LocalStores::open(config)?;
         report(&reindex_all(stores.content.as_ref(), stores.index.as_ref()).await?);
@@ -330,6 +331,7 @@ impl LocalSite {
             Err(e) => eprintln!("lambdapress: generating the feeds failed: {e}"),
         }
         tokio::spawn(watch_posts(stores.content.clone(), functions.feeds.clone()));
+        tokio::spawn(watch_media(stores.content.clone()));
         Ok(LocalSite {
             listener,
             functions,
@@ -496,6 +498,79 @@ async fn watch_posts(content: Arc<FsContent>, feeds: Arc<Feeds>) {
             Err(e) => eprintln!("lambdapress: updating the index and feeds failed: {e}"),
         }
     }
+}
+
+/// Makes the responsive variants of `media/`'s images through the images function's
+/// handler, as its S3 events do in AWS: every image at start (an unchanged one is found
+/// in the index and skipped), then each one added, changed or removed, polled every two
+/// seconds. The variants and the index go to the generated folder, never the content.
+async fn watch_media(content: Arc<FsContent>) {
+    let images = Images::new(content.clone());
+    let folder = content.root().join("media");
+    let mut seen = MediaSnapshot::new();
+    loop {
+        let dir = folder.clone();
+        let now = tokio::task::spawn_blocking(move || media_snapshot(&dir))
+            .await
+            .unwrap_or_default();
+        let created = now.iter().filter(|(k, stamp)| seen.get(*k) != Some(stamp));
+        let removed = seen.keys().filter(|k| !now.contains_key(*k));
+        let changes: Vec<(bool, MediaKey)> = created
+            .map(|(k, _)| (true, k.clone()))
+            .chain(removed.map(|k| (false, k.clone())))
+            .collect();
+        for (is_new, key) in changes {
+            let outcome = if is_new {
+                images.created(&key).await
+            } else {
+                images.removed(&key).await
+            };
+            match outcome {
+                Ok(Outcome::Made(n)) => println!("  variants {n} of {key}"),
+                Ok(Outcome::Removed(n)) => println!("  removed  {n} variants of {key}"),
+                Ok(Outcome::Refused(why)) => eprintln!("lambdapress: {key}: no variants: {why}"),
+                Ok(_) => {}
+                Err(e) => eprintln!("lambdapress: variants of {key} failed: {e}"),
+            }
+        }
+        seen = now;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+type MediaSnapshot = HashMap<MediaKey, (SystemTime, u64)>;
+
+/// The images under `media/` (any depth) that get variants, with their stamps.
+fn media_snapshot(root: &Path) -> MediaSnapshot {
+    let mut found = MediaSnapshot::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.strip_prefix(root).ok().and_then(|rel| {
+                let parts: Option<Vec<&str>> =
+                    rel.components().map(|c| c.as_os_str().to_str()).collect();
+                Some(parts?.join("/"))
+            });
+            let Some(key) = name.as_deref().and_then(MediaKey::parse) else {
+                continue;
+            };
+            if lambdapress::images::Format::of_original(&key).is_some() {
+                if let Ok(modified) = meta.modified() {
+                    found.insert(key, (modified, meta.len()));
+                }
+            }
+        }
+    }
+    found
 }
 
 type Snapshot = HashMap<Slug, (SystemTime, u64)>;

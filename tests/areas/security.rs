@@ -1,4 +1,4 @@
-//! Security rules, `/media/*` (embedded, on S3 and at the CloudFront edge), fault injection on the AWS adapters, and the signing keys from Secrets Manager.
+//! Security rules, `/media/*` (embedded, on S3 and at the CloudFront edge) and its image variants, fault injection on the AWS adapters, and the signing keys from Secrets Manager.
 //! One binary for the area; each module is one file of `tests/`.
 
 #[path = "../cdn_media.rs"]
@@ -7,6 +7,8 @@ mod cdn_media;
 mod fault_proxy;
 #[path = "../media.rs"]
 mod media;
+#[path = "../media_variants.rs"]
+mod media_variants;
 #[path = "../secret_aws.rs"]
 mod secret_aws;
 #[path = "../security.rs"]

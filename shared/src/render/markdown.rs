@@ -23,6 +23,47 @@ pub struct RenderedMarkdown {
     pub word_count: usize,
     /// The `##`/`###` contents list, built once with the body.
     pub toc: super::toc::Toc,
+    /// The front-matter (lead) image as `<img srcset>` markup, when it has variants.
+    pub lead_image_html: Option<String>,
+}
+
+/// What the images of a body are rendered with: the variants index (images listed in
+/// it get `srcset`, `sizes`, `width` and `height`), and the page's lead image, the
+/// one shown first, never lazy: the front matter's, or else the body's first image.
+#[derive(Clone, Copy)]
+pub struct BodyImages<'a> {
+    pub variants: &'a crate::images::VariantsIndex,
+    /// The front matter's image (its `src` and `alt`), if the page has one.
+    pub lead: Option<(&'a str, &'a str)>,
+}
+
+impl BodyImages<'_> {
+    /// No variants known: every image renders as written.
+    pub fn none() -> BodyImages<'static> {
+        static EMPTY: std::sync::OnceLock<crate::images::VariantsIndex> =
+            std::sync::OnceLock::new();
+        BodyImages {
+            variants: EMPTY.get_or_init(Default::default),
+            lead: None,
+        }
+    }
+}
+
+/// Renders images as the variants index allows; counts them to find the lead.
+struct ImageRenderer<'a> {
+    images: BodyImages<'a>,
+    seen: usize,
+}
+
+impl ImageRenderer<'_> {
+    /// `<img>` with its responsive attributes, or `None` (no variants: as written).
+    fn responsive(&mut self, src: &str, alt: &str) -> Option<String> {
+        let first = self.seen == 0;
+        self.seen += 1;
+        let responsive = self.images.variants.responsive(src)?;
+        let lead = first && self.images.lead.is_none();
+        Some(responsive.html(alt, lead))
+    }
 }
 
 /// Ids the page templates give their own elements: a heading never takes one.
@@ -102,6 +143,12 @@ fn index_of_end(events: &[Event<'_>], from: usize, end: &TagEnd) -> Option<usize
 }
 
 pub fn render_markdown(source: &str) -> RenderedMarkdown {
+    render_markdown_with(source, BodyImages::none())
+}
+
+/// `render_markdown`, with images that have variants rendered responsive.
+pub fn render_markdown_with(source: &str, images: BodyImages<'_>) -> RenderedMarkdown {
+    let mut renderer = ImageRenderer { images, seen: 0 };
     let events: Vec<Event<'_>> =
         super::safe_url::inert_unsafe_urls(Parser::new_ext(source, options())).collect();
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
@@ -141,12 +188,26 @@ pub fn render_markdown(source: &str) -> RenderedMarkdown {
                 i += 1;
             }
             Event::Start(Tag::Paragraph) => {
-                if let Some((figure, next)) = lone_image_figure(&events, i) {
+                if let Some((figure, next)) = lone_image_figure(&events, i, &mut renderer) {
                     out.push(Event::Html(CowStr::from(figure)));
                     i = next;
                 } else {
                     out.push(events[i].clone());
                     i += 1;
+                }
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                let end = index_of_end(&events, i, &TagEnd::Image).unwrap_or(events.len());
+                let alt = plain_text(&events[i + 1..end]);
+                match renderer.responsive(dest_url, &alt) {
+                    Some(img) => {
+                        out.push(Event::InlineHtml(CowStr::from(img)));
+                        i = end + 1;
+                    }
+                    None => {
+                        out.push(events[i].clone());
+                        i += 1;
+                    }
                 }
             }
             e => {
@@ -161,11 +222,15 @@ pub fn render_markdown(source: &str) -> RenderedMarkdown {
     let mut html_out = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut html_out, out.into_iter());
     let toc = super::toc::Toc::of(&headings);
+    let lead_image_html = images
+        .lead
+        .and_then(|(src, alt)| images.variants.responsive(src).map(|r| r.html(alt, true)));
     RenderedMarkdown {
         html: html_out,
         headings,
         word_count,
         toc,
+        lead_image_html,
     }
 }
 
@@ -194,7 +259,11 @@ pub fn render_inline_text(source: &str) -> String {
 }
 
 /// `<p><img></p>` becomes `<figure>`: returns its HTML and the index after the paragraph.
-fn lone_image_figure(events: &[Event<'_>], start: usize) -> Option<(String, usize)> {
+fn lone_image_figure(
+    events: &[Event<'_>],
+    start: usize,
+    renderer: &mut ImageRenderer<'_>,
+) -> Option<(String, usize)> {
     let Some(Event::Start(Tag::Image {
         dest_url, title, ..
     })) = events.get(start + 1)
@@ -209,11 +278,14 @@ fn lone_image_figure(events: &[Event<'_>], start: usize) -> Option<(String, usiz
         return None;
     }
     let alt = plain_text(&events[start + 2..image_end]);
-    let mut figure = format!(
-        "<figure><img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
-        escape::safe_url(dest_url),
-        escape::html(&alt)
-    );
+    let mut figure = match renderer.responsive(dest_url, &alt) {
+        Some(img) => format!("<figure>{img}"),
+        None => format!(
+            "<figure><img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
+            escape::safe_url(dest_url),
+            escape::html(&alt)
+        ),
+    };
     if !title.is_empty() {
         figure.push_str(&format!("<figcaption>{}</figcaption>", escape::html(title)));
     }
@@ -294,6 +366,88 @@ mod tests {
         );
         let inline = render_markdown("see ![x](/a.png) here");
         assert!(inline.html.starts_with("<p>see <img"), "{}", inline.html);
+    }
+
+    #[test]
+    fn images_with_variants_get_srcset_and_only_the_lead_is_eager() {
+        use crate::images::{Entry, Format, Variant, VariantsIndex};
+        let mut variants = VariantsIndex::default();
+        for name in ["a b.jpg", "c.jpg"] {
+            let stem = name.trim_end_matches(".jpg");
+            variants.images.insert(
+                name.into(),
+                Entry {
+                    width: 2000,
+                    height: 1000,
+                    hash: "1a2b3c4d".into(),
+                    format: Format::Jpeg,
+                    variants: [480, 960, 1600]
+                        .map(|w| Variant {
+                            name: format!("{stem}.{w}w.1a2b3c4d.jpg"),
+                            width: w,
+                            height: w / 2,
+                            format: Format::Jpeg,
+                        })
+                        .to_vec(),
+                },
+            );
+        }
+        let source = "![First](</media/a b.jpg>)\n\nSee ![inline](/media/c.jpg) and ![plain](/media/none.jpg).\n";
+        let images = BodyImages {
+            variants: &variants,
+            lead: None,
+        };
+        let r = render_markdown_with(source, images);
+        assert!(r.html.starts_with("<figure><img src=\"/media/a%20b.jpg\" srcset=\"/media/a%20b.480w.1a2b3c4d.jpg 480w, /media/a%20b.960w.1a2b3c4d.jpg 960w, /media/a%20b.1600w.1a2b3c4d.jpg 1600w\" sizes=\""), "{}", r.html);
+        assert!(
+            r.html.contains(
+                "width=\"1600\" height=\"800\" alt=\"First\" fetchpriority=\"high\"></figure>"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("See <img src=\"/media/c.jpg\" srcset=\"/media/c.480w.1a2b3c4d.jpg 480w"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("alt=\"inline\" loading=\"lazy\" decoding=\"async\">"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<img src=\"/media/none.jpg\" alt=\"plain\" />"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.lead_image_html, None);
+        // With a front-matter image, that is the lead: every body image is lazy.
+        let r = render_markdown_with(
+            source,
+            BodyImages {
+                variants: &variants,
+                lead: Some(("/media/c.jpg", "Lead")),
+            },
+        );
+        assert!(!r.html.contains("fetchpriority"), "{}", r.html);
+        assert_eq!(r.html.matches("loading=\"lazy\"").count(), 2, "{}", r.html);
+        let lead = r.lead_image_html.unwrap();
+        assert!(
+            lead.contains("alt=\"Lead\" fetchpriority=\"high\">"),
+            "{lead}"
+        );
+        // Without variants, as before.
+        assert_eq!(
+            render_markdown(source).html,
+            render_markdown_with(source, BodyImages::none()).html
+        );
+        assert!(render_markdown(source)
+            .html
+            .starts_with("<figure><img src=\"/media/a b.jpg\" alt=\"First\" loading=\"lazy\">"));
     }
 
     #[test]

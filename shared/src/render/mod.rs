@@ -10,7 +10,7 @@ pub mod pages;
 pub mod safe_url;
 pub mod toc;
 
-pub use markdown::{render_markdown, RenderedMarkdown};
+pub use markdown::{render_markdown, render_markdown_with, BodyImages, RenderedMarkdown};
 
 /// The (field, message) pairs of a form's refused fields, in form order, for JSON
 /// answers: the one shape the comment and contact forms' errors share.

@@ -89,6 +89,8 @@ pub struct PostView<'a> {
     pub reading_minutes: usize,
     pub tags: &'a [Tag],
     pub image: Option<&'a Image>,
+    /// The lead image with its variants (`srcset`), when it has them.
+    pub lead_image_html: Option<&'a str>,
     pub body_html: &'a str,
     /// The table of contents, when the post has one to show.
     pub toc: Option<&'a str>,
@@ -156,6 +158,7 @@ impl<'a> PostPage<'a> {
                 reading_minutes: body.word_count.div_ceil(200).max(1),
                 tags: &f.tags,
                 image: f.image.as_ref(),
+                lead_image_html: body.lead_image_html.as_deref(),
                 body_html: &body.html,
                 toc: body
                     .toc
@@ -215,6 +218,8 @@ pub struct SitePageView<'a> {
     pub chrome: &'a SiteChrome,
     pub title: &'a str,
     pub image: Option<&'a Image>,
+    /// The lead image with its variants (`srcset`), when it has them.
+    pub lead_image_html: Option<&'a str>,
     pub body_html: &'a str,
     /// Front matter `business_details = true`: address, phone, hours, map, booking.
     pub business_details: bool,
@@ -249,6 +254,7 @@ impl<'a> SitePageView<'a> {
             chrome: site,
             title: &page.title,
             image: page.image.as_ref(),
+            lead_image_html: body.lead_image_html.as_deref(),
             body_html: &body.html,
             business_details: page.business_details,
             contact: page

@@ -1,12 +1,13 @@
 //! In-process caches that let a warm Lambda skip work: finished views (bytes, br and
 //! gzip variants, ETag) served from memory within a freshness window; a post re-parsed
 //! and its Markdown re-rendered only when the store's ETag changes; settings (site.toml
-//! and `theme/custom.css`) re-read after a time-to-live, and revalidated by ETag rather
-//! than downloaded again.
+//! and `theme/custom.css`) and the media variants index re-read after a time-to-live,
+//! and revalidated by ETag rather than downloaded again.
 
 use crate::domain::{Post, Slug};
 use crate::http::compress::{self, Coding};
 use crate::http::etag::coded_etag;
+use crate::images::VariantsIndex;
 use crate::render::chrome::SiteChrome;
 use crate::render::RenderedMarkdown;
 use std::collections::HashMap;
@@ -14,9 +15,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
-/// A parsed post with its rendered body, as of the store's `etag`.
+/// A parsed post with its rendered body, as of the store's `etag` and the variants
+/// index's version `variants` (its images' `srcset`s come from it).
 pub struct CachedPost {
     pub etag: String,
+    pub variants: String,
     pub last_modified: Option<OffsetDateTime>,
     pub post: Post,
     pub body: RenderedMarkdown,
@@ -122,6 +125,49 @@ impl SettingsCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<CachedSettings>> {
+        self.entry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The media variants index as last read, with its ETag, re-read (by conditional GET)
+/// after the settings' time-to-live.
+pub struct VariantsCache {
+    ttl: Duration,
+    entry: Mutex<Option<CheckedVariants>>,
+}
+
+/// The index's ETag (`None`: there was none), the index, and when it was checked.
+type CheckedVariants = (Option<String>, Arc<VariantsIndex>, Instant);
+
+impl VariantsCache {
+    pub fn new(ttl: Duration) -> VariantsCache {
+        VariantsCache {
+            ttl,
+            entry: Mutex::new(None),
+        }
+    }
+
+    /// The index and its ETag if checked within the TTL.
+    pub fn fresh(&self) -> Option<(Option<String>, Arc<VariantsIndex>)> {
+        let entry = self.lock();
+        entry
+            .as_ref()
+            .filter(|e| !self.ttl.is_zero() && e.2.elapsed() < self.ttl)
+            .map(|e| (e.0.clone(), e.1.clone()))
+    }
+
+    /// The index and its ETag however old (`None`: never read).
+    pub fn stale(&self) -> Option<(Option<String>, Arc<VariantsIndex>)> {
+        self.lock().as_ref().map(|e| (e.0.clone(), e.1.clone()))
+    }
+
+    pub fn store(&self, etag: Option<String>, index: Arc<VariantsIndex>) {
+        *self.lock() = Some((etag, index, Instant::now()));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CheckedVariants>> {
         self.entry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -37,15 +37,18 @@ use crate::http::response::{
     HTML,
 };
 use crate::http::{Body, Request, Response};
+use crate::images::VariantsIndex;
 use crate::ports::{
     CommentStore, ContentKey, ContentStore, Fetched, MediaKey, MediaLink, PostIndex, StoreError,
 };
 use crate::render::chrome::SiteChrome;
 use crate::render::comments::{thread, CommentForm, CommentPager, CommentsView};
 use crate::render::pages::{self, ErrorPage, ListPage, Listing, PostPage};
-use crate::render::render_markdown;
+use crate::render::{render_markdown_with, BodyImages};
 use askama::Template;
-use cache::{CachedPost, Lookup, PostCache, SettingsCache, VariantBody, View, ViewCache};
+use cache::{
+    CachedPost, Lookup, PostCache, SettingsCache, VariantBody, VariantsCache, View, ViewCache,
+};
 use error::SiteError;
 use notice::NoticeWindow;
 use routes::Route;
@@ -91,6 +94,7 @@ pub struct Site {
     options: SiteOptions,
     posts: PostCache,
     settings: SettingsCache,
+    variants: VariantsCache,
     views: ViewCache,
     redirects: crate::redirects::RedirectsCache,
     search: search::SearchCache,
@@ -133,6 +137,7 @@ impl Site {
         options: SiteOptions,
     ) -> Site {
         let settings = SettingsCache::new(options.settings_ttl);
+        let variants = VariantsCache::new(options.settings_ttl);
         let window = options.view_ttl.min(PAGE_MAX_AGE);
         let views = ViewCache::new(options.view_budget, window);
         // The index is revalidated like a stored object's view.
@@ -148,6 +153,7 @@ impl Site {
             options,
             posts: PostCache::default(),
             settings,
+            variants,
             views,
             redirects,
             search,
@@ -268,6 +274,7 @@ impl Site {
                 let version = Version::of_build()
                     .str(&data.settings_etag)
                     .str(&data.post.etag)
+                    .str(&data.post.variants)
                     .debug(&data.thread)
                     .u64(u64::from(data.comments_open()))
                     .value();
@@ -390,7 +397,12 @@ impl Site {
             return self.error_response(&SiteError::NotFound).await;
         };
         if kind.by_link() {
-            match self.content.media_link(&key, &kind.headers()).await {
+            let mut headers = kind.headers();
+            if crate::images::is_variant(&key) {
+                // Named by its original's content hash: new bytes, new name.
+                headers.cache_control = CACHE_IMMUTABLE;
+            }
+            match self.content.media_link(&key, &headers).await {
                 Ok(Some(MediaLink::Url(url))) => {
                     if let Some(response) = media_redirect(&url) {
                         return response;
@@ -490,11 +502,17 @@ impl Site {
             Route::Post(slug) => self.post(&slug, query).await,
             Route::Page(slug) => {
                 let key = ContentKey::page(&slug);
-                let (settings, object) = tokio::join!(self.chrome(), self.content.get(&key, None));
+                let (settings, object, (_, variants)) =
+                    tokio::join!(self.chrome(), self.content.get(&key, None), self.variants());
                 match object? {
                     Fetched::Found(object) => {
-                        let mut page =
-                            render_site_page(&*settings?, &slug, &object, query.message_sent)?;
+                        let mut page = render_site_page(
+                            &*settings?,
+                            &slug,
+                            &object,
+                            &variants,
+                            query.message_sent,
+                        )?;
                         // The sent notice is for one visitor: not for shared caches.
                         page.cache_control = CACHE_NONE;
                         Ok(page)
@@ -511,16 +529,18 @@ impl Site {
         }
     }
 
-    /// Run once at init, before the first request: loads the site settings and makes
+    /// Run once at init, before the first request: loads the site settings (and the
+    /// media variants index) and makes
     /// one small index query, concurrently, so the first visitor does not pay for the
     /// TLS handshakes to S3 and DynamoDB or for the settings read. Failures are only
     /// logged: the first request retries them.
     pub async fn warm_up(&self) {
         let now = (self.clock)();
-        let (settings, index, redirects) = tokio::join!(
+        let (settings, index, redirects, _) = tokio::join!(
             self.settings(),
             self.index.newest(now, 0, 1),
-            self.redirects.get(self.content.as_ref())
+            self.redirects.get(self.content.as_ref()),
+            self.variants()
         );
         if let Err(e) = redirects {
             tracing::warn!(error = %e, "warm-up: redirects not loaded");
@@ -765,7 +785,11 @@ impl Site {
         slug: &Slug,
     ) -> Result<Arc<View>, SiteError> {
         let key = ContentKey::page(slug);
-        let (settings, object) = tokio::join!(self.settings_tagged(), self.content.get(&key, None));
+        let (settings, object, (variants_version, variants)) = tokio::join!(
+            self.settings_tagged(),
+            self.content.get(&key, None),
+            self.variants()
+        );
         let (settings_etag, settings) = settings?;
         let object = match object? {
             Fetched::Found(object) => object,
@@ -774,10 +798,11 @@ impl Site {
         let version = Version::of_build()
             .str(&settings_etag)
             .str(&object.etag)
+            .str(&variants_version)
             .value();
         let notice = NoticeWindow::of(&settings, (self.clock)());
         self.keep_or(path, stale, version, notice, || {
-            render_site_page(&settings, slug, &object, false)
+            render_site_page(&settings, slug, &object, &variants, false)
         })
     }
 
@@ -799,8 +824,9 @@ impl Site {
         page: &crate::domain::Page,
         form: crate::render::contact::ContactForm,
     ) -> Result<String, SiteError> {
-        let settings = self.chrome().await?;
-        let body = render_markdown(&page.body_markdown);
+        let (settings, (_, variants)) = tokio::join!(self.chrome(), self.variants());
+        let settings = settings?;
+        let body = render_page_body(page, &variants);
         pages::SitePageView::new(&settings, page, &body)
             .with_contact(form)
             .render()
@@ -816,16 +842,61 @@ impl Site {
             .filter(|p| p.post.is_published(now)))
     }
 
-    /// The post, parsed and rendered, reusing the cached copy while the store's ETag holds.
+    /// The media variants index and its version (its ETag, `-` when there is none),
+    /// revalidated by conditional GET after the settings' TTL. Images are an extra: when
+    /// the index cannot be read, pages go on with the last one known (or none).
+    async fn variants(&self) -> (String, Arc<VariantsIndex>) {
+        let version = |etag: &Option<String>| etag.clone().unwrap_or_else(|| "-".into());
+        if let Some((etag, index)) = self.variants.fresh() {
+            return (version(&etag), index);
+        }
+        let stale = self.variants.stale();
+        let known = stale.as_ref().and_then(|s| s.0.as_deref());
+        let (etag, index) = match self.content.get(&crate::images::index_key(), known).await {
+            Ok(Fetched::Found(object)) => (
+                Some(object.etag),
+                Arc::new(VariantsIndex::parse(&object.bytes)),
+            ),
+            Ok(Fetched::Missing) => (None, Arc::new(VariantsIndex::default())),
+            Ok(Fetched::NotModified) => stale.expect("NotModified only answers a conditional read"),
+            Err(e) => {
+                tracing::warn!(error = %e, "media variants index not read");
+                // Not stored as checked: the next page asks again.
+                let (etag, index) =
+                    stale.unwrap_or_else(|| (None, Arc::new(VariantsIndex::default())));
+                return (version(&etag), index);
+            }
+        };
+        self.variants.store(etag.clone(), index.clone());
+        (version(&etag), index)
+    }
+
+    /// The post, parsed and rendered, reusing the cached copy while the store's ETag holds
+    /// (its body rendered again when the variants index changed).
     async fn load_post(&self, slug: &Slug) -> Result<Option<Arc<CachedPost>>, SiteError> {
         let cached = self.posts.get(slug);
         let key = ContentKey::post(slug);
-        match self
-            .content
-            .get(&key, cached.as_ref().map(|c| c.etag.as_str()))
-            .await?
-        {
-            Fetched::NotModified => Ok(cached),
+        let (fetched, (variants_version, variants)) = tokio::join!(
+            self.content
+                .get(&key, cached.as_ref().map(|c| c.etag.as_str())),
+            self.variants()
+        );
+        match fetched? {
+            Fetched::NotModified => {
+                let cached = cached.expect("NotModified only answers a conditional read");
+                if cached.variants == variants_version {
+                    return Ok(Some(cached));
+                }
+                let entry = Arc::new(CachedPost {
+                    etag: cached.etag.clone(),
+                    variants: variants_version,
+                    last_modified: cached.last_modified,
+                    body: render_post_body(&cached.post, &variants),
+                    post: cached.post.clone(),
+                });
+                self.posts.insert(slug.clone(), entry.clone());
+                Ok(Some(entry))
+            }
             Fetched::Missing => {
                 self.posts.remove(slug);
                 Ok(None)
@@ -834,9 +905,10 @@ impl Site {
                 let source = String::from_utf8_lossy(&object.bytes);
                 match Post::parse(slug.clone(), &source) {
                     Ok(post) => {
-                        let body = render_markdown(&post.body_markdown);
+                        let body = render_post_body(&post, &variants);
                         let entry = Arc::new(CachedPost {
                             etag: object.etag,
+                            variants: variants_version,
                             last_modified: object.last_modified,
                             post,
                             body,
@@ -1119,10 +1191,11 @@ fn render_site_page(
     settings: &SiteChrome,
     slug: &Slug,
     object: &crate::ports::StoredObject,
+    variants: &VariantsIndex,
     sent: bool,
 ) -> Result<Page, SiteError> {
     let page = parse_site_page(slug, object).ok_or(SiteError::NotFound)?;
-    let body = render_markdown(&page.body_markdown);
+    let body = render_page_body(&page, variants);
     let mut view = pages::SitePageView::new(settings, &page, &body);
     if sent {
         view = view.with_contact(crate::render::contact::ContactForm {
@@ -1132,6 +1205,33 @@ fn render_site_page(
     }
     let html = view.render().map_err(render_failed)?;
     Ok(Page::html(html, object.last_modified))
+}
+
+/// A post's body, its images (and lead image) with the variants `variants` lists.
+fn render_post_body(post: &Post, variants: &VariantsIndex) -> crate::render::RenderedMarkdown {
+    let lead = post.front.image.as_ref();
+    render_markdown_with(
+        &post.body_markdown,
+        BodyImages {
+            variants,
+            lead: lead.map(|i| (i.src.as_str(), i.alt.as_str())),
+        },
+    )
+}
+
+/// A page's body, rendered like a post's.
+fn render_page_body(
+    page: &crate::domain::Page,
+    variants: &VariantsIndex,
+) -> crate::render::RenderedMarkdown {
+    let lead = page.image.as_ref();
+    render_markdown_with(
+        &page.body_markdown,
+        BodyImages {
+            variants,
+            lead: lead.map(|i| (i.src.as_str(), i.alt.as_str())),
+        },
+    )
 }
 
 fn render_failed(e: askama::Error) -> SiteError {
