@@ -10,6 +10,7 @@
 
 use crate::domain::time_fmt::{human_date, rfc3339};
 use crate::domain::{Comment, CommentId, CommentStatus, Secret, TokenError};
+use crate::i18n::Messages;
 use askama::Template;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -45,19 +46,19 @@ impl Action {
         }
     }
 
-    pub fn button(self) -> &'static str {
+    pub fn button(self, t: &'static Messages) -> &'static str {
         match self {
-            Action::Approve => "Approve this comment",
-            Action::Spam => "Mark as spam",
-            Action::Delete => "Delete this comment",
+            Action::Approve => &t.moderate_approve,
+            Action::Spam => &t.moderate_spam,
+            Action::Delete => &t.moderate_delete,
         }
     }
 
-    pub fn done(self) -> &'static str {
+    pub fn done(self, t: &'static Messages) -> &'static str {
         match self {
-            Action::Approve => "Comment approved",
-            Action::Spam => "Comment marked as spam",
-            Action::Delete => "Comment deleted",
+            Action::Approve => &t.moderate_approved,
+            Action::Spam => &t.moderate_spammed,
+            Action::Delete => &t.moderate_deleted,
         }
     }
 }
@@ -194,16 +195,20 @@ pub struct OwnerView {
     pub body_html: String,
 }
 
-impl From<&Comment> for OwnerView {
-    fn from(c: &Comment) -> Self {
+impl OwnerView {
+    pub fn of(c: &Comment, t: &'static Messages) -> Self {
         OwnerView {
             author: c.author.to_string(),
             // Masked: the page is reachable by whoever holds the link.
             email: mask_email(c.email.as_str()),
             website: c.website.as_ref().map(|w| w.to_string()),
             date_iso: rfc3339(c.created_at),
-            date_human: human_date(c.created_at),
-            status: c.status.as_str(),
+            date_human: human_date(c.created_at, t),
+            status: match c.status {
+                CommentStatus::Pending => &t.moderate_status_pending,
+                CommentStatus::Approved => &t.moderate_status_approved,
+                CommentStatus::Spam => &t.moderate_status_spam,
+            },
             post: c.post.to_string(),
             body_html: c.body_html.clone(),
         }
@@ -216,7 +221,10 @@ pub struct ModerationPage {
     pub heading: &'static str,
     pub message: Option<String>,
     pub site_title: String,
-    pub stylesheet: &'static str,
+    /// `<html lang>`, the chrome's head links and the strings of the site's language.
+    pub lang: String,
+    pub head_links: String,
+    pub t: &'static Messages,
     pub comment: Option<OwnerView>,
     pub token: Option<String>,
     pub actions: Vec<(&'static str, &'static str)>,

@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 #[derive(Template)]
 #[template(path = "newsletter.html")]
 struct HtmlMail<'a> {
+    t: &'a crate::i18n::Messages,
     language: &'a str,
     site_title: &'a str,
     title: &'a str,
@@ -28,6 +29,7 @@ struct HtmlMail<'a> {
 #[derive(Template)]
 #[template(path = "newsletter.txt")]
 struct TextMail<'a> {
+    t: &'a crate::i18n::Messages,
     site_title: &'a str,
     title: &'a str,
     summary: &'a str,
@@ -88,6 +90,7 @@ impl PostMail {
             (src, i.alt.as_str())
         });
         let html = HtmlMail {
+            t: self.site.messages(),
             language: &self.site.language,
             site_title: &self.site.title,
             title: &front.title,
@@ -102,6 +105,7 @@ impl PostMail {
         .render()
         .expect("the newsletter template renders");
         let text = TextMail {
+            t: self.site.messages(),
             site_title: &self.site.title,
             title: &front.title,
             summary: &front.summary,
@@ -166,6 +170,7 @@ pub struct DigestEntry {
 #[derive(Template)]
 #[template(path = "newsletter_digest.html")]
 struct DigestHtml<'a> {
+    t: &'a crate::i18n::Messages,
     language: &'a str,
     site_title: &'a str,
     subject: &'a str,
@@ -178,6 +183,7 @@ struct DigestHtml<'a> {
 #[derive(Template)]
 #[template(path = "newsletter_digest.txt")]
 struct DigestText<'a> {
+    t: &'a crate::i18n::Messages,
     site_title: &'a str,
     subject: &'a str,
     posts: &'a [DigestEntry],
@@ -217,7 +223,7 @@ impl DigestMail {
             .collect();
         let subject = match posts {
             [one] => format!("{}: {}", site.title, one.front.title),
-            _ => format!("{}: {} new posts", site.title, posts.len()),
+            _ => site.messages().digest_subject(posts.len(), &site.title),
         };
         DigestMail {
             site,
@@ -230,6 +236,7 @@ impl DigestMail {
         let unsubscribe_url = unsubscribe_url(&self.site, secret, to, now);
         let address = self.site.address_line();
         let html = DigestHtml {
+            t: self.site.messages(),
             language: &self.site.language,
             site_title: &self.site.title,
             subject: &self.subject,
@@ -241,6 +248,7 @@ impl DigestMail {
         .render()
         .expect("the digest template renders");
         let text = DigestText {
+            t: self.site.messages(),
             site_title: &self.site.title,
             subject: &self.subject,
             posts: &self.posts,
