@@ -293,3 +293,12 @@ digest-subject = { $count ->
     [one] { $site }: { $count } new post
    *[other] { $site }: { $count } new posts
 }
+
+## Feeds and the table of contents
+
+toc-title = Contents
+feed-comments-title = Comments for { $site }
+feed-comments-description = The newest comments on { $site }
+feed-post-comments-title = Comments on: { $post }
+feed-post-comments-description = Comments on “{ $post }” at { $site }
+feed-comment-item-title = Comment on { $post } by { $author }

@@ -292,3 +292,12 @@ digest-subject = { $count ->
     [one] { $site }: { $count } artículo nuevo
    *[other] { $site }: { $count } artículos nuevos
 }
+
+## Canales y el índice
+
+toc-title = Contenido
+feed-comments-title = Comentarios en { $site }
+feed-comments-description = Los comentarios más recientes en { $site }
+feed-post-comments-title = Comentarios sobre: { $post }
+feed-post-comments-description = Comentarios sobre «{ $post }» en { $site }
+feed-comment-item-title = Comentario de { $author } sobre { $post }

@@ -330,7 +330,7 @@ catalogue! {
         subscriber_email_missing_at, subscriber_email_bad_domain,
         subscriber_email_bad_character,
         confirm_mail_greeting, confirm_mail_ignore, newsletter_read_on_site,
-        newsletter_unsubscribe, newsletter_unsubscribe_one_click,
+        newsletter_unsubscribe, newsletter_unsubscribe_one_click, toc_title,
     }
     patterns {
         date_long(month, day, year),
@@ -369,6 +369,11 @@ catalogue! {
         confirm_mail_open(hours),
         mail_unsubscribe_line(url),
         newsletter_why(url),
+        feed_comments_title(site),
+        feed_comments_description(site),
+        feed_post_comments_title(post),
+        feed_post_comments_description(post, site),
+        feed_comment_item_title(post, author),
     }
     plurals {
         comment_count(count),
