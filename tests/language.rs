@@ -90,6 +90,24 @@ async fn one_setting_switches_the_pages_and_their_dates() {
     assert!(month.contains(">12 de marzo de 2024</time>"), "{month}");
     let (_, archive) = get(&site, "/archive").await;
     assert!(archive.contains("<h1 class=\"list-heading\">Archivo</h1>"));
+    let (_, tags) = get(&site, "/tags").await;
+    assert!(
+        tags.contains("<title>Temas – Cindy Albon Acupuncture</title>"),
+        "{tags}"
+    );
+    assert!(tags.contains("Todos los artículos por mes"));
+    let (_, search) = get(&site, "/search?q=sue%C3%B1o").await;
+    assert!(search.contains("<title>Búsqueda: sueño – Cindy Albon Acupuncture</title>"));
+    assert!(
+        search.contains("La búsqueda aún no está disponible."),
+        "{search}"
+    );
+    let (status, refused) = get(&site, "/search?q=a&page=0").await;
+    assert_eq!(status, 400);
+    assert!(
+        refused.contains("El número de página debe ser un número entero"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
