@@ -331,7 +331,53 @@ pub fn absolute_links(html: &str, base_url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::absolute_links;
+    use super::*;
+
+    fn spanish_site() -> SiteSettings {
+        let toml = include_str!("../../../infra/sample-content/site.toml");
+        let line = toml.lines().find(|l| l.starts_with("language = ")).unwrap();
+        SiteSettings::parse(&toml.replacen(line, "language = \"es\"", 1)).unwrap()
+    }
+
+    fn sample_post(slug: &str, source: &str) -> Post {
+        Post::parse(Slug::parse(slug).unwrap(), source).unwrap()
+    }
+
+    /// The newsletter and the digest speak the site's language around the owner's text.
+    #[test]
+    fn the_mails_speak_the_sites_language() {
+        let knots = sample_post(
+            "what-are-muscle-knots",
+            include_str!("../../../infra/sample-content/posts/what-are-muscle-knots.md"),
+        );
+        let sleep = sample_post(
+            "acupuncture-for-better-sleep",
+            include_str!("../../../infra/sample-content/posts/acupuncture-for-better-sleep.md"),
+        );
+        let secret = Secret::new(b"newsletter-language-test-secret-0123456789".to_vec()).unwrap();
+        let to = SubscriberEmail::parse("ana@example.com").unwrap();
+        let now = time::macros::datetime!(2026-12-02 09:00 UTC);
+        let mail = PostMail::new(spanish_site(), knots.clone(), None).to(&secret, &to, now);
+        let html = mail.html.unwrap();
+        assert!(html.contains("<html lang=\"es\">"), "{html}");
+        assert!(html.contains("Leer en el sitio"), "{html}");
+        assert!(
+            html.contains("Recibe este correo porque se suscribió"),
+            "{html}"
+        );
+        assert!(html.contains(">Darse de baja</a> con un clic."), "{html}");
+        assert!(mail.text.contains("\r\nDarse de baja: "), "{}", mail.text);
+        assert!(!mail.text.contains("Unsubscribe"), "{}", mail.text);
+        let digest = DigestMail::new(spanish_site(), &[knots, sleep], None).to(&secret, &to, now);
+        assert_eq!(
+            digest.subject,
+            "Cindy Albon Acupuncture: 2 artículos nuevos"
+        );
+        assert!(
+            digest.text.contains("Leer en el sitio")
+                || digest.html.unwrap().contains("Leer en el sitio")
+        );
+    }
 
     #[test]
     fn site_links_become_absolute_and_others_stay() {
