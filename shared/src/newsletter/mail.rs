@@ -374,9 +374,11 @@ mod tests {
             "Cindy Albon Acupuncture: 2 artículos nuevos"
         );
         assert!(
-            digest.text.contains("Leer en el sitio")
-                || digest.html.unwrap().contains("Leer en el sitio")
+            digest.text.contains("\r\nDarse de baja: "),
+            "{}",
+            digest.text
         );
+        assert!(digest.html.unwrap().contains("Leer en el sitio &rarr;"));
     }
 
     #[test]
