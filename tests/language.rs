@@ -168,6 +168,28 @@ async fn the_comment_forms_errors_are_spanish() {
     let answer: serde_json::Value = serde_json::from_str(&body_text(&response)).unwrap();
     assert_eq!(answer["fields"]["body"], "Escriba un comentario.");
     assert_eq!(answer["error"], "Revise su comentario");
+    // A comment held for moderation: the owner is told in the site's language too.
+    let response = site
+        .post_form(
+            &path,
+            &[
+                ("name", "Ana"),
+                ("email", "ana@example.com"),
+                ("body", "¡Muy útil!"),
+            ],
+            VISITOR_IP,
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let mail = site.mails().pop().expect("the owner is mailed");
+    assert!(
+        mail.subject.starts_with("Pendiente de moderar: «"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("Aprobarlo: "), "{}", mail.text);
+    let back = site.page(&format!("{ARTICLE}?moderation=held")).await;
+    assert!(back.contains("¡Gracias! Su comentario está pendiente de moderación."));
 }
 
 #[tokio::test]

@@ -302,3 +302,16 @@ feed-comments-description = The newest comments on { $site }
 feed-post-comments-title = Comments on: { $post }
 feed-post-comments-description = Comments on “{ $post }” at { $site }
 feed-comment-item-title = Comment on { $post } by { $author }
+
+## The owner's mail for a held comment
+
+owner-mail-subject = Please moderate: “{ $post }”
+owner-mail-waiting = A new comment on “{ $post }” is waiting for your approval.
+owner-mail-author = Author
+owner-mail-email = Email
+owner-mail-website = Website
+owner-mail-approve = Approve it
+owner-mail-spam = Mark it as spam
+owner-mail-delete = Delete it
+owner-mail-notes = Each link opens a page with a button; nothing changes until you press it.
+    Each link works once and for 7 days.

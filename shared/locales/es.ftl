@@ -301,3 +301,16 @@ feed-comments-description = Los comentarios más recientes en { $site }
 feed-post-comments-title = Comentarios sobre: { $post }
 feed-post-comments-description = Comentarios sobre «{ $post }» en { $site }
 feed-comment-item-title = Comentario de { $author } sobre { $post }
+
+## El correo al responsable por un comentario retenido
+
+owner-mail-subject = Pendiente de moderar: «{ $post }»
+owner-mail-waiting = Hay un comentario nuevo en «{ $post }» esperando su aprobación.
+owner-mail-author = Autor
+owner-mail-email = Correo
+owner-mail-website = Sitio web
+owner-mail-approve = Aprobarlo
+owner-mail-spam = Marcarlo como spam
+owner-mail-delete = Eliminarlo
+owner-mail-notes = Cada enlace abre una página con un botón; nada cambia hasta que lo pulse.
+    Cada enlace funciona una sola vez y durante 7 días.

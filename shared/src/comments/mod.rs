@@ -488,7 +488,14 @@ impl CommentFunction {
             return OwnerNotice::NoOwner;
         };
         let tokens = moderate::Tokens::for_comment(&self.secret, comment, now);
-        let mail = moderate::owner_mail(&to, &settings.base_url, title, comment, &tokens);
+        let mail = moderate::owner_mail(
+            &to,
+            &settings.base_url,
+            title,
+            comment,
+            &tokens,
+            settings.messages(),
+        );
         match self.mailer.send(&mail).await {
             Ok(_) => OwnerNotice::Sent,
             Err(e) => {

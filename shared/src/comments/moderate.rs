@@ -232,25 +232,34 @@ pub struct ModerationPage {
     pub link_text: &'static str,
 }
 
-/// The owner's mail for a held comment.
+/// The owner's mail for a held comment, in the site's language.
 pub fn owner_mail(
     to: &str,
     base_url: &str,
     post_title: &str,
     comment: &Comment,
     tokens: &Tokens,
+    t: &Messages,
 ) -> crate::ports::Mail {
     let website = comment.website.as_ref().map_or("", |w| w.as_str());
     let text = format!(
-        "A new comment on “{post_title}” is waiting for your approval.\n\
+        "{waiting}\n\
          {base_url}/posts/{post}\n\n\
-         Author: {author}\nEmail: {email}\nWebsite: {website}\n\n\
-         Comment:\n{body}\n\n\
-         Approve it: {approve}\n\
-         Mark it as spam: {spam}\n\
-         Delete it: {delete}\n\n\
-         Each link opens a page with a button; nothing changes until you press it.\n\
-         Each link works once and for 7 days.\n",
+         {author_label}: {author}\n{email_label}: {email}\n{website_label}: {website}\n\n\
+         {comment_label}:\n{body}\n\n\
+         {approve_label}: {approve}\n\
+         {spam_label}: {spam}\n\
+         {delete_label}: {delete}\n\n\
+         {notes}\n",
+        waiting = t.owner_mail_waiting(post_title),
+        author_label = t.owner_mail_author,
+        email_label = t.owner_mail_email,
+        website_label = t.owner_mail_website,
+        comment_label = t.comment_body_label,
+        approve_label = t.owner_mail_approve,
+        spam_label = t.owner_mail_spam,
+        delete_label = t.owner_mail_delete,
+        notes = t.owner_mail_notes,
         post = comment.post,
         author = comment.author,
         email = comment.email,
@@ -261,7 +270,7 @@ pub fn owner_mail(
     );
     crate::ports::Mail {
         to: to.to_owned(),
-        subject: format!("Please moderate: “{post_title}”"),
+        subject: t.owner_mail_subject(post_title),
         text,
         html: None,
         headers: Vec::new(),

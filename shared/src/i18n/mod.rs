@@ -331,6 +331,8 @@ catalogue! {
         subscriber_email_bad_character,
         confirm_mail_greeting, confirm_mail_ignore, newsletter_read_on_site,
         newsletter_unsubscribe, newsletter_unsubscribe_one_click, toc_title,
+        owner_mail_author, owner_mail_email, owner_mail_website, owner_mail_approve,
+        owner_mail_spam, owner_mail_delete, owner_mail_notes,
     }
     patterns {
         date_long(month, day, year),
@@ -374,6 +376,8 @@ catalogue! {
         feed_post_comments_title(post),
         feed_post_comments_description(post, site),
         feed_comment_item_title(post, author),
+        owner_mail_subject(post),
+        owner_mail_waiting(post),
     }
     plurals {
         comment_count(count),
