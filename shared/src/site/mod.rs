@@ -938,10 +938,13 @@ impl Site {
             SiteError::Settings(e) => tracing::error!(error = %e, "settings failure"),
             _ => {}
         }
-        // The site's look and language when its settings load (not after they failed).
+        // The site's look and language: a 404 loads the settings as the page would; a
+        // failure takes the last ones known (no more reads of a failing store), and bad
+        // settings none at all.
         let chrome = match error {
+            SiteError::NotFound => self.chrome().await.ok(),
             SiteError::Settings(_) => None,
-            _ => self.chrome().await.ok(),
+            _ => self.settings.stale().map(|s| s.settings),
         };
         let t = chrome
             .as_ref()
