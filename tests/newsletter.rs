@@ -1061,6 +1061,7 @@ async fn imports_keep_consent_and_never_double(store: &dyn SubscriberStore) {
         secret: &secret,
         base_url: BASE_URL.into(),
         site_title: "Clinic".into(),
+        messages: lambdapress::i18n::messages(Default::default()),
     };
 
     // Jetpack: two with consent, one pending, one unsubscribed, one duplicate.

@@ -23,7 +23,7 @@ use lambdapress::newsletter::{LocalQueue, Planner, Sender};
 use lambdapress::ports::{Mail, MailError, Mailer, MediaKey};
 use lambdapress::site::routes::{function_for, Function};
 use lambdapress::site::{Site, SiteOptions};
-use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
+use lambdapress::subscribe::{site_chrome, Subscribe, SubscribeOptions};
 use std::collections::{BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
@@ -294,7 +294,8 @@ pub async fn local_subscribe(stores: &LocalStores, base_url: &str) -> Subscribe 
         stores.secret.clone(),
         SubscribeOptions {
             base_url: Some(base_url.to_owned()),
-            site_title: site_title(stores.content.as_ref()).await,
+            // Read once when the local site starts (as the Lambda does at init).
+            chrome: site_chrome(stores.content.as_ref(), Some(base_url)).await,
             ..SubscribeOptions::default()
         },
     )

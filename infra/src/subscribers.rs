@@ -312,6 +312,8 @@ pub struct Reconfirm<'a> {
     pub secret: &'a Secret,
     pub base_url: String,
     pub site_title: String,
+    /// The mail's language (the site's).
+    pub messages: &'static lambdapress::i18n::Messages,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -475,6 +477,7 @@ async fn send_confirmation(
         &format!("{base}/subscribe/confirm?token={confirm}"),
         &format!("{base}/unsubscribe?token={unsubscribe}"),
         options.confirm_valid_for.whole_hours(),
+        r.messages,
     );
     r.mailer.send(&mail).await
 }

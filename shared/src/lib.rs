@@ -21,6 +21,7 @@ pub mod domain;
 #[cfg(feature = "feeds")]
 pub mod feeds;
 pub mod http;
+pub mod i18n;
 pub mod images;
 pub mod indexer;
 pub mod newsletter;

@@ -5,6 +5,8 @@
 mod custom_css;
 #[path = "../function_links.rs"]
 mod function_links;
+#[path = "../language.rs"]
+mod language;
 #[path = "../search.rs"]
 mod search;
 #[path = "../site_pages.rs"]

@@ -9,7 +9,7 @@ use lambdapress::aws::{
 };
 use lambdapress::http::origin_lock::OriginLock;
 use lambdapress::http::HttpFunction;
-use lambdapress::subscribe::{site_title, Subscribe, SubscribeOptions};
+use lambdapress::subscribe::{site_chrome, Subscribe, SubscribeOptions};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -24,7 +24,13 @@ async fn main() -> Result<(), Error> {
     let secret = lambdapress::aws::secrets::secret_from_env_arn(&config).await?;
     let store = Arc::new(DynamoSubscribers::new(dynamodb_client(&config), table));
     // The title for pages and mail subjects, read once; the site's settings own it.
-    let title = site_title(&S3Content::new(s3_client(&config), bucket)).await;
+    let site_url = optional_env("SITE_URL");
+    // The settings at init: the pages' and the mail's language, title and look.
+    let chrome = site_chrome(
+        &S3Content::new(s3_client(&config), bucket),
+        site_url.as_deref(),
+    )
+    .await;
     let subscribe = Arc::new(Subscribe::new(
         store.clone(),
         store,
@@ -34,8 +40,8 @@ async fn main() -> Result<(), Error> {
         ),
         secret,
         SubscribeOptions {
-            base_url: optional_env("SITE_URL"),
-            site_title: title,
+            base_url: site_url,
+            chrome,
             ..SubscribeOptions::default()
         },
     ));

@@ -639,15 +639,21 @@ async fn subscribers_import(
                     format!("http://{}", config.addr),
                 )
             };
-        let site_title = match LocalStores::open(config) {
-            Ok(stores) => lambdapress::subscribe::site_title(stores.content.as_ref()).await,
-            Err(_) => "this site".into(),
+        let chrome = match LocalStores::open(config) {
+            Ok(stores) => lambdapress::subscribe::site_chrome(stores.content.as_ref(), None).await,
+            Err(_) => None,
         };
+        let defaults = lambdapress::subscribe::SubscribeOptions::default();
         let r = Reconfirm {
             mailer: mailer.as_ref(),
             secret: &secret,
             base_url,
-            site_title,
+            site_title: chrome
+                .as_ref()
+                .map_or(defaults.site_title, |c| c.title.clone()),
+            messages: chrome
+                .as_ref()
+                .map_or_else(|| lambdapress::i18n::messages(Default::default()), |c| c.t),
         };
         import(store, &plan, Some(&r), dry_run, now).await?
     } else {

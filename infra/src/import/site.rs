@@ -311,8 +311,16 @@ pub fn site_change(
                 &base_url
             })
         );
-        if !channel.language.trim().is_empty() {
-            let _ = writeln!(out, "language = {}", toml_string(channel.language.trim()));
+        let language = channel.language.trim();
+        if lambdapress::i18n::Language::of_tag(language).is_some() {
+            let _ = writeln!(out, "language = {}", toml_string(language));
+        } else if !language.is_empty() {
+            // The site speaks English or Spanish: another language is left to the owner.
+            let _ = writeln!(
+                out,
+                "# WordPress's language was {}; the site speaks \"en\" or \"es\"",
+                toml_string(language)
+            );
         }
         let _ = writeln!(
             out,

@@ -8,6 +8,7 @@ use super::{json, CommentFunction, FloodRefusal};
 use crate::domain::{AuthorName, CommentEmail, ContactMessage, Page, SiteSettings, Slug};
 use crate::http::response::{self, CACHE_NONE, HTML};
 use crate::http::{Body, Request, Response};
+use crate::i18n::Messages;
 use crate::ports::{Mail, StoreError};
 use crate::render::contact::{ContactErrors, ContactForm};
 use crate::site::error::SiteError;
@@ -39,7 +40,8 @@ impl ContactInput {
             .is_some_and(|v| !v.trim().is_empty())
     }
 
-    pub fn validate(&self) -> Result<ValidContact, ContactErrors> {
+    /// The input checked field by field; refused fields say why in `t`'s language.
+    pub fn validate(&self, t: &crate::i18n::Messages) -> Result<ValidContact, ContactErrors> {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let name = AuthorName::parse(&text(&self.name));
         let email = CommentEmail::parse(&text(&self.email));
@@ -51,9 +53,9 @@ impl ContactInput {
                 message,
             }),
             (name, email, message) => Err(ContactErrors {
-                name: name.err().map(|e| e.0),
-                email: email.err().map(|e| e.0),
-                message: message.err().map(|e| e.0),
+                name: name.err().map(|e| e.text(t)),
+                email: email.err().map(|e| e.text(t)),
+                message: message.err().map(|e| e.text(t)),
                 form: None,
             }),
         }
@@ -120,17 +122,24 @@ impl ContactError {
     }
 
     /// The heading and sentence a visitor reads; never the internal detail.
-    pub fn public_text(&self) -> (&'static str, &'static str) {
+    pub fn public_text(&self, t: &'static Messages) -> (&'static str, &'static str) {
+        let not_sent = t.contact_error_not_sent.as_str();
         match self {
-            ContactError::Form(FormError::Malformed) => ("Message not sent", "The form could not be read. Please go back and try again."),
-            ContactError::Form(FormError::TooLarge) => ("Message not sent", "The message is too long."),
-            ContactError::Form(FormError::UnsupportedMediaType) => ("Message not sent", "Send the form as application/x-www-form-urlencoded or application/json."),
-            ContactError::NotFound => ("Page not found", "There is no contact form at this address."),
-            ContactError::Site(e) if e.status() == 404 => ("Page not found", "There is no contact form at this address."),
-            ContactError::Invalid(_) => ("Please check your message", "Some fields need attention."),
-            ContactError::TooSoon { .. } => ("Slow down", "You sent a message a moment ago. Please wait a minute before sending another."),
-            ContactError::NoRecipient | ContactError::MailNotSent(_) => ("Message not sent", "Your message could not be sent right now. Please try again in a few minutes, or call us."),
-            ContactError::Unavailable(_) | ContactError::Site(_) => ("Temporarily unavailable", "The message could not be handled right now. Please try again in a minute."),
+            ContactError::Form(FormError::Malformed) => (not_sent, &t.error_form_unreadable),
+            ContactError::Form(FormError::TooLarge) => (not_sent, &t.contact_error_too_long),
+            ContactError::Form(FormError::UnsupportedMediaType) => (not_sent, &t.error_form_type),
+            ContactError::NotFound => (&t.error_not_found, &t.contact_error_no_form),
+            ContactError::Site(e) if e.status() == 404 => {
+                (&t.error_not_found, &t.contact_error_no_form)
+            }
+            ContactError::Invalid(_) => (&t.contact_error_check, &t.error_fields),
+            ContactError::TooSoon { .. } => (&t.comment_error_slow, &t.contact_error_slow_text),
+            ContactError::NoRecipient | ContactError::MailNotSent(_) => {
+                (not_sent, &t.contact_error_mail_text)
+            }
+            ContactError::Unavailable(_) | ContactError::Site(_) => {
+                (&t.error_unavailable, &t.contact_error_unavailable_text)
+            }
         }
     }
 }
@@ -166,7 +175,7 @@ impl CommentFunction {
                 202,
                 &serde_json::json!({
                     "status": "sent",
-                    "message": "Thank you! Your message is sent.",
+                    "message": self.messages().await.contact_sent_short,
                 }),
                 &[],
             ),
@@ -199,7 +208,9 @@ impl CommentFunction {
         input: &ContactInput,
     ) -> Result<(), ContactError> {
         let settings = self.site.settings().await?;
-        let valid = input.validate().map_err(ContactError::Invalid)?;
+        let valid = input
+            .validate(settings.messages())
+            .map_err(ContactError::Invalid)?;
         let to = self
             .owner_address(&settings)
             .ok_or(ContactError::NoRecipient)?;
@@ -250,7 +261,7 @@ impl CommentFunction {
             _ => {}
         }
         let status = error.status();
-        let (heading, message) = error.public_text();
+        let (heading, message) = error.public_text(self.messages().await);
         let retry_after = match &error {
             ContactError::TooSoon { retry_after } => Some(retry_after.to_string()),
             _ if status == 503 => Some("60".to_owned()),
@@ -298,16 +309,22 @@ impl CommentFunction {
 /// The mail to the owner: the visitor's words as plain text, their address as Reply-To
 /// (validated: one line, no header can be smuggled in).
 fn contact_mail(settings: &SiteSettings, page: &Page, to: &str, valid: &ValidContact) -> Mail {
+    let t = settings.messages();
     let name = valid.name.as_str();
     let email = valid.email.as_str();
     let text = format!(
-        "{name} <{email}> wrote through the contact form on {url}:\n\n{message}\n\n-- \nReply to this mail to answer {name}. The message is not kept on the site.\n",
-        url = settings.url(&crate::site::routes::page_path(&page.slug)),
+        "{intro}\n\n{message}\n\n-- \n{footer}\n",
+        intro = t.contact_mail_intro(
+            name,
+            email,
+            settings.url(&crate::site::routes::page_path(&page.slug))
+        ),
         message = valid.message.as_str(),
+        footer = t.contact_mail_footer(name),
     );
     Mail {
         to: to.to_owned(),
-        subject: format!("Message from {name} – {}", settings.title),
+        subject: t.contact_mail_subject(name, &settings.title),
         text,
         html: None,
         headers: vec![("Reply-To".to_owned(), email.to_owned())],
@@ -326,7 +343,9 @@ mod tests {
             message: Some("Hello".into()),
             contact_me_by_fax: None,
         };
-        let errors = input.validate().unwrap_err();
+        let errors = input
+            .validate(crate::i18n::messages(crate::i18n::Language::En))
+            .unwrap_err();
         assert!(errors.name.is_some());
         assert!(errors.email.is_some());
         assert!(errors.message.is_none());

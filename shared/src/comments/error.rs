@@ -2,6 +2,7 @@
 //! and one sentence a visitor can read.
 
 use crate::domain::SettingsError;
+use crate::i18n::Messages;
 use crate::ports::StoreError;
 use crate::render::comments::FieldErrors;
 
@@ -80,25 +81,28 @@ impl CommentError {
     }
 
     /// The heading and sentence a visitor reads; never the internal detail.
-    pub fn public_text(&self) -> (&'static str, &'static str) {
+    pub fn public_text(&self, t: &'static Messages) -> (&'static str, &'static str) {
+        let not_sent = t.comment_error_not_sent.as_str();
         match self {
-            CommentError::Invalid(_) => ("Please check your comment", "Some fields need attention."),
-            CommentError::Malformed => ("Comment not sent", "The form could not be read. Please go back and try again."),
-            CommentError::UnsupportedMediaType => ("Comment not sent", "Send the form as application/x-www-form-urlencoded or application/json."),
-            CommentError::TooLarge => ("Comment not sent", "The comment is too long."),
-            CommentError::PostNotFound => ("Post not found", "There is no post at this address to comment on."),
-            CommentError::Closed => ("Comments are closed", "This post no longer takes comments."),
-            CommentError::BadParent => ("Comment not sent", "The comment you replied to is not on this post."),
-            CommentError::TooSoon { .. } => ("Slow down", "You are posting comments too quickly. Please wait a few seconds and try again."),
-            CommentError::Repeat => ("Duplicate comment", "It looks as though you have already said that."),
-            CommentError::NotFound => ("Page not found", "There is no page at this address."),
-            CommentError::MethodNotAllowed => ("Method not allowed", "This address does not answer that kind of request."),
-            CommentError::BadLink => ("Link not valid", "This moderation link is damaged or has expired. Use a newer mail or the command line."),
-            CommentError::BadAction => ("Unknown action", "A comment can be approved, marked as spam or deleted."),
-            CommentError::CommentGone => ("Comment not found", "This comment has already been deleted."),
-            CommentError::LinkUsed => ("Link already used", "This comment was moderated after this mail was sent, and each link works once. Its current state shows on the post; use the command line to change it again."),
-            CommentError::ModeratedMeanwhile => ("Already moderated", "Another moderation link for this comment was used at the same moment and was applied first; this one changed nothing. The comment's current state shows on the post."),
-            CommentError::Unavailable(_) | CommentError::Settings(_) => ("Temporarily unavailable", "The comment could not be handled right now. Please try again in a minute."),
+            CommentError::Invalid(_) => (&t.comment_error_check, &t.error_fields),
+            CommentError::Malformed => (not_sent, &t.error_form_unreadable),
+            CommentError::UnsupportedMediaType => (not_sent, &t.error_form_type),
+            CommentError::TooLarge => (not_sent, &t.comment_error_too_long),
+            CommentError::PostNotFound => (&t.comment_error_no_post, &t.comment_error_no_post_text),
+            CommentError::Closed => (&t.comments_closed, &t.comment_error_closed_text),
+            CommentError::BadParent => (not_sent, &t.field_parent_elsewhere),
+            CommentError::TooSoon { .. } => (&t.comment_error_slow, &t.comment_error_slow_text),
+            CommentError::Repeat => (&t.comment_error_repeat, &t.comment_error_repeat_text),
+            CommentError::NotFound => (&t.error_not_found, &t.error_no_page_text),
+            CommentError::MethodNotAllowed => (&t.error_method, &t.error_method_text),
+            CommentError::BadLink => (&t.moderate_bad_link, &t.moderate_bad_link_text),
+            CommentError::BadAction => (&t.moderate_bad_action, &t.moderate_bad_action_text),
+            CommentError::CommentGone => (&t.moderate_gone, &t.moderate_gone_text),
+            CommentError::LinkUsed => (&t.moderate_used, &t.moderate_used_text),
+            CommentError::ModeratedMeanwhile => (&t.moderate_meanwhile, &t.moderate_meanwhile_text),
+            CommentError::Unavailable(_) | CommentError::Settings(_) => {
+                (&t.error_unavailable, &t.comment_error_unavailable_text)
+            }
         }
     }
 }

@@ -142,7 +142,8 @@ impl CommentInput {
         }
     }
 
-    pub fn validate(&self) -> Result<ValidInput, FieldErrors> {
+    /// The input checked field by field; refused fields say why in `t`'s language.
+    pub fn validate(&self, t: &crate::i18n::Messages) -> Result<ValidInput, FieldErrors> {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let name = AuthorName::parse(&text(&self.name));
         let email = CommentEmail::parse(&text(&self.email));
@@ -153,7 +154,7 @@ impl CommentInput {
             "" => Ok(None),
             p => CommentId::parse(p)
                 .map(Some)
-                .map_err(|_| "The comment you replied to is not on this post.".to_owned()),
+                .map_err(|_| t.field_parent_elsewhere.clone()),
         };
         match (name, email, website, body, parent) {
             (Ok(name), Ok(email), Ok(website), Ok(body), Ok(parent)) => Ok(ValidInput {
@@ -164,10 +165,10 @@ impl CommentInput {
                 parent,
             }),
             (name, email, website, body, parent) => Err(FieldErrors {
-                name: name.err().map(|e| e.0),
-                email: email.err().map(|e| e.0),
-                website: website.err().map(|e| e.0),
-                body: body.err().map(|e| e.0),
+                name: name.err().map(|e| e.text(t)),
+                email: email.err().map(|e| e.text(t)),
+                website: website.err().map(|e| e.text(t)),
+                body: body.err().map(|e| e.text(t)),
                 parent: parent.err(),
             }),
         }

@@ -13,7 +13,7 @@ use crate::http::response::{self, CACHE_NONE, HTML};
 use crate::http::{Body, Request, Response};
 use crate::ports::{CommentStore, Inserted, Mailer, Throttle, Transition};
 use crate::render::comments::FieldErrors;
-use crate::render::pages::{self, ErrorPage};
+use crate::render::pages::ErrorPage;
 use crate::site::routes::post_path;
 use crate::site::{ArticleQuery, CommentPage, Site};
 use askama::Template;
@@ -121,6 +121,14 @@ fn route(path: &str) -> Route {
 }
 
 impl CommentFunction {
+    /// The strings of the site's language (English while the settings cannot be read).
+    async fn messages(&self) -> &'static crate::i18n::Messages {
+        match self.site.settings().await {
+            Ok(settings) => settings.messages(),
+            Err(_) => crate::i18n::messages(Default::default()),
+        }
+    }
+
     pub fn new(
         site: Arc<Site>,
         comments: Arc<dyn CommentStore>,
@@ -212,7 +220,12 @@ impl CommentFunction {
                     });
                     if accepted.owner_not_told {
                         answer["owner_notified"] = false.into();
-                        answer["message"] = crate::site::HELD_OWNER_NOT_TOLD.into();
+                        answer["message"] = self
+                            .messages()
+                            .await
+                            .comment_held_owner_not_told
+                            .as_str()
+                            .into();
                     }
                     json(201, &answer, &[])
                 }
@@ -235,7 +248,9 @@ impl CommentFunction {
         if !rules::comments_open(&settings.comments, &post.post, now) {
             return Err(CommentError::Closed);
         }
-        let valid = input.validate().map_err(CommentError::Invalid)?;
+        let valid = input
+            .validate(settings.messages())
+            .map_err(CommentError::Invalid)?;
         // A reply answers an approved comment of this post, and brings the visitor back
         // to the thread page that shows it (and will show the reply), not the newest.
         let page = match &valid.parent {
@@ -476,7 +491,14 @@ impl CommentFunction {
             return OwnerNotice::NoOwner;
         };
         let tokens = moderate::Tokens::for_comment(&self.secret, comment, now);
-        let mail = moderate::owner_mail(&to, &settings.base_url, title, comment, &tokens);
+        let mail = moderate::owner_mail(
+            &to,
+            &settings.base_url,
+            title,
+            comment,
+            &tokens,
+            settings.messages(),
+        );
         match self.mailer.send(&mail).await {
             Ok(_) => OwnerNotice::Sent,
             Err(e) => {
@@ -506,8 +528,9 @@ impl CommentFunction {
             headers.push(("retry-after", "30".into()));
         }
         let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let t = self.messages().await;
         if format == Format::Json {
-            let (heading, message) = error.public_text();
+            let (heading, message) = error.public_text(t);
             let fields: serde_json::Map<String, serde_json::Value> = match &error {
                 CommentError::Invalid(errors) => errors
                     .pairs()
@@ -529,7 +552,7 @@ impl CommentFunction {
         let field_errors = match &error {
             CommentError::Invalid(errors) => Some(errors.clone()),
             CommentError::BadParent => Some(FieldErrors {
-                parent: Some(error.public_text().1.to_owned()),
+                parent: Some(error.public_text(t).1.to_owned()),
                 ..FieldErrors::default()
             }),
             _ => None,
@@ -580,7 +603,7 @@ impl CommentFunction {
         error: &CommentError,
         headers: &[(&str, &str)],
     ) -> Response<Body> {
-        let (heading, message) = error.public_text();
+        let (heading, message) = error.public_text(self.messages().await);
         let mut all = headers.to_vec();
         if let CommentError::MethodNotAllowed = error {
             all.push(("allow", "POST"));
@@ -597,14 +620,8 @@ impl CommentFunction {
         message: &str,
         headers: &[(&str, &str)],
     ) -> Response<Body> {
-        let settings = self.site.settings().await.ok();
-        let page = ErrorPage {
-            heading,
-            message,
-            detail: None,
-            site_title: settings.as_ref().map(|s| s.title.as_str()),
-            stylesheet: pages::stylesheet_href(),
-        };
+        let chrome = self.site.chrome().await.ok();
+        let page = ErrorPage::new(chrome.as_deref(), heading, message);
         let html = page.render().unwrap_or_else(|_| {
             format!("<!DOCTYPE html><title>{heading}</title><h1>{heading}</h1>")
         });
@@ -625,11 +642,12 @@ impl CommentFunction {
         match result {
             Ok((action, comment)) => {
                 // The link allows its one action: one button.
-                let actions = vec![(action.as_str(), action.button())];
+                let t = self.messages().await;
+                let actions = vec![(action.as_str(), action.button(t))];
                 self.moderation_response(
                     200,
-                    "Moderate a comment",
-                    Some(format!("Press “{}” to confirm.", action.button())),
+                    &t.moderate_heading,
+                    Some(t.moderate_press(action.button(t))),
                     Some(&comment),
                     Some(input.token),
                     actions,
@@ -689,7 +707,7 @@ impl CommentFunction {
             (Ok((action, comment)), Format::Form) => {
                 self.moderation_response(
                     200,
-                    action.done(),
+                    action.done(self.messages().await),
                     None,
                     (action != Action::Delete).then_some(&comment),
                     None,
@@ -698,7 +716,7 @@ impl CommentFunction {
                 .await
             }
             (Err(e), Format::Json) => {
-                let (heading, message) = e.public_text();
+                let (heading, message) = e.public_text(self.messages().await);
                 json(
                     e.status(),
                     &serde_json::json!({"error": heading, "message": message}),
@@ -734,10 +752,11 @@ impl CommentFunction {
         token: Option<String>,
         actions: Vec<(&'static str, &'static str)>,
     ) -> Response<Body> {
-        let settings = match self.site.settings().await {
-            Ok(s) => s,
+        let chrome = match self.site.chrome().await {
+            Ok(c) => c,
             Err(e) => return self.error_page(&e.into()).await,
         };
+        let t = chrome.t;
         let link = match comment {
             Some(c) if c.status == CommentStatus::Approved => {
                 // On the thread page that shows it (an older one, in a long thread).
@@ -753,13 +772,15 @@ impl CommentFunction {
         let page = ModerationPage {
             heading,
             message,
-            site_title: settings.title.clone(),
-            stylesheet: pages::stylesheet_href(),
-            comment: comment.map(OwnerView::from),
+            site_title: chrome.title.clone(),
+            lang: chrome.language.clone(),
+            head_links: chrome.head_links().to_owned(),
+            t,
+            comment: comment.map(|c| OwnerView::of(c, t)),
             token,
             actions,
             link,
-            link_text: "Go to the post",
+            link_text: &t.moderate_go_to_post,
         };
         match page.render() {
             Ok(html) => response::build(

@@ -10,6 +10,7 @@
 
 use crate::domain::time_fmt::{human_date, rfc3339};
 use crate::domain::{Comment, CommentId, CommentStatus, Secret, TokenError};
+use crate::i18n::Messages;
 use askama::Template;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -45,19 +46,19 @@ impl Action {
         }
     }
 
-    pub fn button(self) -> &'static str {
+    pub fn button(self, t: &'static Messages) -> &'static str {
         match self {
-            Action::Approve => "Approve this comment",
-            Action::Spam => "Mark as spam",
-            Action::Delete => "Delete this comment",
+            Action::Approve => &t.moderate_approve,
+            Action::Spam => &t.moderate_spam,
+            Action::Delete => &t.moderate_delete,
         }
     }
 
-    pub fn done(self) -> &'static str {
+    pub fn done(self, t: &'static Messages) -> &'static str {
         match self {
-            Action::Approve => "Comment approved",
-            Action::Spam => "Comment marked as spam",
-            Action::Delete => "Comment deleted",
+            Action::Approve => &t.moderate_approved,
+            Action::Spam => &t.moderate_spammed,
+            Action::Delete => &t.moderate_deleted,
         }
     }
 }
@@ -190,21 +191,26 @@ pub struct OwnerView {
     pub date_iso: String,
     pub date_human: String,
     pub status: &'static str,
+    /// The post's path, percent-encoded (`/posts/<slug>`).
     pub post: String,
     pub body_html: String,
 }
 
-impl From<&Comment> for OwnerView {
-    fn from(c: &Comment) -> Self {
+impl OwnerView {
+    pub fn of(c: &Comment, t: &'static Messages) -> Self {
         OwnerView {
             author: c.author.to_string(),
             // Masked: the page is reachable by whoever holds the link.
             email: mask_email(c.email.as_str()),
             website: c.website.as_ref().map(|w| w.to_string()),
             date_iso: rfc3339(c.created_at),
-            date_human: human_date(c.created_at),
-            status: c.status.as_str(),
-            post: c.post.to_string(),
+            date_human: human_date(c.created_at, t),
+            status: match c.status {
+                CommentStatus::Pending => &t.moderate_status_pending,
+                CommentStatus::Approved => &t.moderate_status_approved,
+                CommentStatus::Spam => &t.moderate_status_spam,
+            },
+            post: crate::site::routes::post_path(&c.post),
             body_html: c.body_html.clone(),
         }
     }
@@ -216,7 +222,10 @@ pub struct ModerationPage {
     pub heading: &'static str,
     pub message: Option<String>,
     pub site_title: String,
-    pub stylesheet: &'static str,
+    /// `<html lang>`, the chrome's head links and the strings of the site's language.
+    pub lang: String,
+    pub head_links: String,
+    pub t: &'static Messages,
     pub comment: Option<OwnerView>,
     pub token: Option<String>,
     pub actions: Vec<(&'static str, &'static str)>,
@@ -224,25 +233,34 @@ pub struct ModerationPage {
     pub link_text: &'static str,
 }
 
-/// The owner's mail for a held comment.
+/// The owner's mail for a held comment, in the site's language.
 pub fn owner_mail(
     to: &str,
     base_url: &str,
     post_title: &str,
     comment: &Comment,
     tokens: &Tokens,
+    t: &Messages,
 ) -> crate::ports::Mail {
     let website = comment.website.as_ref().map_or("", |w| w.as_str());
     let text = format!(
-        "A new comment on “{post_title}” is waiting for your approval.\n\
+        "{waiting}\n\
          {base_url}{post}\n\n\
-         Author: {author}\nEmail: {email}\nWebsite: {website}\n\n\
-         Comment:\n{body}\n\n\
-         Approve it: {approve}\n\
-         Mark it as spam: {spam}\n\
-         Delete it: {delete}\n\n\
-         Each link opens a page with a button; nothing changes until you press it.\n\
-         Each link works once and for 7 days.\n",
+         {author_label}: {author}\n{email_label}: {email}\n{website_label}: {website}\n\n\
+         {comment_label}:\n{body}\n\n\
+         {approve_label}: {approve}\n\
+         {spam_label}: {spam}\n\
+         {delete_label}: {delete}\n\n\
+         {notes}\n",
+        waiting = t.owner_mail_waiting(post_title),
+        author_label = t.owner_mail_author,
+        email_label = t.owner_mail_email,
+        website_label = t.owner_mail_website,
+        comment_label = t.comment_body_label,
+        approve_label = t.owner_mail_approve,
+        spam_label = t.owner_mail_spam,
+        delete_label = t.owner_mail_delete,
+        notes = t.owner_mail_notes,
         post = crate::site::routes::post_path(&comment.post),
         author = comment.author,
         email = comment.email,
@@ -253,7 +271,7 @@ pub fn owner_mail(
     );
     crate::ports::Mail {
         to: to.to_owned(),
-        subject: format!("Please moderate: “{post_title}”"),
+        subject: t.owner_mail_subject(post_title),
         text,
         html: None,
         headers: Vec::new(),

@@ -141,12 +141,6 @@ impl YearMonth {
     pub fn path(self) -> String {
         format!("/archive/{:04}/{:02}", self.year, self.month)
     }
-
-    /// "March 2024".
-    pub fn label(self) -> String {
-        let month = Month::try_from(self.month).unwrap_or(Month::January);
-        format!("{month} {}", self.year)
-    }
 }
 
 #[cfg(test)]
@@ -193,7 +187,10 @@ mod tests {
         let months: Vec<(String, u32)> = s
             .months
             .iter()
-            .map(|m| (m.month.label(), m.posts))
+            .map(|m| {
+                let en = crate::i18n::messages(crate::i18n::Language::En);
+                (en.month_label(m.month.year, m.month.month), m.posts)
+            })
             .collect();
         // 2024-03-31 23:30 -08:00 is April 1 in UTC.
         assert_eq!(

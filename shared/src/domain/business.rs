@@ -71,7 +71,9 @@ pub struct BusinessSettings {
     /// Where "Book an appointment" goes: an https URL or a path on this site.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub booking_url: Option<String>,
-    pub booking_label: String,
+    /// The booking button's text; unset, the catalogue's ("Book an appointment").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub booking_label: Option<String>,
 }
 
 impl Default for BusinessSettings {
@@ -82,7 +84,7 @@ impl Default for BusinessSettings {
             notice: None,
             map_url: None,
             booking_url: None,
-            booking_label: "Book an appointment".into(),
+            booking_label: None,
         }
     }
 }
@@ -123,8 +125,9 @@ impl OpeningHours {
             .collect()
     }
 
-    /// "Monday – Friday" for three or more days in a row, else the names with commas.
-    pub fn days_label(&self) -> String {
+    /// "Monday – Friday" ("lunes – viernes") for three or more days in a row, else the
+    /// names with commas, in the site's language.
+    pub fn days_label(&self, t: &crate::i18n::Messages) -> String {
         let idx: Vec<usize> = self
             .days
             .iter()
@@ -132,9 +135,10 @@ impl OpeningHours {
             .collect();
         let run = idx.len() >= 3 && idx.windows(2).all(|w| w[1] == w[0] + 1);
         if run {
-            format!("{} – {}", DAYS[idx[0]].1, DAYS[idx[idx.len() - 1]].1)
+            format!("{} – {}", t.weekday(idx[0]), t.weekday(idx[idx.len() - 1]))
         } else {
-            self.day_names().join(", ")
+            let names: Vec<&str> = idx.iter().map(|&i| t.weekday(i)).collect();
+            names.join(", ")
         }
     }
 
@@ -237,9 +241,11 @@ impl BusinessSettings {
                 ));
             }
         }
-        let label = self.booking_label.trim().chars().count();
-        if label == 0 || label > 40 {
-            return Err(bad("booking_label", "1 to 40 characters".into()));
+        if let Some(label) = &self.booking_label {
+            let label = label.trim().chars().count();
+            if label == 0 || label > 40 {
+                return Err(bad("booking_label", "1 to 40 characters".into()));
+            }
         }
         Ok(())
     }
@@ -270,15 +276,19 @@ mod tests {
             "type = \"MedicalClinic\"\n[[hours]]\ndays = [\"Mo\", \"Tu\", \"We\", \"Th\", \"Fr\"]\nopens = \"09:00\"\ncloses = \"18:00\"\n[[hours]]\ndays = [\"Sa\"]\nopens = \"10:00\"\ncloses = \"14:00\"\n",
         );
         b.check().unwrap();
-        assert_eq!(b.hours[0].days_label(), "Monday – Friday");
+        let en = crate::i18n::messages(crate::i18n::Language::En);
+        assert_eq!(b.hours[0].days_label(en), "Monday – Friday");
         assert_eq!(b.hours[0].times_label(), "9:00 – 18:00");
-        assert_eq!(b.hours[1].days_label(), "Saturday");
+        assert_eq!(b.hours[1].days_label(en), "Saturday");
         let two = OpeningHours {
             days: vec!["Mo".into(), "We".into()],
             opens: "09:00".into(),
             closes: "24:00".into(),
         };
-        assert_eq!(two.days_label(), "Monday, Wednesday");
+        assert_eq!(two.days_label(en), "Monday, Wednesday");
+        let es = crate::i18n::messages(crate::i18n::Language::Es);
+        assert_eq!(b.hours[0].days_label(es), "lunes – viernes");
+        assert_eq!(two.days_label(es), "lunes, miércoles");
         for (src, says) in [
             (
                 "[[hours]]\ndays = [\"Mon\"]\nopens = \"09:00\"\ncloses = \"17:00\"",

@@ -28,7 +28,7 @@ impl CommentId {
         {
             Ok(CommentId(s.to_owned()))
         } else {
-            Err(FieldError::new("is not a comment of this site"))
+            Err(FieldError::new(Problem::NotAComment))
         }
     }
 
@@ -90,14 +90,58 @@ impl fmt::Display for CommentStatus {
     }
 }
 
-/// Why a field was refused: the sentence shown beside it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct FieldError(pub String);
+/// Why a field was refused; `text` is the sentence shown beside it, in the site's
+/// language (`Display`: in English, for logs and the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.text(crate::i18n::messages(crate::i18n::Language::En)))]
+pub struct FieldError(pub Problem);
+
+/// Each way a form field can be refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    NameMissing,
+    NameTooLong,
+    NameNotPlain,
+    EmailMissing,
+    EmailTooLong,
+    EmailInvalid,
+    WebsiteTooLong,
+    WebsiteInvalid,
+    CommentMissing,
+    CommentTooLong,
+    CommentHidden,
+    MessageMissing,
+    MessageTooLong,
+    MessageHidden,
+    NotAComment,
+}
 
 impl FieldError {
-    fn new(message: impl Into<String>) -> FieldError {
-        FieldError(message.into())
+    fn new(problem: Problem) -> FieldError {
+        FieldError(problem)
+    }
+
+    /// The sentence beside the field, in `t`'s language.
+    pub fn text(&self, t: &crate::i18n::Messages) -> String {
+        match self.0 {
+            Problem::NameMissing => t.field_name_missing.clone(),
+            Problem::NameTooLong => t.field_name_too_long(AuthorName::MAX_CHARS),
+            Problem::NameNotPlain => t.field_name_not_plain.clone(),
+            Problem::EmailMissing => t.field_email_missing.clone(),
+            Problem::EmailTooLong => t.field_email_too_long(CommentEmail::MAX_CHARS),
+            Problem::EmailInvalid => t.field_email_invalid.clone(),
+            Problem::WebsiteTooLong => t.field_website_too_long(Website::MAX_CHARS),
+            Problem::WebsiteInvalid => t.field_website_invalid.clone(),
+            Problem::CommentMissing => t.field_comment_missing.clone(),
+            Problem::CommentTooLong => t.field_comment_too_long(CommentBody::MAX_CHARS),
+            Problem::CommentHidden => t.field_comment_hidden.clone(),
+            Problem::MessageMissing => t.field_message_missing.clone(),
+            Problem::MessageTooLong => {
+                t.field_message_too_long(super::contact::ContactMessage::MAX_CHARS)
+            }
+            Problem::MessageHidden => t.field_message_hidden.clone(),
+            Problem::NotAComment => t.field_not_a_comment.clone(),
+        }
     }
 }
 
@@ -119,16 +163,13 @@ impl AuthorName {
     pub fn parse(s: &str) -> Result<AuthorName, FieldError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(FieldError::new("Please enter your name."));
+            return Err(FieldError::new(Problem::NameMissing));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError(format!(
-                "Your name can be at most {} characters.",
-                Self::MAX_CHARS
-            )));
+            return Err(FieldError::new(Problem::NameTooLong));
         }
         if has_control(s, false) {
-            return Err(FieldError::new("Your name must be plain text on one line."));
+            return Err(FieldError::new(Problem::NameNotPlain));
         }
         Ok(AuthorName(s.to_owned()))
     }
@@ -149,15 +190,10 @@ impl CommentEmail {
     pub fn parse(s: &str) -> Result<CommentEmail, FieldError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(FieldError::new(
-                "Please enter your email address (it is never shown).",
-            ));
+            return Err(FieldError::new(Problem::EmailMissing));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError(format!(
-                "An email address can be at most {} characters.",
-                Self::MAX_CHARS
-            )));
+            return Err(FieldError::new(Problem::EmailTooLong));
         }
         let valid = match s.rsplit_once('@') {
             Some((local, domain)) => {
@@ -191,9 +227,7 @@ impl CommentEmail {
             None => false,
         };
         if !valid {
-            return Err(FieldError::new(
-                "Please enter an email address like name@example.com.",
-            ));
+            return Err(FieldError::new(Problem::EmailInvalid));
         }
         Ok(CommentEmail(s.to_owned()))
     }
@@ -228,10 +262,7 @@ impl Website {
     pub fn parse(s: &str) -> Result<Website, FieldError> {
         let s = s.trim();
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError(format!(
-                "A website address can be at most {} characters.",
-                Self::MAX_CHARS
-            )));
+            return Err(FieldError::new(Problem::WebsiteTooLong));
         }
         let lower = s.to_ascii_lowercase();
         let rest = lower
@@ -246,9 +277,7 @@ impl Website {
             b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'\'' | b'`' | b'\\')
         });
         if !ok {
-            return Err(FieldError::new(
-                "A website must be an address starting with http:// or https://.",
-            ));
+            return Err(FieldError::new(Problem::WebsiteInvalid));
         }
         Ok(Website(s.to_owned()))
     }
@@ -269,18 +298,13 @@ impl CommentBody {
     pub fn parse(s: &str) -> Result<CommentBody, FieldError> {
         let s = s.trim().replace("\r\n", "\n");
         if s.is_empty() {
-            return Err(FieldError::new("Please write a comment."));
+            return Err(FieldError::new(Problem::CommentMissing));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError(format!(
-                "A comment can be at most {} characters.",
-                Self::MAX_CHARS
-            )));
+            return Err(FieldError::new(Problem::CommentTooLong));
         }
         if has_control(&s, true) {
-            return Err(FieldError::new(
-                "The comment contains invisible control characters.",
-            ));
+            return Err(FieldError::new(Problem::CommentHidden));
         }
         Ok(CommentBody(s))
     }

@@ -1,7 +1,7 @@
 //! A visitor's message from the contact form: the text, validated. (The name and the
 //! reply address are the comment form's `AuthorName` and `CommentEmail`.)
 
-use super::comment::FieldError;
+use super::comment::{FieldError, Problem};
 
 /// The message: 1..=`MAX_CHARS` characters of plain text (line breaks allowed, no other
 /// control or bidirectional-override characters). Never stored; mailed to the owner.
@@ -14,22 +14,17 @@ impl ContactMessage {
     pub fn parse(s: &str) -> Result<ContactMessage, FieldError> {
         let s = s.trim().replace("\r\n", "\n");
         if s.is_empty() {
-            return Err(FieldError("Please write your message.".into()));
+            return Err(FieldError(Problem::MessageMissing));
         }
         if s.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError(format!(
-                "A message can be at most {} characters.",
-                Self::MAX_CHARS
-            )));
+            return Err(FieldError(Problem::MessageTooLong));
         }
         let hidden = s.chars().any(|c| {
             (c.is_control() && !matches!(c, '\n' | '\t'))
                 || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         });
         if hidden {
-            return Err(FieldError(
-                "The message contains invisible control characters.".into(),
-            ));
+            return Err(FieldError(Problem::MessageHidden));
         }
         Ok(ContactMessage(s))
     }

@@ -1,5 +1,6 @@
 //! `site.toml`: the site's settings, kept at the root of the content bucket.
 
+use crate::i18n::{Language, Messages};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +305,13 @@ impl SiteSettings {
             ));
         }
         s.base_url = s.base_url.trim_end_matches('/').to_owned();
+        if Language::of_tag(&s.language).is_none() {
+            return Err(SettingsError(format!(
+                "language `{}`: the site speaks \"en\" (English) or \"es\" (Spanish), \
+                 optionally with a region such as \"en-US\" or \"es-MX\"",
+                s.language
+            )));
+        }
         if s.posts_per_page == 0 || s.posts_per_page > Self::MAX_POSTS_PER_PAGE {
             return Err(SettingsError(format!(
                 "posts_per_page must be 1..={}",
@@ -327,6 +335,16 @@ impl SiteSettings {
             ));
         }
         Ok(s)
+    }
+
+    /// The language `language` chooses (validated by `parse`; English otherwise).
+    pub fn lang(&self) -> Language {
+        Language::of_tag(&self.language).unwrap_or_default()
+    }
+
+    /// Every visitor-facing string in the site's language.
+    pub fn messages(&self) -> &'static Messages {
+        crate::i18n::messages(self.lang())
     }
 
     /// An absolute URL on this site for a path that starts with `/`.
@@ -447,6 +465,17 @@ mod tests {
         let many = "[[menu.children]]\nlabel = \"X\"\npage = \"x\"\n".repeat(13);
         let e = SiteSettings::parse(&format!("{MINIMAL}{parent}{many}")).unwrap_err();
         assert!(e.to_string().contains("at most 12 sub-entries"), "{e}");
+    }
+
+    #[test]
+    fn the_language_is_english_or_spanish_and_says_so() {
+        assert_eq!(SiteSettings::parse(MINIMAL).unwrap().lang(), Language::En);
+        let es = SiteSettings::parse(&format!("language = \"es\"\n{MINIMAL}")).unwrap();
+        assert_eq!(es.lang(), Language::Es);
+        assert_eq!(es.messages().comments_heading, "Comentarios");
+        let e = SiteSettings::parse(&format!("language = \"fr\"\n{MINIMAL}")).unwrap_err();
+        assert!(e.to_string().contains("language `fr`"), "{e}");
+        assert!(e.to_string().contains("\"es\""), "{e}");
     }
 
     #[test]

@@ -63,12 +63,10 @@ pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
-/// "March 12, 2024", as the reference page shows dates.
-pub fn human_date(t: OffsetDateTime) -> String {
-    t.format(format_description!(
-        "[month repr:long] [day padding:none], [year]"
-    ))
-    .expect("a date always formats")
+/// The date as a visitor reads it, in the site's language: "March 12, 2024" (as the
+/// reference page shows dates), "12 de marzo de 2024".
+pub fn human_date(t: OffsetDateTime, language: &crate::i18n::Messages) -> String {
+    language.date(t)
 }
 
 /// RFC 7231 HTTP date ("Tue, 12 Mar 2024 09:00:00 GMT").
@@ -112,7 +110,16 @@ mod tests {
     }
 
     #[test]
-    fn human_dates_read_naturally() {
-        assert_eq!(human_date(datetime!(2024-03-02 09:00 UTC)), "March 2, 2024");
+    fn human_dates_read_naturally_in_each_language() {
+        use crate::i18n::{messages, Language};
+        let t = datetime!(2024-03-02 09:00 UTC);
+        assert_eq!(human_date(t, messages(Language::En)), "March 2, 2024");
+        assert_eq!(human_date(t, messages(Language::Es)), "2 de marzo de 2024");
+        let t = datetime!(2026-12-02 23:30 -08:00);
+        assert_eq!(human_date(t, messages(Language::En)), "December 2, 2026");
+        assert_eq!(
+            human_date(t, messages(Language::Es)),
+            "2 de diciembre de 2026"
+        );
     }
 }

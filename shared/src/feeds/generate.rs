@@ -83,6 +83,11 @@ impl FeedSite {
         format!("{}{path}", self.base_url)
     }
 
+    /// The feed titles that are ours, in the site's language.
+    pub fn messages(&self) -> &'static crate::i18n::Messages {
+        crate::i18n::messages(crate::i18n::Language::of_tag(&self.language).unwrap_or_default())
+    }
+
     pub fn home(&self) -> String {
         self.url("/")
     }
@@ -307,10 +312,10 @@ pub fn sitemap_and_robots(
 /// `/comments/feed.xml`: the site's newest approved comments.
 pub fn site_comments_feed(site: &FeedSite, comments: &[CommentFeedItem]) -> Output {
     let channel = rss::CommentsChannel {
-        title: format!("Comments for {}", site.title),
+        title: site.messages().feed_comments_title(&site.title),
         link: site.home(),
         self_url: site.url("/comments/feed.xml"),
-        description: format!("The newest comments on {}", site.title),
+        description: site.messages().feed_comments_description(&site.title),
     };
     Output::new(
         "comments/feed.xml",
@@ -328,13 +333,15 @@ pub fn post_comments_feed(
     comments: &[CommentFeedItem],
 ) -> Output {
     let channel = rss::CommentsChannel {
-        title: format!("Comments on: {post_title}"),
+        title: site.messages().feed_post_comments_title(post_title),
         link: site.post_url(slug),
         self_url: site.url(&format!(
             "{}/comments.xml",
             crate::site::routes::post_path(slug)
         )),
-        description: format!("Comments on “{post_title}” at {}", site.title),
+        description: site
+            .messages()
+            .feed_post_comments_description(post_title, &site.title),
     };
     Output::at(
         ContentKey::post_comments_feed(slug),

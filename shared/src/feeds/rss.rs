@@ -117,7 +117,10 @@ pub fn comments(site: &FeedSite, meta: &CommentsChannel, comments: &[CommentFeed
         .iter()
         .map(|c| {
             let mut item = Item::default();
-            item.set_title(format!("Comment on {} by {}", c.post_title, c.author));
+            item.set_title(
+                site.messages()
+                    .feed_comment_item_title(&c.post_title, &c.author),
+            );
             item.set_link(c.permalink.clone());
             item.set_guid(guid(&c.permalink));
             item.set_pub_date(rfc822(c.date));

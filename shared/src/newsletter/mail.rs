@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 #[derive(Template)]
 #[template(path = "newsletter.html")]
 struct HtmlMail<'a> {
+    t: &'a crate::i18n::Messages,
     language: &'a str,
     site_title: &'a str,
     title: &'a str,
@@ -28,6 +29,7 @@ struct HtmlMail<'a> {
 #[derive(Template)]
 #[template(path = "newsletter.txt")]
 struct TextMail<'a> {
+    t: &'a crate::i18n::Messages,
     site_title: &'a str,
     title: &'a str,
     summary: &'a str,
@@ -88,6 +90,7 @@ impl PostMail {
             (src, i.alt.as_str())
         });
         let html = HtmlMail {
+            t: self.site.messages(),
             language: &self.site.language,
             site_title: &self.site.title,
             title: &front.title,
@@ -102,6 +105,7 @@ impl PostMail {
         .render()
         .expect("the newsletter template renders");
         let text = TextMail {
+            t: self.site.messages(),
             site_title: &self.site.title,
             title: &front.title,
             summary: &front.summary,
@@ -166,6 +170,7 @@ pub struct DigestEntry {
 #[derive(Template)]
 #[template(path = "newsletter_digest.html")]
 struct DigestHtml<'a> {
+    t: &'a crate::i18n::Messages,
     language: &'a str,
     site_title: &'a str,
     subject: &'a str,
@@ -178,6 +183,7 @@ struct DigestHtml<'a> {
 #[derive(Template)]
 #[template(path = "newsletter_digest.txt")]
 struct DigestText<'a> {
+    t: &'a crate::i18n::Messages,
     site_title: &'a str,
     subject: &'a str,
     posts: &'a [DigestEntry],
@@ -217,7 +223,7 @@ impl DigestMail {
             .collect();
         let subject = match posts {
             [one] => format!("{}: {}", site.title, one.front.title),
-            _ => format!("{}: {} new posts", site.title, posts.len()),
+            _ => site.messages().digest_subject(posts.len(), &site.title),
         };
         DigestMail {
             site,
@@ -230,6 +236,7 @@ impl DigestMail {
         let unsubscribe_url = unsubscribe_url(&self.site, secret, to, now);
         let address = self.site.address_line();
         let html = DigestHtml {
+            t: self.site.messages(),
             language: &self.site.language,
             site_title: &self.site.title,
             subject: &self.subject,
@@ -241,6 +248,7 @@ impl DigestMail {
         .render()
         .expect("the digest template renders");
         let text = DigestText {
+            t: self.site.messages(),
             site_title: &self.site.title,
             subject: &self.subject,
             posts: &self.posts,
@@ -323,7 +331,55 @@ pub fn absolute_links(html: &str, base_url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::absolute_links;
+    use super::*;
+
+    fn spanish_site() -> SiteSettings {
+        let toml = include_str!("../../../infra/sample-content/site.toml");
+        let line = toml.lines().find(|l| l.starts_with("language = ")).unwrap();
+        SiteSettings::parse(&toml.replacen(line, "language = \"es\"", 1)).unwrap()
+    }
+
+    fn sample_post(slug: &str, source: &str) -> Post {
+        Post::parse(Slug::parse(slug).unwrap(), source).unwrap()
+    }
+
+    /// The newsletter and the digest speak the site's language around the owner's text.
+    #[test]
+    fn the_mails_speak_the_sites_language() {
+        let knots = sample_post(
+            "what-are-muscle-knots",
+            include_str!("../../../infra/sample-content/posts/what-are-muscle-knots.md"),
+        );
+        let sleep = sample_post(
+            "acupuncture-for-better-sleep",
+            include_str!("../../../infra/sample-content/posts/acupuncture-for-better-sleep.md"),
+        );
+        let secret = Secret::new(b"newsletter-language-test-secret-0123456789".to_vec()).unwrap();
+        let to = SubscriberEmail::parse("ana@example.com").unwrap();
+        let now = time::macros::datetime!(2026-12-02 09:00 UTC);
+        let mail = PostMail::new(spanish_site(), knots.clone(), None).to(&secret, &to, now);
+        let html = mail.html.unwrap();
+        assert!(html.contains("<html lang=\"es\">"), "{html}");
+        assert!(html.contains("Leer en el sitio"), "{html}");
+        assert!(
+            html.contains("Recibe este correo porque se suscribió"),
+            "{html}"
+        );
+        assert!(html.contains(">Darse de baja</a> con un clic."), "{html}");
+        assert!(mail.text.contains("\r\nDarse de baja: "), "{}", mail.text);
+        assert!(!mail.text.contains("Unsubscribe"), "{}", mail.text);
+        let digest = DigestMail::new(spanish_site(), &[knots, sleep], None).to(&secret, &to, now);
+        assert_eq!(
+            digest.subject,
+            "Cindy Albon Acupuncture: 2 artículos nuevos"
+        );
+        assert!(
+            digest.text.contains("\r\nDarse de baja: "),
+            "{}",
+            digest.text
+        );
+        assert!(digest.html.unwrap().contains("Leer en el sitio &rarr;"));
+    }
 
     #[test]
     fn site_links_become_absolute_and_others_stay() {

@@ -5,6 +5,7 @@
 use super::json_ld;
 use super::pages::{stylesheet_href, theme_stylesheet_version};
 use crate::domain::SiteSettings;
+use crate::i18n::Messages;
 use askama::Template;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -14,6 +15,8 @@ use std::sync::Arc;
 /// settings for everything else.
 pub struct SiteChrome {
     pub site: Arc<SiteSettings>,
+    /// Every visitor-facing string in the site's language (resolved once per language).
+    pub t: &'static Messages,
     /// `[[menu]]` as (label, href), each with its sub-menu.
     pub menu: Vec<MenuLink>,
     pub address_line: String,
@@ -99,7 +102,9 @@ impl SiteChrome {
             .then(|| format!("/theme/site.css?v={}", theme_stylesheet_version(&css)));
         // The owner's `theme/custom.css`, linked last so its rules win.
         let custom_css = theme.custom_css.as_ref().map(|c| c.href().to_owned());
+        let t = site.messages();
         let mut chrome = SiteChrome {
+            t,
             menu: site
                 .menu
                 .iter()
@@ -143,12 +148,12 @@ impl SiteChrome {
                 hours: b
                     .hours
                     .iter()
-                    .map(|row| (row.days_label(), row.times_label()))
+                    .map(|row| (row.days_label(t), row.times_label()))
                     .collect(),
-                booking: b
-                    .booking_url
-                    .as_ref()
-                    .map(|url| (url.clone(), b.booking_label.clone())),
+                booking: b.booking_url.as_ref().map(|url| {
+                    let label = b.booking_label.as_deref().unwrap_or(&t.book_appointment);
+                    (url.clone(), label.to_owned())
+                }),
                 map_url: b.map_url.clone(),
             },
             og_locale: site.language.replace('-', "_"),
@@ -219,6 +224,13 @@ impl Deref for SiteChrome {
     fn deref(&self) -> &SiteSettings {
         &self.site
     }
+}
+
+/// The head's links of a page made without settings (an error while they cannot be
+/// read): the built-in stylesheet alone.
+pub fn plain_head_links() -> &'static str {
+    static LINKS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LINKS.get_or_init(|| format!("\n<link rel=\"stylesheet\" href=\"{}\">", stylesheet_href()))
 }
 
 /// The pieces are strings and validated settings: rendering them cannot fail short of

@@ -110,7 +110,12 @@ pub struct CommentsView {
 /// Threads approved comments (oldest first): replies under their parent in time order,
 /// nested at most `max_depth` deep (deeper replies show at that depth). A reply whose
 /// parent is not shown stands at the top level.
-pub fn thread(comments: &[Comment], max_depth: u32, open: bool) -> Vec<CommentItem> {
+pub fn thread(
+    comments: &[Comment],
+    max_depth: u32,
+    open: bool,
+    t: &crate::i18n::Messages,
+) -> Vec<CommentItem> {
     let max_depth = max_depth.max(1);
     let shown: HashMap<&CommentId, usize> = comments
         .iter()
@@ -151,7 +156,7 @@ pub fn thread(comments: &[Comment], max_depth: u32, open: bool) -> Vec<CommentIt
             author: c.author.to_string(),
             website: c.website.as_ref().map(|w| w.to_string()),
             date_iso: rfc3339(c.created_at),
-            date_human: human_date(c.created_at),
+            date_human: human_date(c.created_at, t),
             body_html: c.body_html.clone(),
             depth,
             opens_children: next > depth,

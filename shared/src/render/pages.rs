@@ -150,11 +150,11 @@ impl<'a> PostPage<'a> {
                 slug: &post.slug,
                 title: &f.title,
                 date_iso: rfc3339(f.date),
-                date_human: human_date(f.date),
+                date_human: human_date(f.date, site.t),
                 updated: f
                     .updated
                     .filter(|u| *u > f.date)
-                    .map(|u| (rfc3339(u), human_date(u))),
+                    .map(|u| (rfc3339(u), human_date(u, site.t))),
                 reading_minutes: body.word_count.div_ceil(200).max(1),
                 tags: &f.tags,
                 image: f.image.as_ref(),
@@ -282,14 +282,14 @@ pub struct PostCard<'a> {
     pub tags: &'a [Tag],
 }
 
-impl<'a> From<&'a PostMeta> for PostCard<'a> {
-    fn from(m: &'a PostMeta) -> Self {
+impl<'a> PostCard<'a> {
+    pub fn new(m: &'a PostMeta, t: &crate::i18n::Messages) -> Self {
         PostCard {
             slug: &m.slug,
             title: &m.title,
             summary: &m.summary,
             date_iso: rfc3339(m.date),
-            date_human: human_date(m.date),
+            date_human: human_date(m.date, t),
             tags: &m.tags,
         }
     }
@@ -322,10 +322,11 @@ impl<'a> ListPage<'a> {
         posts: &'a [PostMeta],
         has_more: bool,
     ) -> Self {
+        let t = site.t;
         let (base, heading, title, description) = match listing {
             Listing::Home => (
                 String::new(),
-                "Latest posts".to_owned(),
+                t.latest_posts.clone(),
                 site.title.clone(),
                 if site.description.is_empty() {
                     site.title.clone()
@@ -335,16 +336,19 @@ impl<'a> ListPage<'a> {
             ),
             Listing::Tag(tag) => (
                 crate::site::routes::tag_path(&tag.slug),
-                format!("Posts tagged “{}”", tag.name),
+                t.tag_heading(&tag.name),
                 format!("{} – {}", tag.name, site.title),
-                format!("Posts about {} from {}", tag.name, site.title),
+                t.tag_description(&tag.name, &site.title),
             ),
-            Listing::Month(month) => (
-                month.path(),
-                format!("Posts from {}", month.label()),
-                format!("{} – {}", month.label(), site.title),
-                format!("Posts from {} at {}", month.label(), site.title),
-            ),
+            Listing::Month(month) => {
+                let label = t.month_label(month.year, month.month);
+                (
+                    month.path(),
+                    t.month_heading(&label),
+                    format!("{label} – {}", site.title),
+                    t.month_description(&label, &site.title),
+                )
+            }
         };
         let page_path = |n: u32| match (n, base.is_empty()) {
             (1, true) => "/".to_owned(),
@@ -353,7 +357,7 @@ impl<'a> ListPage<'a> {
         };
         let path = page_path(page);
         let title = if page > 1 {
-            format!("{title} – Page {page}")
+            t.title_page(title, page)
         } else {
             title
         };
@@ -363,11 +367,11 @@ impl<'a> ListPage<'a> {
             head,
             chrome: site,
             heading: if page > 1 {
-                format!("{heading} – page {page}")
+                t.heading_page(heading, page)
             } else {
                 heading
             },
-            posts: posts.iter().map(PostCard::from).collect(),
+            posts: posts.iter().map(|m| PostCard::new(m, t)).collect(),
             newer: (page > 1).then(|| page_path(page - 1)),
             older: has_more.then(|| page_path(page + 1)),
         }
@@ -395,8 +399,8 @@ impl<'a> TagIndexPage<'a> {
             head: website_head(
                 site,
                 "/tags",
-                format!("Topics – {}", site.title),
-                format!("Every topic {} writes about", site.title),
+                format!("{} – {}", site.t.topics_heading, site.title),
+                site.t.topics_description(&site.title),
             ),
             chrome: site,
             tags: &summary.tags,
@@ -419,14 +423,17 @@ impl<'a> ArchivePage<'a> {
             head: website_head(
                 site,
                 "/archive",
-                format!("Archive – {}", site.title),
-                format!("Every post of {}, by month", site.title),
+                format!("{} – {}", site.t.archive_heading, site.title),
+                site.t.archive_description(&site.title),
             ),
             chrome: site,
             months: summary
                 .months
                 .iter()
-                .map(|m| (m.month.path(), m.month.label(), m.posts))
+                .map(|m| {
+                    let label = site.t.month_label(m.month.year, m.month.month);
+                    (m.month.path(), label, m.posts)
+                })
                 .collect(),
         }
     }
@@ -440,7 +447,30 @@ pub struct ErrorPage<'a> {
     /// For the owner only (the local site): what exactly is wrong.
     pub detail: Option<&'a str>,
     pub site_title: Option<&'a str>,
-    pub stylesheet: &'static str,
+    /// `<html lang>`, the head's links (the chrome's, or the built-in stylesheet alone
+    /// when the settings cannot be read) and the strings, in the site's language.
+    pub lang: &'a str,
+    pub head_links: &'a str,
+    pub t: &'static crate::i18n::Messages,
+}
+
+impl<'a> ErrorPage<'a> {
+    /// An error page with the site's look and language, or the built-in look in
+    /// English when there is no chrome (the settings could not be read).
+    pub fn new(chrome: Option<&'a SiteChrome>, heading: &'a str, message: &'a str) -> Self {
+        ErrorPage {
+            heading,
+            message,
+            detail: None,
+            site_title: chrome.map(|c| c.title.as_str()),
+            lang: chrome.map_or("en", |c| c.language.as_str()),
+            head_links: match chrome {
+                Some(c) => c.head_links(),
+                None => super::chrome::plain_head_links(),
+            },
+            t: chrome.map_or_else(|| crate::i18n::messages(Default::default()), |c| c.t),
+        }
+    }
 }
 
 /// One search result as `/search` lists it.
@@ -475,14 +505,14 @@ pub struct SearchPage<'a> {
 impl<'a> SearchPage<'a> {
     pub fn new(site: &'a SiteChrome, query: &'a str) -> Self {
         let title = match query.is_empty() {
-            true => format!("Search – {}", site.title),
-            false => format!("Search: {query} – {}", site.title),
+            true => format!("{} – {}", site.t.search_heading, site.title),
+            false => format!("{} – {}", site.t.search_title_query(query), site.title),
         };
         let mut head = website_head(
             site,
             "/search",
             title,
-            format!("Search the posts and pages of {}", site.title),
+            site.t.search_description(&site.title),
         );
         head.noindex = true;
         head.subscribe_box = false;

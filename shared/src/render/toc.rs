@@ -7,7 +7,8 @@ use super::markdown::Heading;
 /// The contents list of one body, and how many `##` sections it has.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Toc {
-    /// `<nav aria-label="Contents">…</nav>`, or empty for a body without sections.
+    /// The linked list (`<ol>…</ol>`), or empty for a body without sections; the page
+    /// puts it in its `<nav>` titled in the site's language.
     pub html: String,
     pub sections: usize,
 }
@@ -23,9 +24,7 @@ impl Toc {
             return Toc::default();
         }
         let mut html = String::with_capacity(96 + listed.len() * 64);
-        html.push_str(
-            "<nav class=\"toc\" aria-label=\"Contents\">\n<p class=\"toc-title\">Contents</p>\n<ol>",
-        );
+        html.push_str("<ol>");
         // Whether a `##` item is open, and whether it has opened its `###` list.
         let (mut item_open, mut sub_open) = (false, false);
         for h in listed {
@@ -65,7 +64,7 @@ impl Toc {
         if item_open {
             html.push_str("</li>");
         }
-        html.push_str("\n</ol>\n</nav>\n");
+        html.push_str("\n</ol>\n");
         Toc { html, sections }
     }
 

@@ -1,6 +1,7 @@
 //! Everything that can go wrong serving a page, mapped to one status and page each.
 
 use crate::domain::SettingsError;
+use crate::i18n::Messages;
 use crate::ports::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,28 +34,18 @@ impl SiteError {
     }
 
     /// The heading and sentence a visitor reads; never the internal detail.
-    pub fn public_text(&self) -> (&'static str, &'static str) {
+    /// The heading and sentence a visitor reads, in the site's language.
+    pub fn public_text<'t>(&self, t: &'t Messages) -> (&'t str, &'t str) {
         match self {
-            SiteError::NotFound => (
-                "Page not found",
-                "There is no page at this address. It may have moved, or the link may be mistyped.",
-            ),
-            SiteError::BadCommentPage => (
-                "Bad comment page",
-                "The comment page in this address is not a page number. Comment pages are numbered from 1.",
-            ),
-            SiteError::MethodNotAllowed => (
-                "Method not allowed",
-                "This address only answers GET and HEAD requests.",
-            ),
-            SiteError::MediaTooLarge => (
-                "File too large",
-                "This file is too large for the site to serve. Please let the site's owner know.",
-            ),
-            SiteError::Unavailable(_) | SiteError::Settings(_) => (
-                "Temporarily unavailable",
-                "The site cannot load this page right now. Please try again in a minute.",
-            ),
+            SiteError::NotFound => (&t.error_not_found, &t.error_not_found_text),
+            SiteError::BadCommentPage => {
+                (&t.error_bad_comment_page, &t.error_bad_comment_page_text)
+            }
+            SiteError::MethodNotAllowed => (&t.error_method, &t.error_method_get_text),
+            SiteError::MediaTooLarge => (&t.error_too_large, &t.error_too_large_text),
+            SiteError::Unavailable(_) | SiteError::Settings(_) => {
+                (&t.error_unavailable, &t.error_unavailable_text)
+            }
         }
     }
 }

@@ -713,7 +713,8 @@ impl Site {
         } = data;
         let approved = &page.comments;
         let comments_open = data.comments_open();
-        let thread = thread(approved, settings.comments.max_depth, comments_open);
+        let t = settings.t;
+        let thread = thread(approved, settings.comments.max_depth, comments_open, t);
         let mut form = form.unwrap_or_default();
         if form.parent.is_empty() {
             if let Some(reply) = &query.reply {
@@ -730,21 +731,21 @@ impl Site {
             }
         }
         let notice = if query.held && query.owner_not_told {
-            Some(HELD_OWNER_NOT_TOLD)
+            Some(t.comment_held_owner_not_told.as_str())
         } else if query.held {
-            Some("Thank you! Your comment is awaiting moderation.")
+            Some(t.comment_held.as_str())
         } else if query
             .posted
             .as_ref()
             .is_some_and(|id| thread.iter().any(|c| c.id == id.as_str()))
         {
-            Some("Thank you! Your comment is published.")
+            Some(t.comment_published.as_str())
         } else {
             None
         };
         let moderation_note = match settings.comments.moderation {
-            crate::domain::Moderation::All => "Comments are checked before they appear.",
-            crate::domain::Moderation::FirstTime => "A first comment is checked before it appears.",
+            crate::domain::Moderation::All => t.moderation_note_all.as_str(),
+            crate::domain::Moderation::FirstTime => t.moderation_note_first.as_str(),
             crate::domain::Moderation::None => "",
         };
         let view = CommentsView {
@@ -1009,22 +1010,27 @@ impl Site {
             SiteError::Settings(e) => tracing::error!(error = %e, "settings failure"),
             _ => {}
         }
-        let site_title = match error {
-            SiteError::NotFound => self.settings().await.ok().map(|s| s.title.clone()),
-            _ => None,
+        // The site's look and language: a 404 loads the settings as the page would; a
+        // failure takes the last ones known (no more reads of a failing store), and bad
+        // settings none at all.
+        let chrome = match error {
+            SiteError::NotFound => self.chrome().await.ok(),
+            SiteError::Settings(_) => None,
+            _ => self.settings.stale().map(|s| s.settings),
         };
-        let (heading, message) = error.public_text();
+        let t = chrome
+            .as_ref()
+            .map_or_else(|| crate::i18n::messages(Default::default()), |c| c.t);
+        let (heading, message) = error.public_text(t);
         let detail = match error {
             SiteError::Settings(e) if self.options.show_settings_errors => Some(e.to_string()),
             _ => None,
         };
-        let page = ErrorPage {
-            heading,
-            message,
-            detail: detail.as_deref(),
-            site_title: site_title.as_deref(),
-            stylesheet: pages::stylesheet_href(),
-        };
+        let mut page = ErrorPage::new(chrome.as_deref(), heading, message);
+        page.detail = detail.as_deref();
+        if !matches!(error, SiteError::NotFound) {
+            page.site_title = None;
+        }
         let html = page.render().unwrap_or_else(|_| {
             format!("<!DOCTYPE html><title>{heading}</title><h1>{heading}</h1>")
         });
@@ -1043,10 +1049,6 @@ impl Site {
         response::build(error.status(), &headers, Body::Text(html))
     }
 }
-
-/// What a visitor whose comment is held reads when the mail to the owner failed: the
-/// comment is safe, but nobody was told it waits.
-pub const HELD_OWNER_NOT_TOLD: &str = "Thank you! Your comment is saved and awaiting moderation. We could not email the site's owner about it, so it may take longer than usual to appear.";
 
 /// What an article's query string asks for: a reply form, or a returning author's notice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -73,13 +73,14 @@ enum SearchInputError {
 }
 
 impl SearchInputError {
-    fn message(self) -> String {
+    fn message(self, t: &crate::i18n::Messages) -> String {
+        use crate::search::query::{MAX_QUERY_BYTES, MAX_QUERY_WORDS};
         match self {
-            SearchInputError::Query(e) => e.to_string(),
-            SearchInputError::Page => format!(
-                "The page number must be a whole number from 1 to {}.",
-                super::routes::MAX_PAGE
-            ),
+            SearchInputError::Query(QueryError::TooLong) => t.search_too_long(MAX_QUERY_BYTES),
+            SearchInputError::Query(QueryError::TooManyWords) => {
+                t.search_too_many_words(MAX_QUERY_WORDS)
+            }
+            SearchInputError::Page => t.search_bad_page(super::routes::MAX_PAGE),
         }
     }
 }
@@ -138,7 +139,7 @@ impl Site {
                 }
                 shown = shown[..cut].trim();
                 let mut page = SearchPage::new(&settings, shown);
-                page.error = Some(e.message());
+                page.error = Some(e.message(settings.t));
                 match render_sized(&page, 12 * 1024) {
                     Ok(html) => response::build(
                         400,
@@ -192,7 +193,7 @@ impl Site {
             .iter()
             .skip(offset)
             .take(per_page)
-            .filter_map(|hit| result_view(&index, hit.doc))
+            .filter_map(|hit| result_view(&index, hit.doc, settings.t))
             .collect();
         page.newer = (page_number > 1).then(|| SearchPage::page_href(&text, page_number - 1));
         page.older =
@@ -253,7 +254,11 @@ impl From<SiteError> for Refused {
 }
 
 /// A hit as the results list shows it.
-fn result_view(index: &SearchIndex, doc: u32) -> Option<SearchResultView> {
+fn result_view(
+    index: &SearchIndex,
+    doc: u32,
+    t: &crate::i18n::Messages,
+) -> Option<SearchResultView> {
     let doc = index.doc(doc)?;
     // The slug was a slug when indexed; checked again, so no other text becomes a link.
     let slug = crate::domain::Slug::parse(doc.slug).ok()?;
@@ -267,6 +272,6 @@ fn result_view(index: &SearchIndex, doc: u32) -> Option<SearchResultView> {
         },
         title: doc.title.to_owned(),
         summary: doc.summary.to_owned(),
-        date: date.map(|d| (rfc3339(d), human_date(d))),
+        date: date.map(|d| (rfc3339(d), human_date(d, t))),
     })
 }

@@ -1,6 +1,7 @@
 //! Everything that can go wrong in the subscribe function, mapped to one status each.
 
 use crate::domain::{SubscriberEmailError, TokenError};
+use crate::i18n::Messages;
 use crate::ports::{MailError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,58 +62,55 @@ impl SubscribeError {
         }
     }
 
-    /// The heading and sentence a visitor reads; never the internal detail.
-    pub fn public_text(&self) -> (&'static str, String) {
-        match self {
+    /// The heading and sentence a visitor reads, in `t`'s language; never the
+    /// internal detail.
+    pub fn public_text(&self, t: &'static Messages) -> (&'static str, String) {
+        let (heading, text): (&'static str, &str) = match self {
             SubscribeError::InvalidEmail { error, .. } => {
-                ("Please check your email address", error.to_string())
+                return (&t.subscribe_error_email, email_text(error, t))
             }
-            SubscribeError::BadRequest => (
-                "Something went wrong with the form",
-                "The form could not be read. Please go back and try again.".into(),
-            ),
-            SubscribeError::RateLimited { retry_after_secs } => (
-                "Too many signups",
-                format!(
-                    "Too many signups came from your network in a short time. Please try again in {}.",
-                    minutes(*retry_after_secs)
-                ),
-            ),
-            SubscribeError::InvalidLink(TokenError::Expired) => (
-                "This link has expired",
-                "Links in our emails only work for a limited time. Sign up again below to get a fresh one.".into(),
-            ),
-            SubscribeError::InvalidLink(TokenError::UnknownKey) => (
-                "This link is too old",
-                "The site has changed the key its links are signed with since this link was sent. Please sign up again below to get a fresh link.".into(),
-            ),
+            SubscribeError::RateLimited { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                return (
+                    &t.subscribe_error_rate,
+                    t.subscribe_error_rate_text(minutes),
+                );
+            }
+            SubscribeError::BadRequest => (&t.subscribe_error_form, &t.error_form_unreadable),
+            SubscribeError::InvalidLink(TokenError::Expired) => {
+                (&t.subscribe_error_expired, &t.subscribe_error_expired_text)
+            }
+            SubscribeError::InvalidLink(TokenError::UnknownKey) => {
+                (&t.subscribe_error_old_key, &t.subscribe_error_old_key_text)
+            }
             SubscribeError::InvalidLink(_) => (
-                "This link does not work",
-                "The link is incomplete or was not sent by this site. Please use the link exactly as it appears in the email, or sign up again below.".into(),
+                &t.subscribe_error_bad_link,
+                &t.subscribe_error_bad_link_text,
             ),
-            SubscribeError::NotFound => (
-                "Page not found",
-                "There is no page at this address.".into(),
-            ),
-            SubscribeError::MethodNotAllowed { .. } => (
-                "Method not allowed",
-                "This address does not answer that kind of request.".into(),
-            ),
-            SubscribeError::MailNotSent { .. } => (
-                "We could not send your confirmation email",
-                "Our mail service did not accept the message, so nothing was sent and you are not subscribed yet. Please try again in a few minutes.".into(),
-            ),
-            SubscribeError::Unavailable(_) => (
-                "Temporarily unavailable",
-                "We could not complete your request right now. Please try again in a minute.".into(),
-            ),
-        }
+            SubscribeError::NotFound => (&t.error_not_found, &t.error_no_page_text),
+            SubscribeError::MethodNotAllowed { .. } => (&t.error_method, &t.error_method_text),
+            SubscribeError::MailNotSent { .. } => {
+                (&t.subscribe_error_mail, &t.subscribe_error_mail_text)
+            }
+            SubscribeError::Unavailable(_) => {
+                (&t.error_unavailable, &t.subscribe_error_unavailable_text)
+            }
+        };
+        (heading, text.to_owned())
     }
 }
 
-fn minutes(secs: u64) -> String {
-    match secs.div_ceil(60) {
-        0 | 1 => "a minute".into(),
-        n => format!("{n} minutes"),
+/// Why an address was refused, in `t`'s language.
+pub fn email_text(error: &SubscriberEmailError, t: &Messages) -> String {
+    use crate::domain::SubscriberEmail;
+    match error {
+        SubscriberEmailError::Empty => t.subscriber_email_empty.clone(),
+        SubscriberEmailError::TooLong => t.subscriber_email_too_long(SubscriberEmail::MAX_LEN),
+        SubscriberEmailError::MissingAt => t.subscriber_email_missing_at.clone(),
+        SubscriberEmailError::BadLocalPart => {
+            t.subscriber_email_bad_local(SubscriberEmail::MAX_LOCAL_LEN)
+        }
+        SubscriberEmailError::BadDomain => t.subscriber_email_bad_domain.clone(),
+        SubscriberEmailError::BadCharacter => t.subscriber_email_bad_character.clone(),
     }
 }

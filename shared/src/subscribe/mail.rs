@@ -1,24 +1,28 @@
 //! The confirmation mail: confirm link, one-click unsubscribe headers (RFC 8058).
 
+use crate::i18n::Messages;
 use crate::ports::Mail;
 
+/// The mail, in `t`'s language.
 pub fn confirmation(
     to: &str,
     site_title: &str,
     confirm_url: &str,
     unsubscribe_url: &str,
     valid_hours: i64,
+    t: &Messages,
 ) -> Mail {
     let text = format!(
-        "Hello,\r\n\r\nSomeone (hopefully you) asked to receive new posts from {site_title} at this address.\r\n\
-         To confirm, open this link within {valid_hours} hours and press the Confirm button:\r\n\r\n\
-         {confirm_url}\r\n\r\n\
-         If you did not ask for this, ignore this message: nothing more will be sent unless you confirm.\r\n\r\n\
-         -- \r\nUnsubscribe: {unsubscribe_url}\r\n"
+        "{greeting}\r\n\r\n{asked}\r\n{open}\r\n\r\n{confirm_url}\r\n\r\n{ignore}\r\n\r\n-- \r\n{unsubscribe}\r\n",
+        greeting = t.confirm_mail_greeting,
+        asked = t.confirm_mail_asked(site_title),
+        open = t.confirm_mail_open(valid_hours),
+        ignore = t.confirm_mail_ignore,
+        unsubscribe = t.mail_unsubscribe_line(unsubscribe_url),
     );
     Mail {
         to: to.to_owned(),
-        subject: format!("Confirm your subscription to {site_title}"),
+        subject: t.confirm_mail_subject(site_title),
         text,
         html: None,
         headers: vec![

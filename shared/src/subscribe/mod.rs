@@ -9,7 +9,9 @@ pub mod pages;
 use crate::domain::{Secret, SubscriberEmail, TokenError};
 use crate::http::response::{self, CACHE_NONE, HTML};
 use crate::http::{Body, Request, Response};
+use crate::i18n::Messages;
 use crate::ports::{ConfirmOutcome, Mailer, RateCounter, Signup, SubscriberStore};
+use crate::render::chrome::SiteChrome;
 use error::SubscribeError;
 use form::{source_page, Fields, Format};
 use pages::{ActionForm, SignupForm, SubscribePage};
@@ -24,7 +26,11 @@ const CLIENT_PURPOSE: &str = "client-address";
 pub struct SubscribeOptions {
     /// Base of the links in mails (`https://blog.example.com`). `None`: the request's host.
     pub base_url: Option<String>,
+    /// The title when `chrome` is `None` (the settings could not be read at init).
     pub site_title: String,
+    /// The site's settings with their chrome, read at init (`site_chrome`): the pages'
+    /// language, title and head links, and the language of the confirmation mail.
+    pub chrome: Option<Arc<SiteChrome>>,
     /// Fixed-window rate limit per hashed client address.
     pub signups_per_window: u64,
     pub window: Duration,
@@ -38,7 +44,10 @@ impl Default for SubscribeOptions {
     fn default() -> Self {
         SubscribeOptions {
             base_url: None,
-            site_title: "this site".into(),
+            site_title: crate::i18n::messages(Default::default())
+                .subscribe_title_fallback
+                .clone(),
+            chrome: None,
             signups_per_window: 5,
             window: Duration::minutes(10),
             resend_after: Duration::hours(1),
@@ -92,18 +101,50 @@ pub fn answers(path: &str) -> bool {
 /// The site's title from `site.toml`, for pages and mail subjects; a generic one when
 /// the settings cannot be read (signups must not fail over a title).
 pub async fn site_title(content: &dyn crate::ports::ContentStore) -> String {
-    let key = crate::ports::ContentKey::site_settings();
-    match content.get(&key, None).await {
-        Ok(crate::ports::Fetched::Found(object)) => {
+    match site_chrome(content, None).await {
+        Some(chrome) => chrome.title.clone(),
+        None => SubscribeOptions::default().site_title,
+    }
+}
+
+/// `site.toml` (and the owner's `theme/custom.css`) as the site renders them, read once
+/// at init: the subscribe pages' language, title and head, and the mail's language.
+/// `None` when the settings cannot be read or parsed (logged; signups go on in English).
+pub async fn site_chrome(
+    content: &dyn crate::ports::ContentStore,
+    base_url: Option<&str>,
+) -> Option<Arc<SiteChrome>> {
+    use crate::ports::{ContentKey, Fetched};
+    let (toml_key, css_key) = (ContentKey::site_settings(), ContentKey::custom_css());
+    let (toml, css) = tokio::join!(content.get(&toml_key, None), content.get(&css_key, None));
+    let mut settings = match toml {
+        Ok(Fetched::Found(object)) => {
             match crate::domain::SiteSettings::parse(&String::from_utf8_lossy(&object.bytes)) {
-                Ok(settings) => return settings.title,
-                Err(e) => tracing::warn!(error = %e, "site.toml cannot be parsed"),
+                Ok(settings) => settings,
+                Err(e) => {
+                    tracing::warn!(error = %e, "site.toml cannot be parsed");
+                    return None;
+                }
             }
         }
-        Ok(_) => tracing::warn!("site.toml is missing"),
-        Err(e) => tracing::warn!(error = %e, "site.toml cannot be read"),
+        Ok(_) => {
+            tracing::warn!("site.toml is missing");
+            return None;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "site.toml cannot be read");
+            return None;
+        }
+    };
+    if let Some(base) = base_url {
+        settings.base_url = base.trim_end_matches('/').to_owned();
     }
-    SubscribeOptions::default().site_title
+    if let Ok(Fetched::Found(object)) = css {
+        settings.theme.custom_css = crate::domain::CustomCss::parse(&object.bytes)
+            .ok()
+            .flatten();
+    }
+    Some(Arc::new(SiteChrome::new(Arc::new(settings))))
 }
 
 impl Subscribe {
@@ -135,6 +176,31 @@ impl Subscribe {
 
     fn now(&self) -> OffsetDateTime {
         (self.clock)()
+    }
+
+    /// The strings of the site's language (English without settings).
+    fn t(&self) -> &'static Messages {
+        match &self.options.chrome {
+            Some(chrome) => chrome.t,
+            None => crate::i18n::messages(Default::default()),
+        }
+    }
+
+    fn title(&self) -> &str {
+        self.options
+            .chrome
+            .as_ref()
+            .map_or(&self.options.site_title, |c| &c.title)
+    }
+
+    /// A page of this function in the site's look and language.
+    fn page<'a>(&'a self, heading: &'a str, message: &'a str) -> SubscribePage<'a> {
+        SubscribePage::new(
+            self.options.chrome.as_deref(),
+            &self.options.site_title,
+            heading,
+            message,
+        )
     }
 
     async fn route(&self, req: &Request, format: Format) -> Result<Response<Body>, SubscribeError> {
@@ -170,7 +236,7 @@ impl Subscribe {
         // A filled honeypot is a bot: the normal answer, nothing stored, no mail.
         if fields.get("website").is_some_and(|v| !v.trim().is_empty()) {
             tracing::info!("signup dropped: honeypot filled");
-            return Ok(accepted(format));
+            return Ok(accepted(format, self.t()));
         }
         let input = fields.get("email").unwrap_or("");
         let email =
@@ -217,7 +283,7 @@ impl Subscribe {
                 tracing::warn!(error = %e, "confirmation mail sent but not recorded");
             }
         }
-        Ok(accepted(format))
+        Ok(accepted(format, self.t()))
     }
 
     async fn check_rate(
@@ -268,10 +334,11 @@ impl Subscribe {
         let unsubscribe = self.unsubscribe_token(email, now);
         let mail = mail::confirmation(
             email.as_str(),
-            &self.options.site_title,
+            self.title(),
             &format!("{base}/subscribe/confirm?token={confirm}"),
             &format!("{base}/unsubscribe?token={unsubscribe}"),
             self.options.confirm_valid_for.whole_hours(),
+            self.t(),
         );
         self.mailer.send(&mail).await.map(|_| ())
     }
@@ -306,16 +373,14 @@ impl Subscribe {
         let token = query.get("token");
         self.verify(CONFIRM_PURPOSE, token)?;
         let token = token.unwrap_or("");
-        let page = SubscribePage::new(
-            &self.options.site_title,
-            "Confirm your subscription",
-            "Press the button to start receiving new posts by email.",
-        )
-        .with_action(ActionForm {
-            url: "/subscribe/confirm".into(),
-            hidden: vec![("token", token)],
-            button: "Confirm subscription",
-        });
+        let t = self.t();
+        let page = self
+            .page(&t.subscribe_confirm_heading, &t.subscribe_confirm_text)
+            .with_action(ActionForm {
+                url: "/subscribe/confirm".into(),
+                hidden: vec![("token", token)],
+                button: &t.subscribe_confirm_button,
+            });
         Ok(html(200, page.html()))
     }
 
@@ -342,10 +407,9 @@ impl Subscribe {
             (Format::Form, "confirmed") => Ok(see_other("/subscribe/confirmed")),
             (Format::Form, _) => Ok(html(
                 200,
-                SubscribePage::new(
-                    &self.options.site_title,
-                    "This subscription has ended",
-                    "This address was unsubscribed after the link was sent. To subscribe again, sign up below.",
+                self.page(
+                    &self.t().subscribe_ended_heading,
+                    &self.t().subscribe_ended_text,
                 )
                 .with_form(SignupForm {
                     email: "",
@@ -361,17 +425,15 @@ impl Subscribe {
         let query = Fields::query(req);
         let token = query.get("token");
         self.verify(UNSUBSCRIBE_PURPOSE, token)?;
-        let page = SubscribePage::new(
-            &self.options.site_title,
-            "Unsubscribe",
-            "Press the button to stop receiving posts by email.",
-        )
-        .with_action(ActionForm {
-            // RFC 8058's one-click POST goes to the same URL with the same body.
-            url: format!("/unsubscribe?token={}", token.unwrap_or("")),
-            hidden: vec![("List-Unsubscribe", "One-Click")],
-            button: "Unsubscribe",
-        });
+        let t = self.t();
+        let page = self
+            .page(&t.unsubscribe_heading, &t.unsubscribe_text)
+            .with_action(ActionForm {
+                // RFC 8058's one-click POST goes to the same URL with the same body.
+                url: format!("/unsubscribe?token={}", token.unwrap_or("")),
+                hidden: vec![("List-Unsubscribe", "One-Click")],
+                button: &t.unsubscribe_button,
+            });
         Ok(html(200, page.html()))
     }
 
@@ -388,12 +450,8 @@ impl Subscribe {
             Format::Json => json(200, serde_json::json!({ "status": "unsubscribed" })),
             Format::Form => html(
                 200,
-                SubscribePage::new(
-                    &self.options.site_title,
-                    "You are unsubscribed",
-                    "You will get no more posts by email. Changed your mind? Sign up again any time.",
-                )
-                .html(),
+                self.page(&self.t().unsubscribed_heading, &self.t().unsubscribed_text)
+                    .html(),
             ),
         })
     }
@@ -401,27 +459,22 @@ impl Subscribe {
     fn signup_page(&self) -> Response<Body> {
         html(
             200,
-            SubscribePage::new(
-                &self.options.site_title,
-                "Subscribe",
-                "Get new posts by email. You can unsubscribe with one click from any message.",
-            )
-            .with_form(SignupForm {
-                email: "",
-                source: "/",
-                error: None,
-            })
-            .html(),
+            self.page(&self.t().subscribe_heading, &self.t().subscribe_text)
+                .with_form(SignupForm {
+                    email: "",
+                    source: "/",
+                    error: None,
+                })
+                .html(),
         )
     }
 
     fn thanks_page(&self) -> Response<Body> {
         html(
             200,
-            SubscribePage::new(
-                &self.options.site_title,
-                "Almost done: check your inbox",
-                "Unless this address is subscribed already, we have sent it a message with a link. Open the link and press Confirm to finish subscribing.",
+            self.page(
+                &self.t().subscribe_thanks_heading,
+                &self.t().subscribe_thanks_text,
             )
             .html(),
         )
@@ -430,12 +483,8 @@ impl Subscribe {
     fn confirmed_page(&self) -> Response<Body> {
         html(
             200,
-            SubscribePage::new(
-                &self.options.site_title,
-                "You are subscribed",
-                "Thank you! New posts will arrive in your inbox. Every message has a link to unsubscribe.",
-            )
-            .html(),
+            self.page(&self.t().subscribed_heading, &self.t().subscribed_text)
+                .html(),
         )
     }
 
@@ -449,7 +498,7 @@ impl Subscribe {
             other => tracing::info!(error = %other, "request refused"),
         }
         let status = error.status();
-        let (heading, message) = error.public_text();
+        let (heading, message) = error.public_text(self.t());
         let mut headers: Vec<(&str, String)> = Vec::new();
         match error {
             SubscribeError::RateLimited { retry_after_secs } => {
@@ -473,22 +522,19 @@ impl Subscribe {
                 json(status, body)
             }
             Format::Form => {
-                let mut page = SubscribePage::new(&self.options.site_title, heading, &message);
+                let mut page = self.page(heading, &message);
                 match error {
                     SubscribeError::InvalidEmail {
                         input, source_page, ..
                     } => {
-                        page = SubscribePage::new(
-                            &self.options.site_title,
-                            heading,
-                            "The address below cannot receive mail as written.",
-                        )
-                        .with_form(SignupForm {
-                            email: input,
-                            source: source_page,
-                            error: Some(&message),
-                        })
-                        .with_back(source_page);
+                        page = self
+                            .page(heading, &self.t().subscribe_error_email_text)
+                            .with_form(SignupForm {
+                                email: input,
+                                source: source_page,
+                                error: Some(&message),
+                            })
+                            .with_back(source_page);
                     }
                     // The same form, address kept: one press tries the mail again.
                     SubscribeError::MailNotSent {
@@ -526,14 +572,14 @@ impl Subscribe {
     }
 }
 
-fn accepted(format: Format) -> Response<Body> {
+fn accepted(format: Format, t: &Messages) -> Response<Body> {
     match format {
         Format::Form => see_other("/subscribe/thanks"),
         Format::Json => json(
             202,
             serde_json::json!({
                 "status": "accepted",
-                "message": "Check your inbox for a confirmation link.",
+                "message": t.subscribe_accepted,
             }),
         ),
     }

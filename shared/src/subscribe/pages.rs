@@ -1,6 +1,8 @@
-//! The subscribe function's pages: one template, filled per result.
+//! The subscribe function's pages: one template, filled per result, in the site's
+//! language and with its head (stylesheets, favicon, feeds) when its settings load.
 
-use crate::render::pages::stylesheet_href;
+use crate::i18n::Messages;
+use crate::render::chrome::{plain_head_links, SiteChrome};
 use askama::Template;
 
 /// The signup form, with the visitor's input and an error beside the field.
@@ -14,14 +16,17 @@ pub struct SignupForm<'a> {
 pub struct ActionForm<'a> {
     pub url: String,
     pub hidden: Vec<(&'static str, &'a str)>,
-    pub button: &'static str,
+    pub button: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "subscribe.html")]
 pub struct SubscribePage<'a> {
     pub site_title: &'a str,
-    pub stylesheet: &'static str,
+    /// `<html lang>`, the head's links and the strings, as the chrome has them.
+    pub lang: &'a str,
+    pub head_links: &'a str,
+    pub t: &'static Messages,
     pub heading: &'a str,
     pub message: &'a str,
     pub action: Option<ActionForm<'a>>,
@@ -30,10 +35,25 @@ pub struct SubscribePage<'a> {
 }
 
 impl<'a> SubscribePage<'a> {
-    pub fn new(site_title: &'a str, heading: &'a str, message: &'a str) -> SubscribePage<'a> {
+    /// A page with the site's look and language, or (no chrome: the settings could not
+    /// be read) the built-in look in English under `site_title`.
+    pub fn new(
+        chrome: Option<&'a SiteChrome>,
+        site_title: &'a str,
+        heading: &'a str,
+        message: &'a str,
+    ) -> SubscribePage<'a> {
         SubscribePage {
-            site_title,
-            stylesheet: stylesheet_href(),
+            site_title: chrome.map_or(site_title, |c| c.title.as_str()),
+            lang: chrome.map_or("en", |c| c.language.as_str()),
+            head_links: match chrome {
+                Some(c) => c.head_links(),
+                None => plain_head_links(),
+            },
+            t: match chrome {
+                Some(c) => c.t,
+                None => crate::i18n::messages(Default::default()),
+            },
             heading,
             message,
             action: None,
