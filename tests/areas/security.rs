@@ -1,4 +1,4 @@
-//! Security rules, `/media/*` (embedded and on S3) and its image variants, fault injection on the AWS adapters, and the signing keys from Secrets Manager.
+//! Security rules, `/media/*` (embedded and on S3), fault injection on the AWS adapters, and the signing keys from Secrets Manager.
 //! One binary for the area; each module is one file of `tests/`.
 
 #[path = "../fault_proxy.rs"]
