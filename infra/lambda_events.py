@@ -42,6 +42,9 @@ cases = [
          log="comment feeds regenerated"),
     dict(name="feeds: hourly schedule", function="feeds", event=load("eventbridge-scheduled.json"),
          marker='"written"', log="feeds regenerated"),
+    # An upload to media/: the images function writes three JPEG widths and the index.
+    dict(name="images: S3 media/ upload", function="images",
+         event=load("s3-media-created.json"), marker="Made(3)", log="media change"),
     dict(name="site: article", function="site", event=http("GET", article, "/posts/{slug}"),
          status=200, marker="What Are Muscle Knots and Why Do You Have Them?"),
     dict(name="site: article revalidated", function="site",
@@ -82,10 +85,11 @@ for c in cases:
 if len(sys.argv) > 3 and sys.argv[2] == "--bench":
     out = pathlib.Path(sys.argv[3])
     # The benchmark's event per function: the article for the site, a form POST for the
-    # form functions, a posts/ upload for the feeds, a batch for the newsletter.
+    # form functions, a posts/ upload for the feeds, a batch for the newsletter, a media/
+    # upload for the images function.
     bench = {"site": "site: article", "subscribe": "subscribe: base64 form POST",
              "comment": "comment: base64 form POST", "feeds": "feeds: S3 posts/ event",
-             "newsletter": "newsletter: SQS batch"}
+             "newsletter": "newsletter: SQS batch", "images": "images: S3 media/ upload"}
     for function, name in bench.items():
         case = next(c for c in cases if c["name"] == name)
         (out / f"{function}.json").write_text(json.dumps(case["event"]))

@@ -360,6 +360,12 @@ async fn seed(endpoint: &str, bucket: &str, table: &str) -> anyhow::Result<()> {
             .put(key, bytes, "text/plain; charset=utf-8", "no-cache")
             .await?;
     }
+    // The photo the images function's case resizes (tests/fixtures/s3-media-created.json).
+    let photo = lambdapress::ports::MediaKey::parse("treatment-room.jpg").expect("a media name");
+    let bytes = std::fs::read(dir.join(photo.key().as_str()))?;
+    content
+        .put(photo.key(), bytes, "image/jpeg", "public, max-age=300")
+        .await?;
     let dynamodb = lambdapress::aws::dynamodb_client(&config);
     lambdapress::aws::table::create_table(&dynamodb, table)
         .await
