@@ -1,4 +1,4 @@
-//! Everything in headless Chromium: pages, comments, the contact form, the menu, search, the CSP.
+//! Everything in headless Chromium: pages, comments, the contact form, the menu, search, responsive images, the CSP.
 //! One binary for the area; each module is one file of `tests/`.
 
 #[path = "../browser.rs"]
@@ -7,6 +7,8 @@ mod browser;
 mod comments_browser;
 #[path = "../contact_browser.rs"]
 mod contact_browser;
+#[path = "../images_browser.rs"]
+mod images_browser;
 #[path = "../search_browser.rs"]
 mod search_browser;
 #[path = "../security_browser.rs"]
