@@ -49,17 +49,20 @@ async fn custom_href(site: &Site, path: &str) -> Option<String> {
         .find(|href| href.starts_with("/theme/custom.css"))
 }
 
+/// One page of each kind the chrome serves.
+const PAGES: [&str; 5] = [
+    "/",
+    "/posts/what-are-muscle-knots",
+    "/about",
+    "/tags",
+    "/search?q=knots",
+];
+
 #[tokio::test]
 async fn the_custom_stylesheet_is_linked_last_on_every_page_only_while_it_exists() {
     let site = EmbeddedSite::start().await;
     remove_css(&site);
-    for path in [
-        "/",
-        "/posts/what-are-muscle-knots",
-        "/about",
-        "/tags",
-        "/search?q=knots",
-    ] {
+    for path in PAGES {
         assert_eq!(
             custom_href(&site.site, path).await,
             None,
@@ -72,13 +75,7 @@ async fn the_custom_stylesheet_is_linked_last_on_every_page_only_while_it_exists
     );
 
     write_css(&site, b".subscribe { border-radius: 1rem; }\n");
-    for path in [
-        "/",
-        "/posts/what-are-muscle-knots",
-        "/about",
-        "/tags",
-        "/search?q=knots",
-    ] {
+    for path in PAGES {
         let html = body_text(&get(&site.site, path, &[]).await);
         let links = stylesheets(&html);
         assert_eq!(links.len(), 3, "{path}: {links:?}");

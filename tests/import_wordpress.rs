@@ -942,6 +942,15 @@ async fn switch_check_passes_on_the_imported_local_site_and_fails_when_an_image_
 
 /// Imports `export` into the local stores under `dir` (uploads from the fixtures' copy).
 async fn import_locally(dir: &std::path::Path, export: &std::path::Path) -> Summary {
+    import_locally_from(dir, export, &fixtures::path("wp-uploads")).await
+}
+
+/// Imports `export` into the local stores under `dir`, its media copied from `uploads`.
+async fn import_locally_from(
+    dir: &std::path::Path,
+    export: &std::path::Path,
+    uploads: &std::path::Path,
+) -> Summary {
     let config = lambdapress_infra::local::LocalConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         content_dir: dir.join("content"),
@@ -955,7 +964,7 @@ async fn import_locally(dir: &std::path::Path, export: &std::path::Path) -> Summ
         secret: &local.secret,
     };
     let options = Options {
-        media: lambdapress_infra::import::MediaSource::Dir(fixtures::path("wp-uploads")),
+        media: lambdapress_infra::import::MediaSource::Dir(uploads.to_path_buf()),
         ..Options::default()
     };
     import_wordpress(export, &stores, options, &Silent)
@@ -1570,25 +1579,7 @@ async fn a_percent_encoded_utf8_slug_and_an_accented_spaced_image_come_over_and_
     std::fs::write(uploads.join("2023/05/año nuevo.jpg"), &jpeg).unwrap();
     let export = utf8_export(&dir.0);
 
-    let config = lambdapress_infra::local::LocalConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        content_dir: dir.0.join("content"),
-        data_dir: dir.0.join("data"),
-    };
-    let local = lambdapress_infra::local::LocalStores::open(&config).unwrap();
-    let stores = Stores {
-        content: local.content.as_ref(),
-        index: local.index.as_ref(),
-        comments: local.comments.as_ref(),
-        secret: &local.secret,
-    };
-    let options = Options {
-        media: lambdapress_infra::import::MediaSource::Dir(uploads.clone()),
-        ..Options::default()
-    };
-    let summary = import_wordpress(&export, &stores, options, &Silent)
-        .await
-        .unwrap();
+    let summary = import_locally_from(&dir.0, &export, &uploads).await;
     assert_eq!(summary.media.copied, 3, "{summary}");
     // The fixture's uploads never had the chart (as in the other switch tests).
     let missing: Vec<_> = summary
@@ -1603,7 +1594,9 @@ async fn a_percent_encoded_utf8_slug_and_an_accented_spaced_image_come_over_and_
 
     // The slug decoded, the tag kept, the image under its own UTF-8 name in its folder.
     let slug = Slug::parse("cómo-dormir").unwrap();
-    let source = source(local.content.as_ref(), "cómo-dormir")
+    // The local site's content store over the same folders (LocalStores' layout).
+    let content = FsContent::new(dir.0.join("content"), dir.0.join("data/generated"));
+    let source = source(&content, "cómo-dormir")
         .await
         .expect("posts/cómo-dormir.md is written");
     let post = Post::parse(slug.clone(), &source).unwrap();

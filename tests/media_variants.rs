@@ -65,24 +65,9 @@ fn outcomes(answer: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn raw(bucket: &Bucket, key: &str) -> Option<(Vec<u8>, Option<String>, String)> {
-    let out = bucket
-        .client
-        .get_object()
-        .bucket(&bucket.name)
-        .key(key)
-        .send()
-        .await
-        .ok()?;
-    let content_type = out.content_type().map(str::to_owned);
-    let etag = out.e_tag().unwrap_or_default().to_owned();
-    let bytes = out.body.collect().await.unwrap().into_bytes().to_vec();
-    Some((bytes, content_type, etag))
-}
-
 async fn index(bucket: &Bucket) -> (VariantsIndex, String) {
-    let (bytes, _, etag) = raw(bucket, INDEX_KEY).await.expect("the index exists");
-    (VariantsIndex::parse(&bytes), etag)
+    let stored = bucket.get(INDEX_KEY).await.expect("the index exists");
+    (VariantsIndex::parse(&stored.bytes), stored.etag)
 }
 
 /// A valid PNG (signature, IHDR, a tiny IDAT, IEND) claiming `w` × `h` pixels.
@@ -199,7 +184,8 @@ async fn on_s3_uploads_get_variants_the_index_lists_and_pages_use() {
                 "{}",
                 v.name
             );
-            let (bytes, content_type, _) = raw(&bucket, &key).await.expect(&key);
+            let stored = bucket.get(&key).await.expect(&key);
+            let (bytes, content_type) = (stored.bytes, stored.content_type);
             assert_eq!(
                 content_type.as_deref(),
                 Some(v.format.content_type()),
@@ -312,7 +298,7 @@ async fn on_s3_uploads_get_variants_the_index_lists_and_pages_use() {
     assert_eq!(after.images.keys().collect::<Vec<_>>(), ["diagram.png"]);
     for v in &photo.variants {
         assert!(
-            raw(&bucket, &format!("media/{}", v.name)).await.is_none(),
+            bucket.get(&format!("media/{}", v.name)).await.is_none(),
             "{}",
             v.name
         );
@@ -365,14 +351,14 @@ async fn on_s3_a_re_upload_replaces_or_drops_the_variants_and_concurrent_uploads
     assert_ne!(new.hash, old.hash);
     for v in &old.variants {
         assert!(
-            raw(&bucket, &format!("media/{}", v.name)).await.is_none(),
+            bucket.get(&format!("media/{}", v.name)).await.is_none(),
             "{}",
             v.name
         );
     }
     for v in &new.variants {
         assert!(
-            raw(&bucket, &format!("media/{}", v.name)).await.is_some(),
+            bucket.get(&format!("media/{}", v.name)).await.is_some(),
             "{}",
             v.name
         );
@@ -393,7 +379,7 @@ async fn on_s3_a_re_upload_replaces_or_drops_the_variants_and_concurrent_uploads
     assert!(!listed.images.contains_key("a.jpg"), "{listed:?}");
     for v in &new.variants {
         assert!(
-            raw(&bucket, &format!("media/{}", v.name)).await.is_none(),
+            bucket.get(&format!("media/{}", v.name)).await.is_none(),
             "{}",
             v.name
         );
@@ -408,7 +394,7 @@ async fn on_s3_a_re_upload_replaces_or_drops_the_variants_and_concurrent_uploads
     assert!(index(&bucket).await.0.images.is_empty());
     for v in &old_b.variants {
         assert!(
-            raw(&bucket, &format!("media/{}", v.name)).await.is_none(),
+            bucket.get(&format!("media/{}", v.name)).await.is_none(),
             "{}",
             v.name
         );

@@ -30,16 +30,9 @@ async fn a_query_typed_in_the_header_box_shows_its_results_on_a_phone_and_a_desk
             .assert_no_overflow(&format!("the page at {width}px"))
             .await;
         // Keyboard: Tab from the top reaches the header's search box.
-        let body = c.find(Locator::Css("body")).await.unwrap();
-        let mut reached = false;
-        for _ in 0..30 {
-            body.send_keys(&Key::Tab.to_string()).await.unwrap();
-            let focused = browser.eval("return document.activeElement.id").await;
-            if focused.as_str() == Some("site-search-q") {
-                reached = true;
-                break;
-            }
-        }
+        let reached = browser
+            .tab_until("return document.activeElement.id", "site-search-q", 30)
+            .await;
         assert!(reached, "Tab never reaches the search box at {width}px");
         let label = browser
             .eval("return document.activeElement.labels[0].textContent")
@@ -52,12 +45,7 @@ async fn a_query_typed_in_the_header_box_shows_its_results_on_a_phone_and_a_desk
             .send_keys("muscle knots")
             .await
             .unwrap();
-        c.active_element()
-            .await
-            .unwrap()
-            .send_keys(&Key::Enter.to_string())
-            .await
-            .unwrap();
+        browser.press(Key::Enter).await;
         browser
             .wait_for(Locator::Css(".search-results, p.empty"))
             .await;

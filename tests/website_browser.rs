@@ -56,34 +56,17 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
 
     // Keyboard: Tab from the top reaches the summary (after the skip link and the
     // header's links), Enter opens it, and the next Tab lands on the first entry.
-    let body = c.find(Locator::Css("body")).await.unwrap();
-    let mut reached = false;
-    for _ in 0..10 {
-        body.send_keys(&Key::Tab.to_string()).await.unwrap();
-        let focused = browser.eval("return document.activeElement.tagName").await;
-        if focused.as_str() == Some("SUMMARY") {
-            reached = true;
-            break;
-        }
-    }
+    let reached = browser
+        .tab_until("return document.activeElement.tagName", "SUMMARY", 10)
+        .await;
     assert!(reached, "Tab never reaches the menu button");
     let role = browser
         .eval("return document.activeElement.closest('nav').getAttribute('aria-label')")
         .await;
     assert_eq!(role.as_str(), Some("Main"));
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    browser.press(Key::Enter).await;
     assert!(browser.visible(".menu-narrow a[href='/privacy']").await);
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Tab.to_string())
-        .await
-        .unwrap();
+    browser.press(Key::Tab).await;
     let first = browser
         .eval("return document.activeElement.textContent")
         .await;
@@ -110,12 +93,7 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
     );
     let mut order = Vec::new();
     for _ in 0..4 {
-        c.active_element()
-            .await
-            .unwrap()
-            .send_keys(&Key::Tab.to_string())
-            .await
-            .unwrap();
+        browser.press(Key::Tab).await;
         let label = browser
             .eval("return document.activeElement.textContent")
             .await;
@@ -131,12 +109,7 @@ async fn the_menu_folds_into_details_on_a_phone_and_works_by_keyboard() {
         .eval("return document.activeElement.textContent")
         .await;
     assert_eq!(label.as_str(), Some("Contact"));
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    browser.press(Key::Enter).await;
     browser.wait_for(Locator::Css("h1")).await;
     assert_eq!(c.current_url().await.unwrap().path(), "/contact");
     let scripts = browser

@@ -222,6 +222,29 @@ impl Browser {
         .unwrap_or(false)
     }
 
+    /// Sends `key` to the focused element (the page's body when nothing has focus).
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        self.client
+            .active_element()
+            .await
+            .expect("a focused element")
+            .send_keys(&key.to_string())
+            .await
+            .expect("the key is sent");
+    }
+
+    /// Presses Tab up to `most` times until the script `focused` (say, `return
+    /// document.activeElement.id`) returns `want`; whether focus got there.
+    pub async fn tab_until(&self, focused: &str, want: &str, most: usize) -> bool {
+        for _ in 0..most {
+            self.press(fantoccini::key::Key::Tab).await;
+            if self.eval(focused).await.as_str() == Some(want) {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Saves the window as `target/screenshots/<name>` (for the closing notes' findings).
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");

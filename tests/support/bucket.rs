@@ -3,6 +3,14 @@
 
 use crate::sample::sample_content_dir;
 
+/// One object as `Bucket::get` read it.
+pub struct Stored {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub etag: String,
+}
+
 /// A bucket on moto and the test's own client for it (not the function's).
 #[derive(Clone)]
 pub struct Bucket {
@@ -43,8 +51,8 @@ impl Bucket {
             .unwrap_or_else(|e| panic!("DeleteObject {key}: {e}"));
     }
 
-    /// The object's body, content type and cache control; `None` when it is absent.
-    pub async fn object(&self, key: &str) -> Option<(String, Option<String>, Option<String>)> {
+    /// The object as stored; `None` when it is absent.
+    pub async fn get(&self, key: &str) -> Option<Stored> {
         let out = self
             .client
             .get_object()
@@ -55,11 +63,23 @@ impl Bucket {
             .ok()?;
         let content_type = out.content_type().map(str::to_owned);
         let cache_control = out.cache_control().map(str::to_owned);
-        let bytes = out.body.collect().await.unwrap().into_bytes();
-        Some((
-            String::from_utf8(bytes.to_vec()).unwrap(),
+        let etag = out.e_tag().unwrap_or_default().to_owned();
+        let bytes = out.body.collect().await.unwrap().into_bytes().to_vec();
+        Some(Stored {
+            bytes,
             content_type,
             cache_control,
+            etag,
+        })
+    }
+
+    /// The object's body, content type and cache control; `None` when it is absent.
+    pub async fn object(&self, key: &str) -> Option<(String, Option<String>, Option<String>)> {
+        let stored = self.get(key).await?;
+        Some((
+            String::from_utf8(stored.bytes).unwrap(),
+            stored.content_type,
+            stored.cache_control,
         ))
     }
 
