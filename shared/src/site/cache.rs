@@ -80,99 +80,77 @@ impl SettingsEntry {
     }
 }
 
-struct CachedSettings {
-    entry: SettingsEntry,
-    version: String,
-    checked_at: Instant,
-}
-
-pub struct SettingsCache {
+/// One value read from the store, with when it was last checked: fresh within the TTL
+/// (a zero TTL: never), and kept however old for the conditional read that revalidates it.
+pub struct Checked<T> {
     ttl: Duration,
-    entry: Mutex<Option<CachedSettings>>,
+    entry: Mutex<Option<(T, Instant)>>,
 }
 
-impl SettingsCache {
-    pub fn new(ttl: Duration) -> SettingsCache {
-        SettingsCache {
+impl<T> Checked<T> {
+    pub fn new(ttl: Duration) -> Checked<T> {
+        Checked {
             ttl,
             entry: Mutex::new(None),
         }
     }
 
-    /// The cached settings and their version if checked within the TTL.
-    pub fn fresh(&self) -> Option<(String, Arc<SiteChrome>)> {
+    /// `read` of the value if it was checked within the TTL.
+    pub fn fresh<R>(&self, read: impl FnOnce(&T) -> R) -> Option<R> {
         let entry = self.lock();
         entry
             .as_ref()
-            .filter(|e| !self.ttl.is_zero() && e.checked_at.elapsed() < self.ttl)
-            .map(|e| (e.version.clone(), e.entry.settings.clone()))
+            .filter(|(_, checked)| !self.ttl.is_zero() && checked.elapsed() < self.ttl)
+            .map(|(value, _)| read(value))
+    }
+
+    /// `read` of the value however old (`None`: never read).
+    pub fn stale<R>(&self, read: impl FnOnce(&T) -> R) -> Option<R> {
+        self.lock().as_ref().map(|(value, _)| read(value))
+    }
+
+    /// Keeps `value` as checked now.
+    pub fn store(&self, value: T) {
+        *self.lock() = Some((value, Instant::now()));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(T, Instant)>> {
+        self.entry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The settings as last read, with their version.
+pub struct SettingsCache(Checked<(String, SettingsEntry)>);
+
+impl SettingsCache {
+    pub fn new(ttl: Duration) -> SettingsCache {
+        SettingsCache(Checked::new(ttl))
+    }
+
+    /// The cached settings and their version if checked within the TTL.
+    pub fn fresh(&self) -> Option<(String, Arc<SiteChrome>)> {
+        self.0
+            .fresh(|(version, entry)| (version.clone(), entry.settings.clone()))
     }
 
     /// The cached settings with their ETags, however old, for revalidation.
     pub fn stale(&self) -> Option<SettingsEntry> {
-        self.lock().as_ref().map(|e| e.entry.clone())
+        self.0.stale(|(_, entry)| entry.clone())
     }
 
     /// Keeps `entry` as checked now; answers its version.
     pub fn store(&self, entry: SettingsEntry) -> String {
         let version = entry.version();
-        *self.lock() = Some(CachedSettings {
-            entry,
-            version: version.clone(),
-            checked_at: Instant::now(),
-        });
+        self.0.store((version.clone(), entry));
         version
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CachedSettings>> {
-        self.entry
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
-/// The media variants index as last read, with its ETag, re-read (by conditional GET)
-/// after the settings' time-to-live.
-pub struct VariantsCache {
-    ttl: Duration,
-    entry: Mutex<Option<CheckedVariants>>,
-}
-
-/// The index's ETag (`None`: there was none), the index, and when it was checked.
-type CheckedVariants = (Option<String>, Arc<VariantsIndex>, Instant);
-
-impl VariantsCache {
-    pub fn new(ttl: Duration) -> VariantsCache {
-        VariantsCache {
-            ttl,
-            entry: Mutex::new(None),
-        }
-    }
-
-    /// The index and its ETag if checked within the TTL.
-    pub fn fresh(&self) -> Option<(Option<String>, Arc<VariantsIndex>)> {
-        let entry = self.lock();
-        entry
-            .as_ref()
-            .filter(|e| !self.ttl.is_zero() && e.2.elapsed() < self.ttl)
-            .map(|e| (e.0.clone(), e.1.clone()))
-    }
-
-    /// The index and its ETag however old (`None`: never read).
-    pub fn stale(&self) -> Option<(Option<String>, Arc<VariantsIndex>)> {
-        self.lock().as_ref().map(|e| (e.0.clone(), e.1.clone()))
-    }
-
-    pub fn store(&self, etag: Option<String>, index: Arc<VariantsIndex>) {
-        *self.lock() = Some((etag, index, Instant::now()));
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<CheckedVariants>> {
-        self.entry
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+/// The media variants index as last read, with its ETag (`None`: there was none),
+/// re-read (by conditional GET) after the settings' time-to-live.
+pub type VariantsCache = Checked<(Option<String>, Arc<VariantsIndex>)>;
 
 /// A finished response body with its precomputed codings and validators.
 pub struct View {

@@ -848,10 +848,10 @@ impl Site {
     /// the index cannot be read, pages go on with the last one known (or none).
     async fn variants(&self) -> (String, Arc<VariantsIndex>) {
         let version = |etag: &Option<String>| etag.clone().unwrap_or_else(|| "-".into());
-        if let Some((etag, index)) = self.variants.fresh() {
+        if let Some((etag, index)) = self.variants.fresh(Clone::clone) {
             return (version(&etag), index);
         }
-        let stale = self.variants.stale();
+        let stale = self.variants.stale(Clone::clone);
         let known = stale.as_ref().and_then(|s| s.0.as_deref());
         let (etag, index) = match self.content.get(&crate::images::index_key(), known).await {
             Ok(Fetched::Found(object)) => (
@@ -868,7 +868,7 @@ impl Site {
                 return (version(&etag), index);
             }
         };
-        self.variants.store(etag.clone(), index.clone());
+        self.variants.store((etag.clone(), index.clone()));
         (version(&etag), index)
     }
 
